@@ -1,0 +1,265 @@
+//! The command line (clap) and the terminal [`Reporter`] (indicatif): the only file that
+//! knows either crate, so the library builds without both.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::sync::Mutex;
+
+use clap::{Args, Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use caro_install::{Env, Platform, Reporter, VersionRequest};
+
+/// Installs, updates and removes caro from GitHub Releases.
+#[derive(Debug, Parser)]
+#[command(
+    name = "caro-install",
+    disable_version_flag = true,
+    args_conflicts_with_subcommands = true,
+    after_help = "Environment: CARO_INSTALL_VERSION, CARO_INSTALL_DIR, CARO_NO_MODIFY_PATH, \
+CARO_UNMANAGED_INSTALL, CARO_INSTALL_PLATFORM, CARO_INSTALLER_GITHUB_BASE_URL, \
+CARO_INSTALLER_API_URL, CARO_INSTALL_REPO, CARO_INSTALLER_REPO, CARO_GITHUB_TOKEN, \
+CARO_HTTP_TIMEOUT, CARO_NATIVE_TLS, CARO_PRINT_QUIET, CARO_PRINT_VERBOSE, SSL_CERT_FILE, \
+SSL_CERT_DIR, HTTPS_PROXY, ALL_PROXY, NO_PROXY, NO_COLOR"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
+    #[command(flatten)]
+    pub install: InstallArgs,
+
+    #[command(flatten)]
+    pub output: Output,
+
+    /// Print caro-install's own version and exit
+    #[arg(short = 'V', global = true)]
+    pub print_version: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Install caro (the default command)
+    Install(InstallArgs),
+    /// Move the installed caro to the latest version, or to --version
+    Update(UpdateArgs),
+    /// Remove caro, caro-install's own copy, every PATH edit and the receipt
+    Uninstall {
+        /// Never prompt
+        #[arg(short = 'y', long)]
+        yes: bool,
+    },
+    /// Replace this caro-install with the latest caro-install release
+    SelfUpdate(UpdateArgs),
+    /// Show what is installed, where, which version, PATH state, shadowing copies
+    Status,
+}
+
+#[derive(Debug, Clone, Args, Default)]
+pub struct InstallArgs {
+    /// caro version: 1.0.2, v1.0.2, 1.1.0-beta.2 or latest [env: CARO_INSTALL_VERSION] [default: latest]
+    #[arg(long, value_name = "VERSION", value_parser = parse_version)]
+    pub version: Option<VersionRequest>,
+
+    /// Where the caro binary goes [env: CARO_INSTALL_DIR] [default: ~/.local/bin]
+    #[arg(long, value_name = "DIR")]
+    pub install_dir: Option<PathBuf>,
+
+    /// Touch no shell file and no registry value [env: CARO_NO_MODIFY_PATH=1]
+    #[arg(long)]
+    pub no_modify_path: bool,
+
+    /// Skip detection and use this platform key [env: CARO_INSTALL_PLATFORM]
+    #[arg(long, value_name = "KEY", value_parser = parse_platform)]
+    pub platform: Option<Platform>,
+
+    /// Build with `cargo install` instead of downloading
+    #[arg(long)]
+    pub from_source: bool,
+
+    /// Print the plan (version, platform, URLs, files) and change nothing
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Never prompt
+    #[arg(short = 'y', long)]
+    pub yes: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct UpdateArgs {
+    /// Version to move to [default: latest]
+    #[arg(long, value_name = "VERSION", value_parser = parse_version)]
+    pub version: Option<VersionRequest>,
+
+    /// Report whether an update is available and change nothing
+    #[arg(long)]
+    pub check: bool,
+
+    /// Never prompt
+    #[arg(short = 'y', long)]
+    pub yes: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct Output {
+    /// Errors only [env: CARO_PRINT_QUIET=1]
+    #[arg(short = 'q', long, global = true)]
+    pub quiet: bool,
+
+    /// Say every request and file operation [env: CARO_PRINT_VERBOSE=1]
+    #[arg(short = 'v', long, global = true)]
+    pub verbose: bool,
+}
+
+fn parse_version(text: &str) -> Result<VersionRequest, String> {
+    text.parse().map_err(|e: caro_install::Error| {
+        format!(
+            "{e}\n\n{}",
+            e.help().map(|h| format!("help: {h}")).unwrap_or_default()
+        )
+    })
+}
+
+fn parse_platform(text: &str) -> Result<Platform, String> {
+    text.parse().map_err(|e: caro_install::Error| {
+        format!(
+            "{e}\n\n{}",
+            e.help().map(|h| format!("help: {h}")).unwrap_or_default()
+        )
+    })
+}
+
+/// How much the terminal reporter says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Level {
+    Quiet,
+    Normal,
+    Verbose,
+}
+
+/// Prints to stderr; draws a progress bar only when stderr is a terminal.
+pub struct Terminal {
+    level: Level,
+    color: bool,
+    interactive: bool,
+    bar: Mutex<Option<ProgressBar>>,
+}
+
+impl Terminal {
+    pub fn new(output: &Output, env: &Env) -> Terminal {
+        let level = if output.quiet || env.flag("CARO_PRINT_QUIET") {
+            Level::Quiet
+        } else if output.verbose || env.flag("CARO_PRINT_VERBOSE") {
+            Level::Verbose
+        } else {
+            Level::Normal
+        };
+        let interactive = std::io::stderr().is_terminal();
+        Terminal {
+            level,
+            color: interactive && env.var("NO_COLOR").is_none(),
+            interactive,
+            bar: Mutex::new(None),
+        }
+    }
+
+    fn paint(&self, code: &str, text: &str) -> String {
+        if self.color {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_string()
+        }
+    }
+
+    fn line(&self, text: &str) {
+        let bar = self.bar.lock().unwrap_or_else(|e| e.into_inner());
+        match bar.as_ref() {
+            Some(bar) => bar.suspend(|| eprintln!("{text}")),
+            None => eprintln!("{text}"),
+        }
+    }
+
+    /// Prints an error, its causes and its help; shown at every level.
+    pub fn error(&self, error: &caro_install::Error) {
+        let mut text = format!("{} {error}", self.paint("1;31", "error:"));
+        let mut source = std::error::Error::source(error);
+        while let Some(cause) = source {
+            text.push_str(&format!("\n  {} {cause}", self.paint("2", "caused by:")));
+            source = cause.source();
+        }
+        if let Some(help) = error.help() {
+            text.push_str(&format!("\n{} {help}", self.paint("1;36", "help:")));
+        }
+        self.line(&text);
+    }
+}
+
+impl Reporter for Terminal {
+    fn info(&self, message: &str) {
+        if self.level >= Level::Normal {
+            self.line(message);
+        }
+    }
+
+    fn warn(&self, message: &str) {
+        if self.level >= Level::Normal {
+            self.line(&format!("{} {message}", self.paint("1;33", "warning:")));
+        }
+    }
+
+    fn detail(&self, message: &str) {
+        if self.level >= Level::Verbose {
+            self.line(&self.paint("2", message));
+        }
+    }
+
+    fn download_started(&self, url: &str, total: Option<u64>) {
+        if !self.interactive || self.level == Level::Quiet {
+            return;
+        }
+        let name = url.rsplit('/').next().unwrap_or(url).to_string();
+        let bar = match total {
+            Some(total) => ProgressBar::new(total).with_style(
+                ProgressStyle::with_template(
+                    "{msg} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} {eta}",
+                )
+                .unwrap_or_else(|_| ProgressStyle::default_bar())
+                .progress_chars("=> "),
+            ),
+            None => ProgressBar::new_spinner().with_style(
+                ProgressStyle::with_template("{msg} {bytes} {bytes_per_sec}")
+                    .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+            ),
+        };
+        bar.set_draw_target(ProgressDrawTarget::stderr());
+        bar.set_message(name);
+        *self.bar.lock().unwrap_or_else(|e| e.into_inner()) = Some(bar);
+    }
+
+    fn download_progress(&self, done: u64) {
+        if let Some(bar) = self.bar.lock().unwrap_or_else(|e| e.into_inner()).as_ref() {
+            bar.set_position(done);
+        }
+    }
+
+    fn download_finished(&self) {
+        if let Some(bar) = self.bar.lock().unwrap_or_else(|e| e.into_inner()).take() {
+            bar.finish_and_clear();
+        }
+    }
+
+    fn confirm(&self, question: &str) -> Option<bool> {
+        if !std::io::stdin().is_terminal() || !self.interactive {
+            return None;
+        }
+        eprint!("{question} [y/N] ");
+        let _ = std::io::stderr().flush();
+        let mut answer = String::new();
+        std::io::stdin().read_line(&mut answer).ok()?;
+        Some(matches!(
+            answer.trim().to_ascii_lowercase().as_str(),
+            "y" | "yes"
+        ))
+    }
+}

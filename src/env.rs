@@ -1,0 +1,200 @@
+//! The environment as a value.
+//!
+//! Every decision the installer makes depends on the user's environment: `HOME`, `PATH`,
+//! the `CARO_*` variables of SPEC section 9, whether a terminal is attached. Reading
+//! `std::env` deep inside the library would make those decisions impossible to test without
+//! mutating the process environment (which races between tests), so the environment is read
+//! once, at the edge, into an [`Env`], and passed down. Tests build their own with
+//! [`Env::from_vars`].
+
+use std::collections::BTreeMap;
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, Result};
+
+/// A snapshot of the variables, home directory and working directory the installer uses.
+#[derive(Debug, Clone, Default)]
+pub struct Env {
+    vars: BTreeMap<String, String>,
+    path: Option<OsString>,
+    home: Option<PathBuf>,
+    current_dir: Option<PathBuf>,
+}
+
+impl Env {
+    /// Reads the process environment once: every variable, `PATH` (kept as an `OsString`
+    /// since it may not be UTF-8), the home directory and the working directory.
+    pub fn from_process() -> Env {
+        let vars = std::env::vars_os()
+            .filter_map(|(name, value)| Some((name.into_string().ok()?, value.into_string().ok()?)))
+            .collect();
+        Env {
+            vars,
+            path: std::env::var_os("PATH"),
+            home: dirs::home_dir(),
+            current_dir: std::env::current_dir().ok(),
+        }
+    }
+
+    /// Builds an environment from explicit variables, for tests and for embedding.
+    /// `HOME` (or `USERPROFILE` on Windows) becomes the home directory and `PATH` the search path.
+    pub fn from_vars<K, V>(vars: impl IntoIterator<Item = (K, V)>) -> Env
+    where
+        K: Into<String>,
+        V: Into<String>,
+    {
+        let vars: BTreeMap<String, String> = vars
+            .into_iter()
+            .map(|(k, v)| (k.into(), v.into()))
+            .collect();
+        let home_var = if cfg!(windows) { "USERPROFILE" } else { "HOME" };
+        Env {
+            path: vars.get("PATH").map(OsString::from),
+            home: vars
+                .get(home_var)
+                .filter(|h| !h.is_empty())
+                .map(PathBuf::from),
+            current_dir: None,
+            vars,
+        }
+    }
+
+    /// Returns the value of a variable, treating an empty value as unset (as shells do for
+    /// `${VAR:-default}`).
+    pub fn var(&self, name: &str) -> Option<&str> {
+        self.vars
+            .get(name)
+            .map(String::as_str)
+            .filter(|v| !v.is_empty())
+    }
+
+    /// Returns true if and only if the variable is set to a truthy value
+    /// (`1`, `true`, `yes` or `on`, in any case).
+    pub fn flag(&self, name: &str) -> bool {
+        self.var(name).is_some_and(|value| {
+            matches!(
+                value.trim().to_ascii_lowercase().as_str(),
+                "1" | "true" | "yes" | "on"
+            )
+        })
+    }
+
+    /// The user's home directory, or an error that says how to set it.
+    pub fn home(&self) -> Result<&Path> {
+        self.home.as_deref().ok_or(Error::NoHome)
+    }
+
+    /// The working directory, used to make relative paths given by the user absolute.
+    pub fn current_dir(&self) -> Option<&Path> {
+        self.current_dir.as_deref()
+    }
+
+    /// The directories of `PATH`, in order, with empty entries dropped.
+    pub fn path_dirs(&self) -> Vec<PathBuf> {
+        match &self.path {
+            Some(path) => std::env::split_paths(path)
+                .filter(|dir| !dir.as_os_str().is_empty())
+                .collect(),
+            None => Vec::new(),
+        }
+    }
+
+    /// The raw `PATH` value, for child processes.
+    pub fn path_var(&self) -> Option<&OsString> {
+        self.path.as_ref()
+    }
+
+    /// Where caro's configuration and receipt live: `${XDG_CONFIG_HOME:-~/.config}/caro` on
+    /// Unix, `%LOCALAPPDATA%\caro` on Windows.
+    pub fn caro_config_dir(&self) -> Result<PathBuf> {
+        if cfg!(windows) {
+            return Ok(self.local_app_data()?.join("caro"));
+        }
+        Ok(self.xdg_config_home()?.join("caro"))
+    }
+
+    /// `$XDG_CONFIG_HOME` when set to an absolute path, else `~/.config` (the XDG rule: a
+    /// relative value is ignored).
+    pub fn xdg_config_home(&self) -> Result<PathBuf> {
+        match self.var("XDG_CONFIG_HOME").map(PathBuf::from) {
+            Some(dir) if dir.is_absolute() => Ok(dir),
+            _ => Ok(self.home()?.join(".config")),
+        }
+    }
+
+    /// `%LOCALAPPDATA%`, falling back to `~\AppData\Local`.
+    pub fn local_app_data(&self) -> Result<PathBuf> {
+        match self.var("LOCALAPPDATA") {
+            Some(dir) => Ok(PathBuf::from(dir)),
+            None => Ok(self.home()?.join("AppData").join("Local")),
+        }
+    }
+
+    /// The GitHub token to send to the API and base hosts: `CARO_GITHUB_TOKEN`, then
+    /// `GITHUB_TOKEN`.
+    pub fn github_token(&self) -> Option<&str> {
+        self.var("CARO_GITHUB_TOKEN")
+            .or_else(|| self.var("GITHUB_TOKEN"))
+    }
+
+    /// Makes a user-supplied path absolute against the working directory, so that what is
+    /// printed and written to the receipt does not depend on where the command ran.
+    pub fn absolute(&self, path: &Path) -> PathBuf {
+        match self.current_dir() {
+            Some(cwd) if path.is_relative() => cwd.join(path),
+            _ => path.to_path_buf(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_variable_counts_as_unset() {
+        let env = Env::from_vars([("CARO_INSTALL_DIR", "")]);
+        assert_eq!(env.var("CARO_INSTALL_DIR"), None);
+    }
+
+    #[test]
+    fn flag_accepts_common_truthy_spellings() {
+        for value in ["1", "true", "YES", "on"] {
+            assert!(Env::from_vars([("X", value)]).flag("X"), "{value}");
+        }
+        for value in ["0", "false", "", "no"] {
+            assert!(!Env::from_vars([("X", value)]).flag("X"), "{value}");
+        }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn relative_xdg_config_home_is_ignored() {
+        let env = Env::from_vars([("HOME", "/home/u"), ("XDG_CONFIG_HOME", "rel/dir")]);
+        assert_eq!(
+            env.caro_config_dir().unwrap(),
+            PathBuf::from("/home/u/.config/caro")
+        );
+        let env = Env::from_vars([("HOME", "/home/u"), ("XDG_CONFIG_HOME", "/x")]);
+        assert_eq!(env.caro_config_dir().unwrap(), PathBuf::from("/x/caro"));
+    }
+
+    #[test]
+    fn caro_token_wins_over_github_token() {
+        let env = Env::from_vars([("GITHUB_TOKEN", "b"), ("CARO_GITHUB_TOKEN", "a")]);
+        assert_eq!(env.github_token(), Some("a"));
+        let env = Env::from_vars([("GITHUB_TOKEN", "b")]);
+        assert_eq!(env.github_token(), Some("b"));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn path_dirs_skips_empty_entries() {
+        let env = Env::from_vars([("PATH", "/a::/b:")]);
+        assert_eq!(
+            env.path_dirs(),
+            vec![PathBuf::from("/a"), PathBuf::from("/b")]
+        );
+    }
+}

@@ -1,0 +1,350 @@
+//! One error type for the whole crate.
+//!
+//! Each variant names the operation that failed and carries what the user needs to act on
+//! it: the URL, the path, the version, the platform. The cause, when there is one, sits in
+//! `#[source]` so the binary can print the whole chain. [`Error::help`] adds the one thing
+//! the user can do about it, printed by the binary as a `help:` line.
+
+use std::fmt::Write as _;
+use std::io;
+use std::path::PathBuf;
+
+/// `Result` with this crate's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything that can go wrong while installing, updating or removing caro.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A version string that is neither `latest` nor a semantic version.
+    #[error("invalid version `{input}`: {reason}")]
+    InvalidVersion {
+        /// What the user gave.
+        input: String,
+        /// Why it was rejected.
+        reason: String,
+    },
+
+    /// A `--platform` / `CARO_INSTALL_PLATFORM` value that is not a key of SPEC section 4.
+    #[error("unknown platform `{input}`")]
+    UnknownPlatform {
+        /// What the user gave.
+        input: String,
+    },
+
+    /// A machine caro has no build for.
+    #[error("caro has no build for {os} on {arch}")]
+    UnsupportedMachine {
+        /// The detected operating system.
+        os: String,
+        /// The detected CPU architecture.
+        arch: String,
+    },
+
+    /// A URL that is not https, file, or http to a loopback host.
+    #[error("refusing to fetch `{url}`: {reason}")]
+    InsecureUrl {
+        /// The refused URL.
+        url: String,
+        /// Why it was refused.
+        reason: &'static str,
+    },
+
+    /// A request that failed without an HTTP answer (connect, TLS, reset, stall).
+    #[error("request to `{url}` failed")]
+    Request {
+        /// The URL requested.
+        url: String,
+        /// The transport's error.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+
+    /// A download whose body could not be received or written.
+    #[error("download of `{url}` failed")]
+    Download {
+        /// The URL downloaded.
+        url: String,
+        /// The I/O error, network or disk.
+        #[source]
+        source: io::Error,
+    },
+
+    /// An environment variable with a value that cannot be used.
+    #[error("{name} is set to `{value}`, which is not {expected}")]
+    InvalidVariable {
+        /// The variable.
+        name: &'static str,
+        /// Its value.
+        value: String,
+        /// What it should be.
+        expected: &'static str,
+    },
+
+    /// An HTTP answer that was neither success nor a 404 the caller could handle.
+    #[error("`{url}` answered HTTP {status}")]
+    HttpStatus {
+        /// The URL requested.
+        url: String,
+        /// The status code.
+        status: u16,
+    },
+
+    /// The GitHub API refused with 403 or 429.
+    #[error("the GitHub API rate limit was reached at `{url}`{}", reset.as_deref().map(|r| format!(" (resets at {r})")).unwrap_or_default())]
+    RateLimited {
+        /// The API URL.
+        url: String,
+        /// When the limit resets, from `x-ratelimit-reset`, as a UTC time.
+        reset: Option<String>,
+    },
+
+    /// Neither the `releases/latest` redirect, a mirror's text body, nor the API named a tag.
+    #[error("could not find the latest release of `{repo}`: {detail}")]
+    LatestUnknown {
+        /// The `owner/name` repository.
+        repo: String,
+        /// What each source answered.
+        detail: String,
+    },
+
+    /// `latest` resolved to a pre-release, which `latest` never installs.
+    #[error("the latest release of `{repo}` is the pre-release `{version}`")]
+    LatestIsPrerelease {
+        /// The `owner/name` repository.
+        repo: String,
+        /// The pre-release version.
+        version: String,
+    },
+
+    /// Every candidate asset name answered 404.
+    #[error("no {name} {version} build for platform `{platform}` was found (tried {})", tried.join(", "))]
+    NoAssetForPlatform {
+        /// The binary name (`caro` or `caro-install`).
+        name: String,
+        /// The requested version.
+        version: String,
+        /// The platform key.
+        platform: String,
+        /// Every URL tried, in order.
+        tried: Vec<String>,
+    },
+
+    /// The `.sha256` sidecar does not exist: the installer fails closed.
+    #[error("the checksum file `{url}` is missing, so `{asset}` cannot be verified")]
+    MissingSidecar {
+        /// The sidecar URL.
+        url: String,
+        /// The asset it should verify.
+        asset: String,
+    },
+
+    /// The sidecar exists but holds no usable digest.
+    #[error("the checksum file `{url}` is not a sha256 sidecar: {reason}")]
+    InvalidSidecar {
+        /// The sidecar URL.
+        url: String,
+        /// What was wrong with it.
+        reason: String,
+    },
+
+    /// The downloaded bytes do not hash to the published digest.
+    #[error(
+        "checksum mismatch for `{asset}`\n  expected sha256: {expected}\n  actual sha256:   {actual}"
+    )]
+    ChecksumMismatch {
+        /// The asset URL.
+        asset: String,
+        /// The digest from the sidecar.
+        expected: String,
+        /// The digest of what was downloaded.
+        actual: String,
+    },
+
+    /// An archive entry that would escape the target folder, a link, or too much data.
+    #[error("refusing archive `{archive}`: {reason}")]
+    UnsafeArchive {
+        /// The archive URL.
+        archive: String,
+        /// The offending entry and why.
+        reason: String,
+    },
+
+    /// An archive that could not be read.
+    #[error("could not read archive `{archive}`")]
+    Archive {
+        /// The archive URL.
+        archive: String,
+        /// The decoder's error.
+        #[source]
+        source: io::Error,
+    },
+
+    /// An archive without the binary where SPEC section 3 says it must be.
+    #[error("archive `{archive}` has no `{binary}` at its root or inside one top-level folder")]
+    BinaryNotInArchive {
+        /// The archive URL.
+        archive: String,
+        /// The binary file name looked for.
+        binary: String,
+    },
+
+    /// A file system operation failed; names the operation and the path.
+    #[error("could not {operation} `{}`", path.display())]
+    File {
+        /// What was being done, as a verb phrase (`create directory`, `rename into place`).
+        operation: &'static str,
+        /// The path it was done to.
+        path: PathBuf,
+        /// The operating system's error.
+        #[source]
+        source: io::Error,
+    },
+
+    /// No home directory to install into or to find the receipt in.
+    #[error("cannot find the home directory (HOME is not set)")]
+    NoHome,
+
+    /// An install directory that is empty.
+    #[error("the install directory is empty")]
+    EmptyInstallDir,
+
+    /// The receipt exists but is not valid JSON of the expected shape.
+    #[error("the install receipt `{}` is corrupt", path.display())]
+    CorruptReceipt {
+        /// The receipt path.
+        path: PathBuf,
+        /// The parser's error.
+        #[source]
+        source: serde_json::Error,
+    },
+
+    /// A building from source was needed but `cargo` is not on `PATH`.
+    #[error("building caro {version} from source needs `cargo`, which is not on PATH")]
+    CargoMissing {
+        /// The version that would have been built.
+        version: String,
+    },
+
+    /// `cargo install` ran and failed.
+    #[error("`{command}` failed ({status})")]
+    CargoFailed {
+        /// The command line run.
+        command: String,
+        /// How it exited.
+        status: String,
+    },
+
+    /// A step needs the user's consent and there is no terminal to ask on.
+    #[error("{action} needs confirmation, and there is no terminal to ask on")]
+    NeedsConfirmation {
+        /// What would have been done.
+        action: String,
+        /// The flag that gives consent.
+        flag: &'static str,
+    },
+
+    /// A command this build does not offer yet.
+    #[error("{command} is not available in this build of caro-install yet")]
+    NotYetAvailable {
+        /// The command.
+        command: &'static str,
+    },
+
+    /// The user answered no.
+    #[error("cancelled: {action}")]
+    Cancelled {
+        /// What was not done.
+        action: String,
+    },
+}
+
+impl Error {
+    /// What the user can do about this error, printed as a `help:` line; `None` when there
+    /// is nothing useful to suggest.
+    pub fn help(&self) -> Option<String> {
+        let help = match self {
+            Error::InvalidVersion { .. } => {
+                "pass a version like `1.0.2`, `v1.0.2`, `1.1.0-beta.2` or `latest`".to_string()
+            }
+            Error::UnknownPlatform { .. } => format!(
+                "use one of: {}",
+                crate::platform::Platform::ALL.map(|p| p.key()).join(", ")
+            ),
+            Error::UnsupportedMachine { .. } => {
+                "build it yourself with `cargo install caro --locked`".to_string()
+            }
+            Error::InsecureUrl { .. } => {
+                "use an https:// or file:// URL for CARO_INSTALLER_GITHUB_BASE_URL".to_string()
+            }
+            Error::Request { .. } => "check your network connection, proxy (HTTPS_PROXY) and \
+                 TLS settings (SSL_CERT_FILE), then run the command again"
+                .to_string(),
+            Error::RateLimited { .. } => "set CARO_GITHUB_TOKEN to a GitHub token to raise the \
+                 limit, or pin a version with `--version` (which needs no API request)"
+                .to_string(),
+            Error::LatestUnknown { .. } => {
+                "pin a version with `--version`, which needs no lookup of the latest release"
+                    .to_string()
+            }
+            Error::LatestIsPrerelease { version, .. } => {
+                format!("to install it anyway, pass `--version {version}`")
+            }
+            Error::NoAssetForPlatform {
+                name,
+                platform,
+                version,
+                ..
+            } => {
+                let mut help = format!(
+                    "check that {name} {version} exists and publishes a `{platform}` build"
+                );
+                if name == "caro" {
+                    let _ = write!(help, ", or build it with `--from-source` (needs cargo)");
+                }
+                if platform.ends_with("-musl") {
+                    let _ = write!(
+                        help,
+                        "; a glibc build would not start on this musl system, so none was tried"
+                    );
+                }
+                help
+            }
+            Error::MissingSidecar { .. } | Error::InvalidSidecar { .. } => {
+                "the release is incomplete or the mirror is broken; nothing was installed. \
+                 Report it to the publisher or try another --version"
+                    .to_string()
+            }
+            Error::ChecksumMismatch { .. } => "the download was corrupted or tampered with; \
+                 nothing was installed. Run the command again, and report it if it persists"
+                .to_string(),
+            Error::NoHome => "set HOME, or pass `--install-dir`".to_string(),
+            Error::EmptyInstallDir => "pass a directory to `--install-dir`".to_string(),
+            Error::CorruptReceipt { path, .. } => format!(
+                "delete `{}` and install again, or pass `--install-dir`",
+                path.display()
+            ),
+            Error::CargoMissing { .. } => {
+                "install Rust from https://rustup.rs, then run the command again".to_string()
+            }
+            Error::NeedsConfirmation { flag, .. } => format!("pass `{flag}` to go ahead"),
+            Error::File { .. } => {
+                "check that the path exists and that you may write to it".to_string()
+            }
+            _ => return None,
+        };
+        Some(help)
+    }
+
+    pub(crate) fn file(
+        operation: &'static str,
+        path: impl Into<PathBuf>,
+    ) -> impl FnOnce(io::Error) -> Error {
+        let path = path.into();
+        move |source| Error::File {
+            operation,
+            path,
+            source,
+        }
+    }
+}

@@ -1,0 +1,981 @@
+//! Installing caro: settings, the plan, download and verification, atomic placement.
+//!
+//! The order of the steps is what makes an install safe to interrupt:
+//! 1. everything is downloaded into temp files *inside the install directory* (so the final
+//!    step is a same-file-system rename) and hashed as it arrives;
+//! 2. nothing is made executable or moved before its `.sha256` matched;
+//! 3. the binary is fsynced, given mode 0755 and renamed over the old one in one step.
+//!
+//! A failure or a kill at any point before step 3 leaves the old binary byte-identical; a
+//! temp file left by a killed run is removed by the next run, which holds the directory
+//! lock and so knows that no other installer is still writing it.
+
+use std::fmt;
+use std::fs::{self, File, OpenOptions};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use crate::checksum::{self, Digest};
+use crate::download::Http;
+use crate::env::Env;
+use crate::error::{Error, Result};
+use crate::extract;
+use crate::platform::{self, Choice, Facts, Platform};
+use crate::receipt::{self, Receipt};
+use crate::release::{self, AssetKind, ReleaseSource, Version, VersionRequest};
+use crate::report::Reporter;
+
+/// The prefix of every temp file and folder the installer creates; anything with it in an
+/// install directory is a leftover of a killed run.
+pub const TEMP_PREFIX: &str = ".caro-install-tmp-";
+
+/// What the user asked for on the command line, before environment variables and defaults.
+#[derive(Debug, Clone, Default)]
+pub struct InstallRequest {
+    /// `--version`.
+    pub version: Option<VersionRequest>,
+    /// `--install-dir`.
+    pub install_dir: Option<PathBuf>,
+    /// `--no-modify-path`.
+    pub no_modify_path: bool,
+    /// `--platform`.
+    pub platform: Option<Platform>,
+    /// `--from-source`.
+    pub from_source: bool,
+    /// `--dry-run`.
+    pub dry_run: bool,
+    /// `-y`.
+    pub yes: bool,
+}
+
+/// The request with environment variables and defaults applied: what will be done.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Which version.
+    pub version: VersionRequest,
+    /// Where the binary goes.
+    pub install_dir: PathBuf,
+    /// False for `CARO_UNMANAGED_INSTALL`: no PATH edits, no receipt, no installer copy.
+    pub managed: bool,
+    /// Whether PATH may be configured.
+    pub modify_path: bool,
+    /// Which platform, and why.
+    pub platform: Choice,
+    /// Build with cargo instead of downloading.
+    pub from_source: bool,
+    /// Print the plan, change nothing.
+    pub dry_run: bool,
+    /// Never prompt.
+    pub yes: bool,
+}
+
+impl Settings {
+    /// Applies SPEC section 9's variables and the defaults to `request`. Flags win over
+    /// variables; `detect` runs only when no platform was given.
+    pub fn resolve(
+        request: InstallRequest,
+        env: &Env,
+        detect: impl FnOnce() -> Facts,
+    ) -> Result<Settings> {
+        let version = match request.version {
+            Some(version) => version,
+            None => match env.var("CARO_INSTALL_VERSION") {
+                Some(text) => text.parse()?,
+                None => VersionRequest::Latest,
+            },
+        };
+        let unmanaged = env.var("CARO_UNMANAGED_INSTALL").map(PathBuf::from);
+        let install_dir = match (&unmanaged, request.install_dir) {
+            (Some(dir), _) => dir.clone(),
+            (None, Some(dir)) => dir,
+            (None, None) => match env.var("CARO_INSTALL_DIR") {
+                Some(dir) => PathBuf::from(dir),
+                None => default_install_dir(env)?,
+            },
+        };
+        if install_dir.as_os_str().is_empty() {
+            return Err(Error::EmptyInstallDir);
+        }
+        let platform = match request.platform {
+            Some(platform) => Choice::forced(platform, "--platform"),
+            None => match env.var("CARO_INSTALL_PLATFORM") {
+                Some(key) => Choice::forced(key.parse()?, "CARO_INSTALL_PLATFORM"),
+                None => platform::choose(&detect())?,
+            },
+        };
+        Ok(Settings {
+            version,
+            install_dir: env.absolute(&install_dir),
+            managed: unmanaged.is_none(),
+            modify_path: unmanaged.is_none()
+                && !request.no_modify_path
+                && !env.flag("CARO_NO_MODIFY_PATH"),
+            platform,
+            from_source: request.from_source,
+            dry_run: request.dry_run,
+            yes: request.yes,
+        })
+    }
+}
+
+/// `~/.local/bin`, or `%LOCALAPPDATA%\caro\bin` on Windows.
+pub fn default_install_dir(env: &Env) -> Result<PathBuf> {
+    if cfg!(windows) {
+        return Ok(env.local_app_data()?.join("caro").join("bin"));
+    }
+    Ok(env.home()?.join(".local").join("bin"))
+}
+
+/// The file name of `name`'s executable on `platform` (`caro`, `caro.exe`).
+pub fn executable_name(name: &str, platform: Platform) -> String {
+    format!("{name}{}", platform.exe_suffix())
+}
+
+/// Everything an install will do, computed before doing any of it; `--dry-run` prints it.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    /// The resolved version.
+    pub version: Version,
+    /// How the version was chosen (`pinned`, `latest, from ...`).
+    pub version_source: String,
+    /// The platform and why.
+    pub platform: Choice,
+    /// The URLs to try, in order (each verified with its `.sha256`).
+    pub urls: Vec<String>,
+    /// Build with cargo instead.
+    pub from_source: bool,
+    /// The binary's final path.
+    pub binary: PathBuf,
+    /// Where caro-install copies itself, if it does.
+    pub installer_copy: Option<PathBuf>,
+    /// The receipt, if one is written.
+    pub receipt: Option<PathBuf>,
+    /// Whether PATH will be configured.
+    pub modify_path: bool,
+}
+
+impl fmt::Display for Plan {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "version:  caro {} ({})",
+            self.version, self.version_source
+        )?;
+        writeln!(
+            f,
+            "platform: {} ({})",
+            self.platform.platform, self.platform.reason
+        )?;
+        if self.from_source {
+            writeln!(
+                f,
+                "source:   cargo install caro --locked --version {}",
+                self.version
+            )?;
+        } else {
+            writeln!(
+                f,
+                "download, first found wins, each verified with its .sha256:"
+            )?;
+            for url in &self.urls {
+                writeln!(f, "  {url}")?;
+            }
+        }
+        writeln!(f, "write:")?;
+        writeln!(f, "  {}", self.binary.display())?;
+        if let Some(copy) = &self.installer_copy {
+            writeln!(
+                f,
+                "  {} (this installer, for later updates)",
+                copy.display()
+            )?;
+        }
+        if let Some(receipt) = &self.receipt {
+            writeln!(f, "  {}", receipt.display())?;
+        }
+        let path = if self.modify_path {
+            "add the install directory to PATH if it is not there yet"
+        } else {
+            "leave PATH alone"
+        };
+        write!(f, "PATH:     {path}")
+    }
+}
+
+/// What an install did.
+#[derive(Debug, Clone)]
+pub struct Installed {
+    /// The version installed.
+    pub version: Version,
+    /// The platform installed.
+    pub platform: Platform,
+    /// The binary's path.
+    pub binary: PathBuf,
+    /// The asset downloaded, or `None` for a build from source.
+    pub asset_url: Option<String>,
+    /// The verified digest of the asset.
+    pub sha256: Option<Digest>,
+    /// The receipt written, if any.
+    pub receipt: Option<PathBuf>,
+}
+
+impl fmt::Display for Installed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "installed caro {} ({}) to {}",
+            self.version,
+            self.platform,
+            self.binary.display()
+        )
+    }
+}
+
+/// What [`install`] returns: the plan alone for a dry run, else what was installed.
+#[derive(Debug, Clone)]
+pub enum InstallOutcome {
+    /// `--dry-run`: nothing was changed.
+    Planned(Plan),
+    /// The install happened.
+    Installed(Installed),
+}
+
+/// Resolves `latest` (redirect, then mirror body, then API) or returns the pinned version.
+pub fn resolve_version(
+    request: &VersionRequest,
+    source: &ReleaseSource,
+    http: &Http,
+    reporter: &dyn Reporter,
+) -> Result<(Version, String)> {
+    let latest = match request {
+        VersionRequest::Exact(version) => return Ok((version.clone(), "pinned".to_string())),
+        VersionRequest::Latest => resolve_latest(source, http, reporter)?,
+    };
+    if !latest.0.pre.is_empty() {
+        return Err(Error::LatestIsPrerelease {
+            repo: source.repo.clone(),
+            version: latest.0.to_string(),
+        });
+    }
+    Ok(latest)
+}
+
+fn resolve_latest(
+    source: &ReleaseSource,
+    http: &Http,
+    reporter: &dyn Reporter,
+) -> Result<(Version, String)> {
+    use crate::download::{ApiAnswer, LatestAnswer};
+    let latest_url = source.latest_url();
+    let first = match http.get_latest(&latest_url, reporter)? {
+        LatestAnswer::Redirect(location) => match release::version_from_location(&location) {
+            Some(version) => return Ok((version, format!("latest, from {latest_url}"))),
+            None => format!("{latest_url} redirected to `{location}`, which is not a release tag"),
+        },
+        LatestAnswer::Body(body) => match release::version_from_body(&body) {
+            Some(version) => return Ok((version, format!("latest, from {latest_url}"))),
+            None => format!("{latest_url} answered a body that is not a tag"),
+        },
+        LatestAnswer::Status(status) => format!("{latest_url} answered HTTP {status}"),
+    };
+    reporter.detail(&format!("{first}; asking the API"));
+    let api_url = source.api_latest_url();
+    match http.get_api(&api_url, reporter)? {
+        ApiAnswer::Json(json) => match release::version_from_api(&json) {
+            Some(version) => Ok((version, format!("latest, from {api_url}"))),
+            None => Err(Error::LatestUnknown {
+                repo: source.repo.clone(),
+                detail: format!("{first}, and {api_url} has no usable `tag_name`"),
+            }),
+        },
+        ApiAnswer::Status(403 | 429, reset) => Err(Error::RateLimited {
+            url: api_url,
+            reset: reset.map(|at| {
+                receipt::rfc3339(std::time::UNIX_EPOCH + std::time::Duration::from_secs(at))
+            }),
+        }),
+        ApiAnswer::Status(status, _) => Err(Error::LatestUnknown {
+            repo: source.repo.clone(),
+            detail: format!("{first}, and {api_url} answered HTTP {status}"),
+        }),
+    }
+}
+
+/// Computes the plan for `settings` (resolving `latest`, which reads from the network).
+pub fn plan(settings: &Settings, env: &Env, http: &Http, reporter: &dyn Reporter) -> Result<Plan> {
+    let source = ReleaseSource::caro(env);
+    let (version, version_source) = resolve_version(&settings.version, &source, http, reporter)?;
+    let mut urls = Vec::new();
+    for platform in [Some(settings.platform.platform), settings.platform.fallback]
+        .into_iter()
+        .flatten()
+    {
+        for candidate in release::asset_candidates("caro", &version, platform) {
+            urls.push(source.asset_url(&version, &candidate.file_name));
+        }
+    }
+    let installer_name = executable_name("caro-install", settings.platform.platform);
+    Ok(Plan {
+        binary: settings
+            .install_dir
+            .join(executable_name("caro", settings.platform.platform)),
+        installer_copy: settings
+            .managed
+            .then(|| settings.install_dir.join(installer_name)),
+        receipt: if settings.managed {
+            Some(receipt::receipt_path(env)?)
+        } else {
+            None
+        },
+        modify_path: settings.modify_path,
+        from_source: settings.from_source,
+        platform: settings.platform.clone(),
+        version,
+        version_source,
+        urls,
+    })
+}
+
+/// Installs caro as `settings` say.
+pub fn install(
+    settings: &Settings,
+    env: &Env,
+    http: &mut Http,
+    reporter: &dyn Reporter,
+) -> Result<InstallOutcome> {
+    let source = ReleaseSource::caro(env);
+    http.trust_token_hosts(&source);
+    reporter.detail(&format!(
+        "platform {} ({})",
+        settings.platform.platform, settings.platform.reason
+    ));
+    let plan = plan(settings, env, http, reporter)?;
+    if settings.dry_run {
+        return Ok(InstallOutcome::Planned(plan));
+    }
+    let dir = &settings.install_dir;
+    fs::create_dir_all(dir).map_err(Error::file("create the install directory", dir))?;
+    let _lock = DirLock::acquire(dir, reporter)?;
+    remove_leftovers(dir, reporter);
+
+    let (placed, asset) = if settings.from_source {
+        (
+            build_from_source(&plan.version, plan.platform.platform, dir, env, reporter)?,
+            None,
+        )
+    } else {
+        match fetch_verified(
+            "caro",
+            &source,
+            &plan.version,
+            &plan.platform,
+            dir,
+            http,
+            reporter,
+        ) {
+            Ok((file, asset)) => (file, Some(asset)),
+            Err(error @ Error::NoAssetForPlatform { .. }) => {
+                if find_cargo(env).is_none()
+                    || !consents(
+                        settings.yes,
+                        reporter,
+                        &format!(
+                            "No prebuilt caro {} for {}. Build it from source with cargo (this takes minutes)?",
+                            plan.version, plan.platform.platform
+                        ),
+                    )
+                {
+                    return Err(error);
+                }
+                (
+                    build_from_source(&plan.version, plan.platform.platform, dir, env, reporter)?,
+                    None,
+                )
+            }
+            Err(error) => return Err(error),
+        }
+    };
+    placed.persist(&plan.binary, reporter)?;
+
+    let mut binaries = vec!["caro".to_string()];
+    if let Some(copy) = &plan.installer_copy {
+        copy_self(copy, reporter)?;
+        binaries.push("caro-install".to_string());
+    }
+    let receipt_path = match &plan.receipt {
+        Some(path) => {
+            let mut receipt = match Receipt::load(path) {
+                Ok(Some(old)) => Receipt {
+                    extra: old.extra,
+                    path_edits: old.path_edits,
+                    ..Receipt::new(&source.repo, "", dir)
+                },
+                _ => Receipt::new(&source.repo, "", dir),
+            };
+            receipt.version = plan.version.to_string();
+            receipt.binaries = binaries;
+            receipt.modify_path = settings.modify_path;
+            receipt.platform = Some(plan.platform.platform.key().to_string());
+            receipt.asset_url = asset.as_ref().map(|a| a.url.clone());
+            receipt.sha256 = asset.as_ref().map(|a| a.sha256.to_string());
+            receipt.save(path)?;
+            reporter.detail(&format!("wrote {}", path.display()));
+            Some(path.clone())
+        }
+        None => None,
+    };
+    Ok(InstallOutcome::Installed(Installed {
+        version: plan.version,
+        platform: asset
+            .as_ref()
+            .map_or(plan.platform.platform, |a| a.platform),
+        binary: plan.binary,
+        asset_url: asset.as_ref().map(|a| a.url.clone()),
+        sha256: asset.map(|a| a.sha256),
+        receipt: receipt_path,
+    }))
+}
+
+/// The asset that was downloaded and verified.
+#[derive(Debug, Clone)]
+pub struct VerifiedAsset {
+    /// Its URL.
+    pub url: String,
+    /// Its digest, as published and as computed.
+    pub sha256: Digest,
+    /// The platform it is for (the fallback's, when the preferred had none).
+    pub platform: Platform,
+}
+
+/// Downloads the first existing candidate of `name` at `version` for `choice` into a temp
+/// file in `dir`, verifies it against its sidecar, and extracts it if it is an archive.
+/// The returned temp file holds the bare executable, not yet executable.
+pub fn fetch_verified(
+    name: &str,
+    source: &ReleaseSource,
+    version: &Version,
+    choice: &Choice,
+    dir: &Path,
+    http: &Http,
+    reporter: &dyn Reporter,
+) -> Result<(TempFile, VerifiedAsset)> {
+    let mut tried = Vec::new();
+    for platform in [Some(choice.platform), choice.fallback]
+        .into_iter()
+        .flatten()
+    {
+        if platform != choice.platform {
+            reporter.warn(&format!(
+                "no {name} {version} build for {}; using the {platform} build, which runs under emulation",
+                choice.platform
+            ));
+        }
+        for candidate in release::asset_candidates(name, version, platform) {
+            let url = source.asset_url(version, &candidate.file_name);
+            let mut download = TempFile::create(dir, &candidate.file_name)?;
+            let Some(downloaded) = http.download(&url, download.file_mut(), reporter)? else {
+                reporter.detail(&format!("{url}: not found (404)"));
+                tried.push(url);
+                continue;
+            };
+            let sidecar_url = format!("{url}.sha256");
+            let text = http
+                .get_text(&sidecar_url, checksum::MAX_SIDECAR_BYTES, reporter)?
+                .ok_or_else(|| Error::MissingSidecar {
+                    url: sidecar_url.clone(),
+                    asset: url.clone(),
+                })?;
+            let expected =
+                checksum::parse_sidecar(&text, &candidate.file_name).map_err(|reason| {
+                    Error::InvalidSidecar {
+                        url: sidecar_url.clone(),
+                        reason,
+                    }
+                })?;
+            if expected != downloaded.sha256 {
+                return Err(Error::ChecksumMismatch {
+                    asset: url,
+                    expected: expected.to_string(),
+                    actual: downloaded.sha256.to_string(),
+                });
+            }
+            reporter.detail(&format!(
+                "verified {url} ({} bytes, sha256 {expected})",
+                downloaded.bytes
+            ));
+            let executable = match candidate.kind {
+                AssetKind::Binary => download,
+                kind => {
+                    let binary = executable_name(name, platform);
+                    let mut out = TempFile::create(dir, &binary)?;
+                    extract::extract_binary(
+                        download.file_mut(),
+                        kind,
+                        &binary,
+                        out.file_mut(),
+                        &url,
+                        extract::MAX_EXTRACTED_BYTES,
+                    )?;
+                    out
+                }
+            };
+            return Ok((
+                executable,
+                VerifiedAsset {
+                    url,
+                    sha256: expected,
+                    platform,
+                },
+            ));
+        }
+    }
+    Err(Error::NoAssetForPlatform {
+        name: name.to_string(),
+        version: version.to_string(),
+        platform: choice.platform.key().to_string(),
+        tried,
+    })
+}
+
+fn consents(yes: bool, reporter: &dyn Reporter, question: &str) -> bool {
+    yes || reporter.confirm(question) == Some(true)
+}
+
+/// Finds `cargo` on the environment's PATH.
+pub fn find_cargo(env: &Env) -> Option<PathBuf> {
+    let name = if cfg!(windows) { "cargo.exe" } else { "cargo" };
+    env.path_dirs()
+        .into_iter()
+        .map(|dir| dir.join(name))
+        .find(|path| path.is_file())
+}
+
+/// Runs `cargo install caro --locked --version V --root <temp>` inside the install directory
+/// (adding `--features embedded-mlx` for Apple Silicon) and returns the built binary as a
+/// temp file ready to be placed.
+fn build_from_source(
+    version: &Version,
+    platform: Platform,
+    dir: &Path,
+    env: &Env,
+    reporter: &dyn Reporter,
+) -> Result<TempFile> {
+    let cargo = find_cargo(env).ok_or_else(|| Error::CargoMissing {
+        version: version.to_string(),
+    })?;
+    let root = dir.join(format!("{TEMP_PREFIX}{}-source", std::process::id()));
+    let root_guard = TempDir(root.clone());
+    let mut command = Command::new(&cargo);
+    command
+        .args([
+            "install",
+            "caro",
+            "--locked",
+            "--version",
+            &version.to_string(),
+            "--root",
+        ])
+        .arg(&root);
+    if platform.is_apple_silicon() {
+        command.args(["--features", "embedded-mlx"]);
+    }
+    if let Some(path) = env.path_var() {
+        command.env("PATH", path);
+    }
+    let shown = format!(
+        "cargo install caro --locked --version {version} --root {}",
+        root.display()
+    );
+    reporter.info(&format!("building caro {version} from source: {shown}"));
+    let status = command.status().map_err(|source| Error::CargoFailed {
+        command: shown.clone(),
+        status: source.to_string(),
+    })?;
+    if !status.success() {
+        return Err(Error::CargoFailed {
+            command: shown,
+            status: status.to_string(),
+        });
+    }
+    let built = root.join("bin").join(executable_name("caro", platform));
+    let temp = TempFile::adopt(dir, &built)?;
+    drop(root_guard);
+    Ok(temp)
+}
+
+/// Copies the running caro-install to `target` so `caro-install update` works later,
+/// unless it already runs from there.
+fn copy_self(target: &Path, reporter: &dyn Reporter) -> Result<()> {
+    let current = std::env::current_exe()
+        .map_err(Error::file("find the running executable", "caro-install"))?;
+    if same_file(&current, target) {
+        return Ok(());
+    }
+    let dir = target.parent().unwrap_or(Path::new("."));
+    let mut temp = TempFile::create(dir, "caro-install")?;
+    let mut source = File::open(&current).map_err(Error::file("read", &current))?;
+    std::io::copy(&mut source, temp.file_mut())
+        .map_err(Error::file("copy caro-install to", target))?;
+    temp.persist(target, reporter)
+}
+
+/// Returns true if and only if both paths name the same existing file.
+pub fn same_file(a: &Path, b: &Path) -> bool {
+    match (fs::canonicalize(a), fs::canonicalize(b)) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    }
+}
+
+/// Writes `bytes` to `path` atomically: a temp file beside it, fsync, rename. Creates the
+/// parent directory.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    fs::create_dir_all(dir).map_err(Error::file("create directory", dir))?;
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let mut temp = TempFile::create(dir, &name)?;
+    temp.file_mut()
+        .write_all(bytes)
+        .map_err(Error::file("write", &temp.path))?;
+    temp.file_mut()
+        .sync_all()
+        .map_err(Error::file("flush", &temp.path))?;
+    temp.rename_to(path)
+}
+
+/// A temp file in the destination directory, removed on drop unless persisted.
+#[derive(Debug)]
+pub struct TempFile {
+    path: PathBuf,
+    file: Option<File>,
+}
+
+static TEMP_COUNTER: AtomicU32 = AtomicU32::new(0);
+
+impl TempFile {
+    /// Creates `dir/.caro-install-tmp-<pid>-<n>-<name>`, failing if it exists.
+    pub fn create(dir: &Path, name: &str) -> Result<TempFile> {
+        let n = TEMP_COUNTER.fetch_add(1, Ordering::Relaxed);
+        let path = dir.join(format!("{TEMP_PREFIX}{}-{n}-{name}", std::process::id()));
+        let file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create_new(true)
+            .open(&path)
+            .map_err(Error::file("create a temp file in", dir))?;
+        Ok(TempFile {
+            path,
+            file: Some(file),
+        })
+    }
+
+    /// Moves an existing file (a cargo build) into a temp file in `dir`.
+    fn adopt(dir: &Path, existing: &Path) -> Result<TempFile> {
+        let n = TEMP_COUNTER.fetch_add(1, Ordering::Relaxed);
+        let path = dir.join(format!("{TEMP_PREFIX}{}-{n}-built", std::process::id()));
+        fs::rename(existing, &path).map_err(Error::file("move the built binary from", existing))?;
+        let file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(&path)
+            .map_err(Error::file("open", &path))?;
+        Ok(TempFile {
+            path,
+            file: Some(file),
+        })
+    }
+
+    /// The open file.
+    pub fn file_mut(&mut self) -> &mut File {
+        self.file
+            .as_mut()
+            .expect("the file is open until persisted")
+    }
+
+    /// The temp file's path.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Makes the file executable (0755), flushes it to disk and renames it over `target`.
+    pub fn persist(mut self, target: &Path, reporter: &dyn Reporter) -> Result<()> {
+        let file = self.file_mut();
+        file.sync_all().map_err(Error::file("flush", target))?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            file.set_permissions(fs::Permissions::from_mode(0o755))
+                .map_err(Error::file("make executable", target))?;
+        }
+        self.rename_to(target)?;
+        reporter.detail(&format!("placed {}", target.display()));
+        Ok(())
+    }
+
+    fn rename_to(mut self, target: &Path) -> Result<()> {
+        drop(self.file.take());
+        fs::rename(&self.path, target).map_err(Error::file("move into place", target))?;
+        self.path = PathBuf::new();
+        sync_parent(target);
+        Ok(())
+    }
+}
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        drop(self.file.take());
+        if !self.path.as_os_str().is_empty() {
+            let _ = fs::remove_file(&self.path);
+        }
+    }
+}
+
+/// A temp directory removed on drop.
+struct TempDir(PathBuf);
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Flushes a directory entry change (the rename) to disk; best effort, Unix only.
+fn sync_parent(path: &Path) {
+    #[cfg(unix)]
+    if let Some(parent) = path.parent() {
+        if let Ok(dir) = File::open(parent) {
+            let _ = dir.sync_all();
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+}
+
+/// Removes temp files and folders a killed run left in `dir`. Only safe under [`DirLock`].
+pub fn remove_leftovers(dir: &Path, reporter: &dyn Reporter) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        if !entry.file_name().to_string_lossy().starts_with(TEMP_PREFIX) {
+            continue;
+        }
+        let path = entry.path();
+        let removed = if entry.file_type().is_ok_and(|t| t.is_dir()) {
+            fs::remove_dir_all(&path)
+        } else {
+            fs::remove_file(&path)
+        };
+        if removed.is_ok() {
+            reporter.detail(&format!(
+                "removed {}, left by an interrupted run",
+                path.display()
+            ));
+        }
+    }
+}
+
+/// An exclusive lock on an install directory, held while installing or updating there.
+///
+/// On Unix the directory itself is locked (flock on its descriptor), which leaves no lock
+/// file behind; Windows cannot open a directory as a file, so it locks
+/// `.caro-install.lock` inside it.
+#[derive(Debug)]
+pub struct DirLock {
+    _file: File,
+}
+
+impl DirLock {
+    /// Takes the lock, waiting (and saying so) while another installer holds it.
+    pub fn acquire(dir: &Path, reporter: &dyn Reporter) -> Result<DirLock> {
+        #[cfg(unix)]
+        fn open(dir: &Path) -> std::io::Result<File> {
+            File::open(dir)
+        }
+        #[cfg(not(unix))]
+        fn open(dir: &Path) -> std::io::Result<File> {
+            OpenOptions::new()
+                .create(true)
+                .truncate(false)
+                .write(true)
+                .open(dir.join(".caro-install.lock"))
+        }
+        let file = open(dir).map_err(Error::file("open for locking", dir))?;
+        match file.try_lock() {
+            Ok(()) => {}
+            Err(fs::TryLockError::WouldBlock) => {
+                reporter.info(&format!(
+                    "waiting for another caro-install working in {}",
+                    dir.display()
+                ));
+                file.lock().map_err(Error::file("lock", dir))?;
+            }
+            Err(fs::TryLockError::Error(e)) => return Err(Error::file("lock", dir)(e)),
+        }
+        Ok(DirLock { _file: file })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request() -> InstallRequest {
+        InstallRequest::default()
+    }
+
+    fn linux() -> Facts {
+        Facts {
+            os: platform::Os::Linux,
+            arch: platform::Arch::X86_64,
+            translated: false,
+            arm64_hardware: false,
+            libc: platform::Libc::Glibc,
+            os_version: None,
+        }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn defaults_come_from_home() {
+        let env = Env::from_vars([("HOME", "/home/u")]);
+        let settings = Settings::resolve(request(), &env, linux).unwrap();
+        assert_eq!(settings.install_dir, PathBuf::from("/home/u/.local/bin"));
+        assert_eq!(settings.version, VersionRequest::Latest);
+        assert!(settings.managed && settings.modify_path);
+        assert_eq!(settings.platform.platform, Platform::LinuxAmd64);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn flags_win_over_variables() {
+        let env = Env::from_vars([
+            ("HOME", "/home/u"),
+            ("CARO_INSTALL_VERSION", "1.0.2"),
+            ("CARO_INSTALL_DIR", "/opt/env"),
+            ("CARO_INSTALL_PLATFORM", "linux-arm64"),
+        ]);
+        let from_env = Settings::resolve(request(), &env, || {
+            unreachable!("no detection when a platform is given")
+        })
+        .unwrap();
+        assert_eq!(from_env.version.to_string(), "1.0.2");
+        assert_eq!(from_env.install_dir, PathBuf::from("/opt/env"));
+        assert_eq!(from_env.platform.platform, Platform::LinuxArm64);
+        let flags = InstallRequest {
+            version: Some("1.0.3".parse().unwrap()),
+            install_dir: Some("/opt/flag".into()),
+            platform: Some(Platform::MacosSilicon),
+            ..request()
+        };
+        let settings = Settings::resolve(flags, &env, linux).unwrap();
+        assert_eq!(settings.version.to_string(), "1.0.3");
+        assert_eq!(settings.install_dir, PathBuf::from("/opt/flag"));
+        assert_eq!(settings.platform.platform, Platform::MacosSilicon);
+        assert!(settings.platform.reason.contains("--platform"));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn unmanaged_install_touches_nothing_else() {
+        let env = Env::from_vars([("HOME", "/home/u"), ("CARO_UNMANAGED_INSTALL", "/ci/bin")]);
+        let settings = Settings::resolve(
+            InstallRequest {
+                install_dir: Some("/ignored".into()),
+                ..request()
+            },
+            &env,
+            linux,
+        )
+        .unwrap();
+        assert_eq!(settings.install_dir, PathBuf::from("/ci/bin"));
+        assert!(!settings.managed && !settings.modify_path);
+    }
+
+    #[test]
+    fn no_modify_path_from_flag_or_variable() {
+        let env = Env::from_vars([("HOME", "/home/u"), ("CARO_NO_MODIFY_PATH", "1")]);
+        assert!(
+            !Settings::resolve(request(), &env, linux)
+                .unwrap()
+                .modify_path
+        );
+        let env = Env::from_vars([("HOME", "/home/u")]);
+        let settings = Settings::resolve(
+            InstallRequest {
+                no_modify_path: true,
+                ..request()
+            },
+            &env,
+            linux,
+        )
+        .unwrap();
+        assert!(!settings.modify_path);
+    }
+
+    #[test]
+    fn bad_variables_are_errors_naming_them() {
+        let env = Env::from_vars([("HOME", "/home/u"), ("CARO_INSTALL_PLATFORM", "linux-x86")]);
+        let error = Settings::resolve(request(), &env, linux).unwrap_err();
+        assert!(error.to_string().contains("linux-x86"), "{error}");
+        let env = Env::from_vars([("HOME", "/home/u"), ("CARO_INSTALL_VERSION", "../../x")]);
+        assert!(matches!(
+            Settings::resolve(request(), &env, linux),
+            Err(Error::InvalidVersion { .. })
+        ));
+        let env = Env::from_vars([("PATH", "/bin")]);
+        assert!(matches!(
+            Settings::resolve(request(), &env, linux),
+            Err(Error::NoHome)
+        ));
+    }
+
+    #[test]
+    fn empty_install_dir_is_refused() {
+        let env = Env::from_vars([("HOME", "/home/u")]);
+        let error = Settings::resolve(
+            InstallRequest {
+                install_dir: Some(PathBuf::new()),
+                ..request()
+            },
+            &env,
+            linux,
+        );
+        assert!(matches!(error, Err(Error::EmptyInstallDir)));
+    }
+
+    #[test]
+    fn temp_file_is_removed_unless_persisted() {
+        let dir = tempfile::tempdir().unwrap();
+        let temp = TempFile::create(dir.path(), "caro").unwrap();
+        let path = temp.path().to_path_buf();
+        assert!(path.exists());
+        drop(temp);
+        assert!(!path.exists());
+        let mut temp = TempFile::create(dir.path(), "caro").unwrap();
+        temp.file_mut().write_all(b"new").unwrap();
+        temp.persist(&dir.path().join("caro"), &crate::Silent)
+            .unwrap();
+        assert_eq!(fs::read(dir.path().join("caro")).unwrap(), b"new");
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn leftovers_are_removed() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join(format!("{TEMP_PREFIX}1-0-caro")), "partial").unwrap();
+        fs::create_dir(dir.path().join(format!("{TEMP_PREFIX}1-source"))).unwrap();
+        fs::write(dir.path().join("caro"), "keep").unwrap();
+        remove_leftovers(dir.path(), &crate::Silent);
+        let names: Vec<_> = fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, ["caro"]);
+    }
+}

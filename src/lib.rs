@@ -1,0 +1,53 @@
+//! # caro-install
+//!
+//! Installs, updates and removes [caro](https://github.com/wildcard/caro) from GitHub
+//! Releases: verified, atomic, and honest in every message. The `caro-install` binary is a
+//! thin shell over this library, and caro itself links it for `caro self-update`
+//! (with `default-features = false`, which drops clap and indicatif).
+//!
+//! ## A tour of the pipeline
+//!
+//! An install runs these stages, one module each:
+//!
+//! 1. [`env`]: the environment is read once into an [`Env`] value and passed down, so every
+//!    decision below is a function of its inputs.
+//! 2. [`platform`]: [`Facts::detect`] gathers facts about the machine and the pure
+//!    [`choose`] maps them to a [`Platform`] key (Rosetta 2, musl, old macOS, Windows on ARM).
+//! 3. [`release`]: a [`VersionRequest`] (`latest` or exact) and the platform give the
+//!    candidate asset names ([`asset_candidates`]) and URLs of a [`ReleaseSource`].
+//! 4. [`download`]: [`Http`] resolves `latest` without the API when it can, and streams
+//!    each candidate into a temp file beside its destination, hashing as bytes arrive, with
+//!    retries, resume and a stall timeout. 404 moves to the next candidate; nothing else does.
+//! 5. [`checksum`]: the `.sha256` sidecar is parsed in any common dialect
+//!    ([`parse_sidecar`]) and must match, or nothing is installed.
+//! 6. [`extract`]: archives give up only the binary, after every entry was checked.
+//! 7. [`install`]: the verified binary is fsynced, made executable and renamed over the old
+//!    one under a directory lock; caro-install copies itself beside it; a [`Receipt`]
+//!    records what was done.
+//!
+//! Everything the library has to say goes through a [`Reporter`]; it never prints.
+//! Errors are one [`Error`] enum whose variants carry the URL, path, version or platform
+//! involved, with [`Error::help`] saying what the user can do.
+
+#![deny(missing_docs)]
+
+pub mod checksum;
+pub mod download;
+pub mod env;
+pub mod error;
+pub mod extract;
+pub mod install;
+pub mod platform;
+pub mod receipt;
+pub mod release;
+pub mod report;
+
+pub use checksum::{Digest, parse_sidecar};
+pub use download::Http;
+pub use env::Env;
+pub use error::{Error, Result};
+pub use install::{InstallOutcome, InstallRequest, Installed, Plan, Settings, install};
+pub use platform::{Choice, Facts, Platform, choose};
+pub use receipt::Receipt;
+pub use release::{ReleaseSource, Version, VersionRequest, asset_candidates};
+pub use report::{Reporter, Silent};

@@ -1,0 +1,66 @@
+//! `caro-install`: parse the command line, run it, print the error chain with its `help:`,
+//! and exit 0 (success, including "already up to date"), 1 (failure) or 2 (usage).
+
+mod cli;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use caro_install::install::{InstallOutcome, InstallRequest, Settings};
+use caro_install::{Env, Error, Facts, Http, Reporter};
+use cli::{Cli, Command, InstallArgs, Terminal};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    if cli.print_version {
+        println!("caro-install {}", env!("CARGO_PKG_VERSION"));
+        return ExitCode::SUCCESS;
+    }
+    let env = Env::from_process();
+    let terminal = Terminal::new(&cli.output, &env);
+    match run(cli, &env, &terminal) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            terminal.error(&error);
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli, env: &Env, terminal: &Terminal) -> Result<(), Error> {
+    match cli.command {
+        None => install(cli.install, env, terminal),
+        Some(Command::Install(args)) => install(args, env, terminal),
+        Some(
+            Command::Update(_)
+            | Command::SelfUpdate(_)
+            | Command::Uninstall { .. }
+            | Command::Status,
+        ) => Err(Error::NotYetAvailable {
+            command: "this command",
+        }),
+    }
+}
+
+fn install(args: InstallArgs, env: &Env, terminal: &Terminal) -> Result<(), Error> {
+    let request = InstallRequest {
+        version: args.version,
+        install_dir: args.install_dir,
+        no_modify_path: args.no_modify_path,
+        platform: args.platform,
+        from_source: args.from_source,
+        dry_run: args.dry_run,
+        yes: args.yes,
+    };
+    let settings = Settings::resolve(request, env, Facts::detect)?;
+    let mut http = Http::from_env(env)?;
+    match caro_install::install(&settings, env, &mut http, terminal)? {
+        InstallOutcome::Planned(plan) => {
+            println!("caro-install dry run: nothing will be changed");
+            println!("{plan}");
+        }
+        InstallOutcome::Installed(installed) => terminal.info(&installed.to_string()),
+    }
+    Ok(())
+}

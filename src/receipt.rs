@@ -1,0 +1,250 @@
+//! The install receipt: what was installed, from where, and which files were edited.
+//!
+//! The receipt is the single source of truth for `update` (same directory, platform and
+//! `modify_path`) and `uninstall` (exactly these files and lines). Its field names follow
+//! cargo-dist's receipt so tools that read those can read ours; fields this version does not
+//! know are kept as they are, and fields a newer writer added are defaulted when missing.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use serde::{Deserialize, Serialize};
+
+use crate::env::Env;
+use crate::error::{Error, Result};
+
+/// The file name of the receipt inside caro's config directory.
+pub const RECEIPT_FILE: &str = "caro-receipt.json";
+
+/// Where the receipt lives: `${XDG_CONFIG_HOME:-~/.config}/caro/caro-receipt.json`
+/// (`%LOCALAPPDATA%\caro\caro-receipt.json` on Windows).
+pub fn receipt_path(env: &Env) -> Result<PathBuf> {
+    Ok(env.caro_config_dir()?.join(RECEIPT_FILE))
+}
+
+/// The receipt, as written after a successful install.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Receipt {
+    /// The binaries installed into `install_prefix` (`caro`, and `caro-install` when copied).
+    #[serde(default)]
+    pub binaries: Vec<String>,
+    /// The directory the binaries are in.
+    #[serde(default)]
+    pub install_prefix: PathBuf,
+    /// cargo-dist's layout name; always `flat` (binaries directly in `install_prefix`).
+    #[serde(default = "flat")]
+    pub install_layout: String,
+    /// Whether PATH was (or should be) configured; `update` keeps it.
+    #[serde(default)]
+    pub modify_path: bool,
+    /// Which tool wrote the receipt.
+    #[serde(default)]
+    pub provider: Provider,
+    /// Where the release came from.
+    #[serde(default)]
+    pub source: Source,
+    /// The installed caro version, without `v`.
+    #[serde(default)]
+    pub version: String,
+    /// The platform key installed (absent in cargo-dist receipts).
+    #[serde(default)]
+    pub platform: Option<String>,
+    /// The asset downloaded; `None` for a build from source.
+    #[serde(default)]
+    pub asset_url: Option<String>,
+    /// The verified sha256 of that asset.
+    #[serde(default)]
+    pub sha256: Option<String>,
+    /// Every PATH edit made, so `uninstall` can undo exactly those.
+    #[serde(default)]
+    pub path_edits: Vec<PathEdit>,
+    /// When the install finished, RFC 3339 UTC.
+    #[serde(default)]
+    pub installed_at: Option<String>,
+    /// Fields this version does not know, kept as they were.
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
+}
+
+fn flat() -> String {
+    "flat".to_string()
+}
+
+/// cargo-dist's `provider` object.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Provider {
+    /// The installer's name.
+    #[serde(default)]
+    pub source: String,
+    /// The installer's version.
+    #[serde(default)]
+    pub version: String,
+    /// Fields this version does not know.
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
+}
+
+/// cargo-dist's `source` object.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Source {
+    /// The application name.
+    #[serde(default)]
+    pub app_name: String,
+    /// The repository name.
+    #[serde(default)]
+    pub name: String,
+    /// The repository owner.
+    #[serde(default)]
+    pub owner: String,
+    /// `github`.
+    #[serde(default)]
+    pub release_type: String,
+    /// Fields this version does not know.
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
+}
+
+/// One change made to make caro reachable on PATH.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PathEdit {
+    /// The file (or registry value, or `GITHUB_PATH` file) changed.
+    pub path: PathBuf,
+    /// The line added, if the edit was a line.
+    #[serde(default)]
+    pub line: Option<String>,
+    /// Whether the file was created by us (and so may be removed when emptied).
+    #[serde(default)]
+    pub created: bool,
+}
+
+impl Receipt {
+    /// A receipt for a fresh install of `version` from `repo` (`owner/name`).
+    pub fn new(repo: &str, version: &str, install_prefix: &Path) -> Receipt {
+        let (owner, name) = repo.split_once('/').unwrap_or(("", repo));
+        Receipt {
+            binaries: vec!["caro".to_string()],
+            install_prefix: install_prefix.to_path_buf(),
+            install_layout: flat(),
+            modify_path: false,
+            provider: Provider {
+                source: "caro-install".to_string(),
+                version: env!("CARGO_PKG_VERSION").to_string(),
+                extra: BTreeMap::new(),
+            },
+            source: Source {
+                app_name: "caro".to_string(),
+                name: name.to_string(),
+                owner: owner.to_string(),
+                release_type: "github".to_string(),
+                extra: BTreeMap::new(),
+            },
+            version: version.to_string(),
+            platform: None,
+            asset_url: None,
+            sha256: None,
+            path_edits: Vec::new(),
+            installed_at: Some(rfc3339(SystemTime::now())),
+            extra: BTreeMap::new(),
+        }
+    }
+
+    /// Reads the receipt at `path`: `None` when there is none, an error naming the file
+    /// when it is not valid.
+    pub fn load(path: &Path) -> Result<Option<Receipt>> {
+        let text = match std::fs::read_to_string(path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(Error::file("read the receipt", path)(e)),
+        };
+        serde_json::from_str(&text)
+            .map(Some)
+            .map_err(|source| Error::CorruptReceipt {
+                path: path.to_path_buf(),
+                source,
+            })
+    }
+
+    /// Writes the receipt to `path` atomically (temp file, fsync, rename).
+    pub fn save(&self, path: &Path) -> Result<()> {
+        let mut json = serde_json::to_string_pretty(self).expect("a receipt always serialises");
+        json.push('\n');
+        crate::install::write_atomically(path, json.as_bytes())
+    }
+}
+
+/// Formats a time as RFC 3339 in UTC, to the second (`2026-11-21T23:55:00Z`).
+pub fn rfc3339(time: SystemTime) -> String {
+    let seconds = time
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let (days, rest) = (seconds / 86_400, seconds % 86_400);
+    // Days to civil date: Howard Hinnant's algorithm.
+    let z = days as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let day_of_era = z.rem_euclid(146_097);
+    let year_of_era =
+        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let mp = (5 * day_of_year + 2) / 153;
+    let day = day_of_year - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = year_of_era + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        rest / 3600,
+        rest % 3600 / 60,
+        rest % 60
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn rfc3339_formats_known_instants() {
+        assert_eq!(rfc3339(UNIX_EPOCH), "1970-01-01T00:00:00Z");
+        assert_eq!(
+            rfc3339(UNIX_EPOCH + Duration::from_secs(1_795_305_300)),
+            "2026-11-21T23:55:00Z"
+        );
+        assert_eq!(
+            rfc3339(UNIX_EPOCH + Duration::from_secs(951_782_400)),
+            "2000-02-29T00:00:00Z"
+        );
+    }
+
+    #[test]
+    fn cargo_dist_receipt_loads_with_defaults_and_keeps_unknown_fields() {
+        let json = r#"{"binaries":["caro"],"binary_aliases":{},"install_layout":"flat",
+            "install_prefix":"/home/u/.local/bin","modify_path":true,
+            "provider":{"source":"cargo-dist","version":"0.28.0"},
+            "source":{"app_name":"caro","name":"caro","owner":"wildcard","release_type":"github"},
+            "version":"1.0.2"}"#;
+        let receipt: Receipt = serde_json::from_str(json).unwrap();
+        assert_eq!(receipt.version, "1.0.2");
+        assert_eq!(receipt.platform, None);
+        assert!(receipt.path_edits.is_empty());
+        let again = serde_json::to_value(&receipt).unwrap();
+        assert_eq!(again["binary_aliases"], serde_json::json!({}));
+        assert_eq!(again["provider"]["source"], "cargo-dist");
+    }
+
+    #[test]
+    fn corrupt_receipt_names_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(RECEIPT_FILE);
+        std::fs::write(&path, "{not json").unwrap();
+        let error = Receipt::load(&path).unwrap_err();
+        assert!(matches!(error, Error::CorruptReceipt { .. }));
+        assert!(error.to_string().contains(RECEIPT_FILE), "{error}");
+        assert!(
+            Receipt::load(&dir.path().join("none.json"))
+                .unwrap()
+                .is_none()
+        );
+    }
+}
