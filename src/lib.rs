@@ -32,6 +32,7 @@
 #![deny(missing_docs)]
 
 pub mod checksum;
+pub mod dist;
 pub mod download;
 pub mod env;
 pub mod error;

@@ -1,0 +1,3 @@
+//! Laying out a release: the packaging side of the naming in [`crate::release`].
+//!
+//! (Being written: see issue 6.)
