@@ -273,14 +273,14 @@ impl Http {
     /// Allows the token to go to `source`'s base and API hosts (over https only).
     pub fn trust_token_hosts(&mut self, source: &ReleaseSource) {
         for url in [&source.base_url, &source.api_url] {
-            if let Some(host) = url
+            let host = url
                 .parse::<Uri>()
                 .ok()
-                .and_then(|u| u.host().map(str::to_ascii_lowercase))
+                .and_then(|u| u.host().map(str::to_ascii_lowercase));
+            if let Some(host) = host
+                && !self.token_hosts.contains(&host)
             {
-                if !self.token_hosts.contains(&host) {
-                    self.token_hosts.push(host);
-                }
+                self.token_hosts.push(host);
             }
         }
     }

@@ -308,10 +308,10 @@ fn sysctl_flag(name: &str) -> bool {
 /// `/bin/sh` names the dynamic loader, and musl's is `ld-musl-*`. When `/bin/sh` is static
 /// or unreadable, the presence of a musl loader and absence of a glibc one decides.
 fn detect_libc() -> Libc {
-    if let Ok(bytes) = std::fs::read("/bin/sh") {
-        if let Some(interpreter) = elf_interpreter(&bytes) {
-            return libc_of_interpreter(&interpreter);
-        }
+    if let Ok(bytes) = std::fs::read("/bin/sh")
+        && let Some(interpreter) = elf_interpreter(&bytes)
+    {
+        return libc_of_interpreter(&interpreter);
     }
     let has_musl_loader = std::fs::read_dir("/lib").is_ok_and(|entries| {
         entries
@@ -535,15 +535,15 @@ mod tests {
         assert_eq!(elf_interpreter(&[]), None);
     }
 
-    #[cfg(target_os = "linux")]
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
     #[test]
-    fn this_machine_reads_an_interpreter_or_none() {
-        // /bin/sh here is dynamically linked on every Debian image; the probe must not panic
-        // and, when it finds an interpreter, it is a path.
-        if let Ok(bytes) = std::fs::read("/bin/sh") {
-            if let Some(interpreter) = elf_interpreter(&bytes) {
-                assert!(interpreter.starts_with('/'), "{interpreter}");
-            }
-        }
+    fn this_glibc_machine_is_detected_as_glibc() {
+        // The tests run on Debian (glibc), whose /bin/sh is dynamically linked.
+        let interpreter = elf_interpreter(&std::fs::read("/bin/sh").unwrap());
+        assert!(
+            interpreter.as_deref().is_some_and(|i| i.starts_with('/')),
+            "{interpreter:?}"
+        );
+        assert_eq!(detect_libc(), Libc::Glibc);
     }
 }

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# The main job, offline: build caro-install, then install caro from the fixture mirror in
+# fixtures/mirror (a file:// copy of a GitHub release layout) into a throwaway HOME under
+# target/demo, and run the installed caro. Extra arguments go to caro-install
+# (try `--version 1.0.2`, `--dry-run` or `-v`).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+cargo build --quiet
+demo="$PWD/target/demo"
+rm -rf "$demo"
+mkdir -p "$demo/home"
+
+export HOME="$demo/home"
+export CARO_INSTALLER_GITHUB_BASE_URL="file://$PWD/fixtures/mirror"
+unset XDG_CONFIG_HOME ZDOTDIR CARO_INSTALL_DIR CARO_UNMANAGED_INSTALL
+
+./target/debug/caro-install "$@"
+
+if [ -x "$HOME/.local/bin/caro" ]; then
+    echo
+    echo "\$ $HOME/.local/bin/caro"
+    "$HOME/.local/bin/caro"
+    echo
+    echo "files written under the demo HOME ($HOME):"
+    (cd "$HOME" && find . -type f | sort | sed 's|^\./|  |')
+fi

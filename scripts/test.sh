@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# The one test command, for a newcomer, for CI (.ci/run) and before every commit.
+#
+# Installs what the tests need when it is missing (zsh, fish, dash, busybox and shellcheck
+# from Debian's packages, when running as root with apt), then runs: rustfmt and clippy,
+# every Rust test (unit, integration, doc), the bootstrap-script tests, and the workflow
+# linter. A missing tool is a failure that names its package, never a skipped test.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+say() { printf '\n==> %s\n' "$*"; }
+
+missing=()
+for tool in zsh:zsh fish:fish dash:dash busybox:busybox shellcheck:shellcheck python3:python3; do
+    command -v "${tool%%:*}" >/dev/null 2>&1 || missing+=("${tool#*:}")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+        say "installing ${missing[*]} with apt-get"
+        apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+    else
+        echo "error: the tests need ${missing[*]}" >&2
+        echo "help: install them with: sudo apt-get install ${missing[*]}" >&2
+        exit 1
+    fi
+fi
+
+say "cargo fmt --check"
+cargo fmt --all -- --check
+
+say "cargo clippy --all-targets -D warnings"
+cargo clippy --quiet --all-targets -- -D warnings
+cargo clippy --quiet --lib --no-default-features -- -D warnings
+
+say "cargo test (unit, integration, doc)"
+cargo test --all-targets
+cargo test --doc --quiet
+
+if [ -f tests/bootstrap/run.sh ]; then
+    say "bootstrap scripts (install.sh under dash, bash, busybox sh, zsh)"
+    bash tests/bootstrap/run.sh
+fi
+
+if [ -f scripts/lint-workflows.sh ]; then
+    say "GitHub workflows (actionlint)"
+    bash scripts/lint-workflows.sh
+fi
+
+say "all tests passed"

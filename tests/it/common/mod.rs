@@ -1,0 +1,277 @@
+//! Shared test helpers: the loopback release server and a fluent builder that runs the real
+//! `caro-install` binary in a temp HOME with a clean environment.
+
+pub mod server;
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+pub use server::{Fault, Server, sha256_hex, stand_in};
+
+/// The binary under test.
+pub const BIN: &str = env!("CARGO_BIN_EXE_caro-install");
+
+/// A base URL that can never be reached (plain http to a non-loopback host is refused
+/// before connecting), so a test that forgets to point at its server fails loudly.
+const UNREACHABLE: &str = "http://caro-tests.invalid";
+
+/// A test: a temp directory with a HOME inside, and the command to run.
+#[must_use]
+pub struct Test {
+    dir: tempfile::TempDir,
+    args: Vec<String>,
+    env: BTreeMap<String, String>,
+    stdin: Option<Vec<u8>>,
+}
+
+impl Test {
+    /// A fresh temp HOME, a minimal PATH, and no network base URL.
+    pub fn new() -> Test {
+        let dir = tempfile::Builder::new()
+            .prefix("caro-it-")
+            .tempdir()
+            .expect("create a temp dir");
+        fs::create_dir_all(dir.path().join("home")).unwrap();
+        let home = dir.path().join("home").to_string_lossy().into_owned();
+        let env = BTreeMap::from([
+            ("HOME".to_string(), home),
+            ("PATH".to_string(), "/usr/bin:/bin".to_string()),
+            (
+                "CARO_INSTALLER_GITHUB_BASE_URL".to_string(),
+                UNREACHABLE.to_string(),
+            ),
+            (
+                "CARO_INSTALLER_API_URL".to_string(),
+                format!("{UNREACHABLE}/api"),
+            ),
+        ]);
+        Test {
+            dir,
+            args: Vec::new(),
+            env,
+            stdin: None,
+        }
+    }
+
+    /// Points the base and API URLs at `server` (API under `/api`).
+    pub fn server(self, server: &Server) -> Test {
+        self.env("CARO_INSTALLER_GITHUB_BASE_URL", &server.url())
+            .env("CARO_INSTALLER_API_URL", &format!("{}/api", server.url()))
+    }
+
+    pub fn arg(mut self, arg: impl AsRef<str>) -> Test {
+        self.args.push(arg.as_ref().to_string());
+        self
+    }
+
+    pub fn args<I: IntoIterator<Item = S>, S: AsRef<str>>(mut self, args: I) -> Test {
+        self.args
+            .extend(args.into_iter().map(|a| a.as_ref().to_string()));
+        self
+    }
+
+    pub fn env(mut self, name: &str, value: &str) -> Test {
+        self.env.insert(name.to_string(), value.to_string());
+        self
+    }
+
+    /// Writes a file under the temp dir (creating parents); `path` is relative to it.
+    pub fn write(self, path: &str, contents: impl AsRef<[u8]>) -> Test {
+        let path = self.dir.path().join(path);
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(path, contents).unwrap();
+        self
+    }
+
+    /// The temp dir.
+    pub fn root(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// `$HOME`.
+    pub fn home(&self) -> PathBuf {
+        self.dir.path().join("home")
+    }
+
+    /// The default install directory, `$HOME/.local/bin`.
+    pub fn bin_dir(&self) -> PathBuf {
+        self.home().join(".local/bin")
+    }
+
+    /// The default receipt path.
+    pub fn receipt_path(&self) -> PathBuf {
+        self.home().join(".config/caro/caro-receipt.json")
+    }
+
+    /// The receipt as JSON.
+    #[track_caller]
+    pub fn receipt(&self) -> serde_json::Value {
+        let text = fs::read_to_string(self.receipt_path()).expect("a receipt was written");
+        serde_json::from_str(&text).expect("the receipt is JSON")
+    }
+
+    /// The command, ready to spawn (for tests that need the child process).
+    pub fn command(&self) -> Command {
+        let mut command = Command::new(BIN);
+        command
+            .args(&self.args)
+            .env_clear()
+            .envs(&self.env)
+            .current_dir(self.dir.path());
+        command
+    }
+
+    /// Runs the binary and returns what it did.
+    pub fn run(&self) -> Output {
+        let mut command = self.command();
+        command.stdin(if self.stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        });
+        command.stdout(Stdio::piped()).stderr(Stdio::piped());
+        let mut child = command.spawn().expect("spawn caro-install");
+        if let Some(input) = &self.stdin {
+            use std::io::Write;
+            child.stdin.take().unwrap().write_all(input).unwrap();
+        }
+        let output = child.wait_with_output().unwrap();
+        Output {
+            code: output.status.code(),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        }
+    }
+
+    /// Lists every file under `dir` (relative paths, sorted), for "nothing else was written".
+    pub fn tree(&self, dir: &Path) -> Vec<String> {
+        let mut files = Vec::new();
+        walk(dir, dir, &mut files);
+        files.sort();
+        files
+    }
+}
+
+fn walk(root: &Path, dir: &Path, files: &mut Vec<String>) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if entry.file_type().is_ok_and(|t| t.is_dir()) {
+            walk(root, &path, files);
+        } else {
+            files.push(
+                path.strip_prefix(root)
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned(),
+            );
+        }
+    }
+}
+
+/// What a run printed and how it exited.
+#[derive(Debug)]
+pub struct Output {
+    pub code: Option<i32>,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Output {
+    #[track_caller]
+    pub fn code(self, expected: i32) -> Output {
+        assert_eq!(
+            self.code,
+            Some(expected),
+            "exit code\n--- stdout\n{}\n--- stderr\n{}",
+            self.stdout,
+            self.stderr
+        );
+        self
+    }
+
+    #[track_caller]
+    pub fn success(self) -> Output {
+        self.code(0)
+    }
+
+    #[track_caller]
+    pub fn failure(self) -> Output {
+        self.code(1)
+    }
+
+    #[track_caller]
+    pub fn stderr_has(self, needle: &str) -> Output {
+        assert!(
+            self.stderr.contains(needle),
+            "stderr lacks {needle:?}\n--- stderr\n{}",
+            self.stderr
+        );
+        self
+    }
+
+    #[track_caller]
+    pub fn stderr_lacks(self, needle: &str) -> Output {
+        assert!(
+            !self.stderr.contains(needle),
+            "stderr has {needle:?}\n--- stderr\n{}",
+            self.stderr
+        );
+        self
+    }
+
+    #[track_caller]
+    pub fn stdout_has(self, needle: &str) -> Output {
+        assert!(
+            self.stdout.contains(needle),
+            "stdout lacks {needle:?}\n--- stdout\n{}\n--- stderr\n{}",
+            self.stdout,
+            self.stderr
+        );
+        self
+    }
+}
+
+/// Runs an installed binary and returns its stdout.
+#[track_caller]
+pub fn run_installed(path: &Path, arg: &str) -> String {
+    let output = Command::new(path)
+        .arg(arg)
+        .output()
+        .unwrap_or_else(|e| panic!("run {}: {e}", path.display()));
+    assert!(output.status.success(), "{} {arg} failed", path.display());
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// Asserts that `dir` holds no temp file of caro-install.
+#[track_caller]
+pub fn assert_no_temp_files(dir: &Path) {
+    let leftovers: Vec<_> = fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|name| name.starts_with(".caro-install-tmp-"))
+                .collect()
+        })
+        .unwrap_or_default();
+    assert!(
+        leftovers.is_empty(),
+        "temp files left in {}: {leftovers:?}",
+        dir.display()
+    );
+}
+
+/// The repository's `fixtures/` directory.
+pub fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures")
+}
+
+/// A `file://` URL for a path.
+pub fn file_url(path: &Path) -> String {
+    format!("file://{}", path.display())
+}

@@ -1,0 +1,320 @@
+//! A loopback HTTP/1.1 release server with fault knobs.
+//!
+//! It serves whatever a test puts in it (assets, sidecars, redirects, API answers), logs
+//! every request with its headers, and can misbehave on purpose: answer a status a number of
+//! times, cut a body after N bytes, stall mid-body, or ignore `Range`. Every connection is
+//! closed after one answer, which keeps the parsing trivially correct.
+
+use std::collections::{HashMap, VecDeque};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// One logged request.
+#[derive(Debug, Clone)]
+pub struct Request {
+    pub path: String,
+    pub headers: Vec<(String, String)>,
+}
+
+impl Request {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// A misbehaviour for the next request(s) to a path.
+#[derive(Debug, Clone)]
+pub enum Fault {
+    /// Answer this status (with an optional `Retry-After`) instead of the route.
+    Status(u16, Option<u64>),
+    /// Send the headers with the full length, then only this many body bytes, then close.
+    CutAfter(usize),
+    /// Send the headers and this many body bytes, then go silent for this long.
+    Stall(usize, Duration),
+}
+
+#[derive(Debug, Clone)]
+struct Route {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+#[derive(Default)]
+struct State {
+    routes: HashMap<String, Route>,
+    faults: HashMap<String, VecDeque<Fault>>,
+    persistent_faults: HashMap<String, Fault>,
+    ignore_range: bool,
+    log: Vec<Request>,
+}
+
+/// The server; it stops accepting when dropped (the listener thread is detached and idle).
+pub struct Server {
+    address: SocketAddr,
+    state: Arc<Mutex<State>>,
+}
+
+impl Server {
+    /// Starts a server on 127.0.0.1 and a free port.
+    pub fn start() -> Server {
+        Server::start_on("127.0.0.1")
+    }
+
+    /// Starts a server on another loopback address (127.0.0.2 plays a CDN host).
+    pub fn start_on(ip: &str) -> Server {
+        let listener = TcpListener::bind((ip, 0)).expect("bind a loopback port");
+        let address = listener.local_addr().unwrap();
+        let state = Arc::new(Mutex::new(State::default()));
+        let shared = Arc::clone(&state);
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                let state = Arc::clone(&shared);
+                std::thread::spawn(move || {
+                    let _ = serve(stream, &state);
+                });
+            }
+        });
+        Server { address, state }
+    }
+
+    /// `http://127.0.0.1:PORT`.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.address)
+    }
+
+    fn state(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Serves `body` with 200 at `path`.
+    pub fn file(&self, path: &str, body: impl Into<Vec<u8>>) -> &Server {
+        self.route(path, 200, vec![], body)
+    }
+
+    /// Serves any status, headers and body at `path`.
+    pub fn route(
+        &self,
+        path: &str,
+        status: u16,
+        headers: Vec<(&str, String)>,
+        body: impl Into<Vec<u8>>,
+    ) -> &Server {
+        let headers = headers
+            .into_iter()
+            .map(|(n, v)| (n.to_string(), v))
+            .collect();
+        self.state().routes.insert(
+            path.to_string(),
+            Route {
+                status,
+                headers,
+                body: body.into(),
+            },
+        );
+        self
+    }
+
+    /// Answers `path` with a 302 to `location`.
+    pub fn redirect(&self, path: &str, location: &str) -> &Server {
+        self.route(
+            path,
+            302,
+            vec![("Location", location.to_string())],
+            Vec::new(),
+        )
+    }
+
+    /// Misbehaves once on the next request to `path` (queued after earlier ones).
+    pub fn fault_once(&self, path: &str, fault: Fault) -> &Server {
+        self.state()
+            .faults
+            .entry(path.to_string())
+            .or_default()
+            .push_back(fault);
+        self
+    }
+
+    /// Misbehaves on every request to `path`.
+    pub fn fault_always(&self, path: &str, fault: Fault) -> &Server {
+        self.state()
+            .persistent_faults
+            .insert(path.to_string(), fault);
+        self
+    }
+
+    /// Answers `Range` requests with the whole body and 200.
+    pub fn ignore_range(&self) -> &Server {
+        self.state().ignore_range = true;
+        self
+    }
+
+    /// Every request so far.
+    pub fn requests(&self) -> Vec<Request> {
+        self.state().log.clone()
+    }
+
+    /// How many requests went to `path`.
+    pub fn hits(&self, path: &str) -> usize {
+        self.state().log.iter().filter(|r| r.path == path).count()
+    }
+
+    /// Publishes a release asset of `repo` at `version` with a GNU sidecar; returns its path.
+    pub fn asset(&self, repo: &str, version: &str, name: &str, body: &[u8]) -> String {
+        let path = format!("/{repo}/releases/download/v{version}/{name}");
+        self.file(&path, body.to_vec());
+        self.file(
+            &format!("{path}.sha256"),
+            format!("{}  {name}\n", sha256_hex(body)),
+        );
+        path
+    }
+
+    /// Publishes the standard stand-in caro binary for `version` on `platform` under the
+    /// versioned name; returns the asset path.
+    pub fn caro(&self, version: &str, platform: &str) -> String {
+        self.asset(
+            "wildcard/caro",
+            version,
+            &format!("caro-{version}-{platform}"),
+            &stand_in(version),
+        )
+    }
+
+    /// Makes `releases/latest` of caro redirect to `version`'s tag, as github.com does.
+    pub fn latest(&self, version: &str) -> &Server {
+        let location = format!("{}/wildcard/caro/releases/tag/v{version}", self.url());
+        self.redirect("/wildcard/caro/releases/latest", &location)
+    }
+}
+
+/// A stand-in caro: a shell script that prints its version.
+pub fn stand_in(version: &str) -> Vec<u8> {
+    format!("#!/bin/sh\necho \"caro {version}\"\n").into_bytes()
+}
+
+/// Lower-case hex SHA-256.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+fn serve(mut stream: TcpStream, state: &Mutex<State>) -> std::io::Result<()> {
+    let mut reader = BufReader::new(stream.try_clone()?);
+    let mut request_line = String::new();
+    reader.read_line(&mut request_line)?;
+    let path = request_line
+        .split_whitespace()
+        .nth(1)
+        .unwrap_or("/")
+        .to_string();
+    let mut headers = Vec::new();
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line)? == 0 || line.trim().is_empty() {
+            break;
+        }
+        if let Some((name, value)) = line.trim_end().split_once(':') {
+            headers.push((name.trim().to_string(), value.trim().to_string()));
+        }
+    }
+    let request = Request {
+        path: path.clone(),
+        headers,
+    };
+    let range_from = request
+        .header("range")
+        .and_then(|r| r.strip_prefix("bytes="))
+        .and_then(|r| r.trim_end_matches('-').parse::<usize>().ok());
+    let (route, fault, ignore_range) = {
+        let mut state = state.lock().unwrap_or_else(|e| e.into_inner());
+        state.log.push(request);
+        let fault = match state.faults.get_mut(&path).and_then(VecDeque::pop_front) {
+            Some(fault) => Some(fault),
+            None => state.persistent_faults.get(&path).cloned(),
+        };
+        (state.routes.get(&path).cloned(), fault, state.ignore_range)
+    };
+    let mut route = route.unwrap_or(Route {
+        status: 404,
+        headers: vec![],
+        body: b"Not Found".to_vec(),
+    });
+    if let Some(Fault::Status(status, retry_after)) = fault {
+        route = Route {
+            status,
+            headers: retry_after
+                .map(|s| ("Retry-After".to_string(), s.to_string()))
+                .into_iter()
+                .collect(),
+            body: format!("status {status}").into_bytes(),
+        };
+    }
+    let mut status = route.status;
+    let mut extra = route.headers.clone();
+    let mut body = route.body.clone();
+    if let (Some(from), 200, false) = (range_from, status, ignore_range)
+        && from <= body.len()
+    {
+        extra.push((
+            "Content-Range".to_string(),
+            format!(
+                "bytes {from}-{}/{}",
+                body.len().saturating_sub(1),
+                body.len()
+            ),
+        ));
+        body = body[from..].to_vec();
+        status = 206;
+    }
+    let reason = match status {
+        200 => "OK",
+        206 => "Partial Content",
+        302 => "Found",
+        403 => "Forbidden",
+        404 => "Not Found",
+        429 => "Too Many Requests",
+        503 => "Service Unavailable",
+        _ => "Status",
+    };
+    let mut head = format!(
+        "HTTP/1.1 {status} {reason}\r\nContent-Length: {}\r\nConnection: close\r\n",
+        body.len()
+    );
+    for (name, value) in &extra {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    head.push_str("\r\n");
+    stream.write_all(head.as_bytes())?;
+    match fault {
+        Some(Fault::CutAfter(n)) => {
+            stream.write_all(&body[..n.min(body.len())])?;
+            stream.flush()?;
+            let _ = stream.shutdown(Shutdown::Both);
+        }
+        Some(Fault::Stall(n, wait)) => {
+            stream.write_all(&body[..n.min(body.len())])?;
+            stream.flush()?;
+            std::thread::sleep(wait);
+            let _ = stream.shutdown(Shutdown::Both);
+        }
+        _ => {
+            stream.write_all(&body)?;
+            stream.flush()?;
+            // Drain what the client may still send, then close.
+            let _ = stream.shutdown(Shutdown::Write);
+            let mut sink = [0u8; 64];
+            let _ = stream.set_read_timeout(Some(Duration::from_millis(200)));
+            let _ = stream.read(&mut sink);
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,7 @@
+//! One integration-test binary: the real `caro-install` against a loopback release server,
+//! file:// mirrors and real shells, each in a temp HOME.
+
+mod common;
+
+mod cli;
+mod install;
