@@ -23,9 +23,10 @@ use crate::env::Env;
 use crate::error::{Error, Result};
 use crate::extract;
 use crate::platform::{self, Choice, Facts, Platform};
-use crate::receipt::{self, Receipt};
+use crate::receipt::{self, PathEdit, Receipt};
 use crate::release::{self, AssetKind, ReleaseSource, Version, VersionRequest};
 use crate::report::Reporter;
+use crate::shell;
 
 /// The prefix of every temp file and folder the installer creates; anything with it in an
 /// install directory is a leftover of a killed run.
@@ -404,6 +405,12 @@ pub fn install(
         copy_self(copy, reporter)?;
         binaries.push("caro-install".to_string());
     }
+    let path_edits = if settings.modify_path {
+        configure_path(env, dir, reporter)
+    } else {
+        Vec::new()
+    };
+    warn_about_shadowing(env, dir, settings.modify_path, reporter);
     let receipt_path = match &plan.receipt {
         Some(path) => {
             let mut receipt = match Receipt::load(path) {
@@ -412,8 +419,21 @@ pub fn install(
                     path_edits: old.path_edits,
                     ..Receipt::new(&source.repo, "", dir)
                 },
-                _ => Receipt::new(&source.repo, "", dir),
+                Ok(None) => Receipt::new(&source.repo, "", dir),
+                Err(error) => {
+                    reporter.warn(&format!("{error}; writing a new one"));
+                    Receipt::new(&source.repo, "", dir)
+                }
             };
+            for edit in path_edits {
+                if !receipt
+                    .path_edits
+                    .iter()
+                    .any(|known| known.path == edit.path)
+                {
+                    receipt.path_edits.push(edit);
+                }
+            }
             receipt.version = plan.version.to_string();
             receipt.binaries = binaries;
             receipt.modify_path = settings.modify_path;
@@ -436,6 +456,41 @@ pub fn install(
         sha256: asset.map(|a| a.sha256),
         receipt: receipt_path,
     }))
+}
+
+/// Configures PATH for `dir` unless it is already on PATH; returns the edits made.
+fn configure_path(env: &Env, dir: &Path, reporter: &dyn Reporter) -> Vec<PathEdit> {
+    if shell::is_on_path(env, dir) {
+        reporter.detail(&format!(
+            "{} is already on PATH; no shell file needs a change",
+            dir.display()
+        ));
+        return Vec::new();
+    }
+    shell::configure_path(env, dir, reporter)
+}
+
+/// Warns when a shell would run another `caro` than the one in `dir`: one earlier on PATH,
+/// or (when PATH is left alone and `dir` is not on it) any one on PATH.
+fn warn_about_shadowing(env: &Env, dir: &Path, modified_path: bool, reporter: &dyn Reporter) {
+    let on_path = shell::is_on_path(env, dir);
+    if !on_path && modified_path {
+        return; // new shells put `dir` first
+    }
+    if !on_path {
+        reporter.warn(&format!(
+            "{} is not on PATH; add it, or run caro as {}",
+            dir.display(),
+            dir.join("caro").display()
+        ));
+    }
+    for other in shell::shadowing(env, dir, &executable_name("caro", Platform::current())) {
+        reporter.warn(&format!(
+            "another caro at {} comes first on PATH, so `caro` runs that one; remove it or put {} before its directory",
+            other.display(),
+            dir.display()
+        ));
+    }
 }
 
 /// The asset that was downloaded and verified.
@@ -645,7 +700,7 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     temp.file_mut()
         .sync_all()
         .map_err(Error::file("flush", &temp.path))?;
-    temp.rename_to(path)
+    temp.replace(path)
 }
 
 /// A temp file in the destination directory, removed on drop unless persisted.
@@ -712,12 +767,13 @@ impl TempFile {
             file.set_permissions(fs::Permissions::from_mode(0o755))
                 .map_err(Error::file("make executable", target))?;
         }
-        self.rename_to(target)?;
+        self.replace(target)?;
         reporter.detail(&format!("placed {}", target.display()));
         Ok(())
     }
 
-    fn rename_to(mut self, target: &Path) -> Result<()> {
+    /// Renames the file over `target` as it is (no mode change) and syncs the directory.
+    pub fn replace(mut self, target: &Path) -> Result<()> {
         drop(self.file.take());
         fs::rename(&self.path, target).map_err(Error::file("move into place", target))?;
         self.path = PathBuf::new();

@@ -42,6 +42,9 @@ pub mod platform;
 pub mod receipt;
 pub mod release;
 pub mod report;
+pub mod shell;
+pub mod status;
+pub mod uninstall;
 
 pub use checksum::{Digest, parse_sidecar};
 pub use download::Http;

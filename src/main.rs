@@ -32,12 +32,16 @@ fn run(cli: Cli, env: &Env, terminal: &Terminal) -> Result<(), Error> {
     match cli.command {
         None => install(cli.install, env, terminal),
         Some(Command::Install(args)) => install(args, env, terminal),
-        Some(
-            Command::Update(_)
-            | Command::SelfUpdate(_)
-            | Command::Uninstall { .. }
-            | Command::Status,
-        ) => Err(Error::NotYetAvailable {
+        Some(Command::Uninstall { yes }) => {
+            let removed = caro_install::uninstall::uninstall(env, yes, terminal)?;
+            terminal.info(&removed.to_string());
+            Ok(())
+        }
+        Some(Command::Status) => {
+            print!("{}", caro_install::status::Status::gather(env)?);
+            Ok(())
+        }
+        Some(Command::Update(_) | Command::SelfUpdate(_)) => Err(Error::NotYetAvailable {
             command: "this command",
         }),
     }

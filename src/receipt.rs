@@ -116,6 +116,10 @@ pub struct PathEdit {
     /// Whether the file was created by us (and so may be removed when emptied).
     #[serde(default)]
     pub created: bool,
+    /// Whether a newline was added before the line because the file lacked a final one;
+    /// removing the line removes it too, so the file comes back byte-identical.
+    #[serde(default)]
+    pub added_newline: bool,
 }
 
 impl Receipt {

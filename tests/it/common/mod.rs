@@ -23,7 +23,6 @@ pub struct Test {
     dir: tempfile::TempDir,
     args: Vec<String>,
     env: BTreeMap<String, String>,
-    stdin: Option<Vec<u8>>,
 }
 
 impl Test {
@@ -51,7 +50,6 @@ impl Test {
             dir,
             args: Vec::new(),
             env,
-            stdin: None,
         }
     }
 
@@ -114,9 +112,13 @@ impl Test {
 
     /// The command, ready to spawn (for tests that need the child process).
     pub fn command(&self) -> Command {
+        self.command_with(&self.args)
+    }
+
+    fn command_with(&self, args: &[String]) -> Command {
         let mut command = Command::new(BIN);
         command
-            .args(&self.args)
+            .args(args)
             .env_clear()
             .envs(&self.env)
             .current_dir(self.dir.path());
@@ -125,19 +127,22 @@ impl Test {
 
     /// Runs the binary and returns what it did.
     pub fn run(&self) -> Output {
-        let mut command = self.command();
-        command.stdin(if self.stdin.is_some() {
-            Stdio::piped()
-        } else {
-            Stdio::null()
-        });
-        command.stdout(Stdio::piped()).stderr(Stdio::piped());
-        let mut child = command.spawn().expect("spawn caro-install");
-        if let Some(input) = &self.stdin {
-            use std::io::Write;
-            child.stdin.take().unwrap().write_all(input).unwrap();
-        }
-        let output = child.wait_with_output().unwrap();
+        self.run_args(&self.args)
+    }
+
+    /// Runs the binary with this test's environment and other arguments: a second command
+    /// on the same HOME (`status`, `uninstall -y`).
+    pub fn run_with(&self, args: &[&str]) -> Output {
+        self.run_args(&args.iter().map(|a| a.to_string()).collect::<Vec<_>>())
+    }
+
+    fn run_args(&self, args: &[String]) -> Output {
+        let mut command = self.command_with(args);
+        command
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let output = command.output().expect("run caro-install");
         Output {
             code: output.status.code(),
             stdout: String::from_utf8_lossy(&output.stdout).into_owned(),

@@ -1,0 +1,572 @@
+//! Making a new shell of every kind find `caro`: which files, which lines (pure).
+//!
+//! Shells read different files depending on how they start, which is why installers that
+//! edit only `~/.profile` or only `~/.bashrc` leave some users with "command not found":
+//! - a **login** shell (a terminal on macOS, an SSH session, `bash -l`) reads `~/.profile`
+//!   (sh, dash) or the first of `~/.bash_profile`, `~/.bash_login`, `~/.profile` (bash);
+//! - an **interactive non-login** bash (a new terminal tab on most Linux desktops) reads
+//!   only `~/.bashrc`;
+//! - **zsh** reads `$ZDOTDIR/.zshenv` (default `~/.zshenv`) for every shell, login or not,
+//!   interactive or not, so one line there covers all of them;
+//! - **fish** reads every file in `conf.d`, so it gets a file of its own.
+//!
+//! So the sh family gets one `. "…/env"` line in each of those files, sourcing an env
+//! script that prepends the directory only when PATH lacks it (nested shells, and files
+//! that source each other, never duplicate it); fish gets `conf.d/caro.fish` with the
+//! same guard. Everything here is a pure function of an [`Env`] and a [`Probe`] that
+//! answers "does this file exist, is this shell installed"; the effects are in [`unix`]
+//! and (for the registry) [`windows`].
+
+pub mod unix;
+pub mod windows;
+
+use std::path::{Component, Path, PathBuf};
+
+use crate::env::Env;
+use crate::error::Result;
+use crate::receipt::PathEdit;
+use crate::report::Reporter;
+
+/// The env script for the sh family; `{dir}` is replaced with the quoted directory.
+const ENV_SH: &str = include_str!("env.sh");
+
+/// The fish conf.d file; `{dir}` is replaced with the quoted directory.
+const ENV_FISH: &str = include_str!("env.fish");
+
+/// The comment that marks the lines caro-install adds, so they can be found (and only they
+/// removed) even without a receipt.
+pub const MARKER: &str = "# added by caro-install";
+
+/// A shell whose new instances must find caro.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Shell {
+    /// POSIX sh and dash (and bash as a login shell without its own profile).
+    Posix,
+    /// bash.
+    Bash,
+    /// zsh.
+    Zsh,
+    /// fish.
+    Fish,
+}
+
+impl Shell {
+    /// Every shell, in the order files are listed to the user.
+    pub const ALL: [Shell; 4] = [Shell::Posix, Shell::Bash, Shell::Zsh, Shell::Fish];
+
+    /// The shell's name as users type it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Shell::Posix => "sh",
+            Shell::Bash => "bash",
+            Shell::Zsh => "zsh",
+            Shell::Fish => "fish",
+        }
+    }
+}
+
+/// What the pure planning needs to know about the file system and installed programs.
+pub trait Probe {
+    /// Returns true if and only if `path` exists (following symlinks or not: a dangling
+    /// symlinked rc file still counts as the user's file).
+    fn exists(&self, path: &Path) -> bool;
+    /// Returns true if and only if the program `name` is installed.
+    fn has_program(&self, name: &str) -> bool;
+}
+
+/// One change to make a shell find caro.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Edit {
+    /// A file wholly ours (the env script, fish's conf.d file), written with these contents.
+    OwnFile {
+        /// The shell it serves.
+        shell: Shell,
+        /// The file.
+        path: PathBuf,
+        /// Its whole contents.
+        contents: String,
+    },
+    /// A line ensured in a user's startup file.
+    Line {
+        /// The shell it serves.
+        shell: Shell,
+        /// The startup file.
+        path: PathBuf,
+        /// The line, without its newline.
+        line: String,
+    },
+}
+
+impl Edit {
+    /// The file this edit changes.
+    pub fn path(&self) -> &Path {
+        match self {
+            Edit::OwnFile { path, .. } | Edit::Line { path, .. } => path,
+        }
+    }
+
+    /// The shell this edit serves.
+    pub fn shell(&self) -> Shell {
+        match self {
+            Edit::OwnFile { shell, .. } | Edit::Line { shell, .. } => *shell,
+        }
+    }
+}
+
+/// Where caro-install's own shell files live.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Files {
+    /// The env script the sh family sources: `${XDG_CONFIG_HOME:-~/.config}/caro/env`.
+    pub env_script: PathBuf,
+    /// fish's file: `${XDG_CONFIG_HOME:-~/.config}/fish/conf.d/caro.fish`.
+    pub fish_conf: PathBuf,
+}
+
+impl Files {
+    /// The paths for `env`.
+    pub fn new(env: &Env) -> Result<Files> {
+        let config = env.xdg_config_home()?;
+        Ok(Files {
+            env_script: config.join("caro").join("env"),
+            fish_conf: config.join("fish").join("conf.d").join("caro.fish"),
+        })
+    }
+}
+
+/// Makes new shells (or, on Windows, new terminals) find `dir`; returns what was changed,
+/// for the receipt. Problems are warnings, never errors: see [`unix`].
+pub fn configure_path(env: &Env, dir: &Path, reporter: &dyn Reporter) -> Vec<PathEdit> {
+    #[cfg(windows)]
+    {
+        let _ = env;
+        windows::configure(dir, reporter)
+    }
+    #[cfg(not(windows))]
+    {
+        unix::configure(env, dir, reporter)
+    }
+}
+
+/// Undoes `edits` (from the receipt, or found by [`unix::find_edits`]); returns the files
+/// changed.
+pub fn unconfigure_path(edits: &[PathEdit], reporter: &dyn Reporter) -> Vec<PathBuf> {
+    let (registry, files): (Vec<PathEdit>, Vec<PathEdit>) = edits
+        .iter()
+        .cloned()
+        .partition(|edit| edit.path == Path::new(windows::REGISTRY_PATH));
+    let changed = unix::unconfigure(&files, reporter);
+    #[cfg(windows)]
+    let changed = [changed, windows::unconfigure(&registry, reporter)].concat();
+    #[cfg(not(windows))]
+    let _ = registry;
+    changed
+}
+
+/// The startup files of the sh family to put the source line in, per SPEC section 6:
+/// `~/.profile` always (created if missing); each existing `~/.bashrc`, `~/.bash_profile`,
+/// `~/.bash_login`, and a new `~/.bashrc` when bash is installed and none exists;
+/// `$ZDOTDIR/.zshenv` (else `~/.zshenv`) when it exists or zsh is installed.
+pub fn rc_files(env: &Env, probe: &dyn Probe) -> Result<Vec<(Shell, PathBuf)>> {
+    let home = env.home()?;
+    let mut files = vec![(Shell::Posix, home.join(".profile"))];
+    let bash: Vec<PathBuf> = [".bashrc", ".bash_profile", ".bash_login"]
+        .iter()
+        .map(|name| home.join(name))
+        .filter(|path| probe.exists(path))
+        .collect();
+    if bash.is_empty() {
+        if probe.has_program("bash") {
+            files.push((Shell::Bash, home.join(".bashrc")));
+        }
+    } else {
+        files.extend(bash.into_iter().map(|path| (Shell::Bash, path)));
+    }
+    let zshenv = zsh_dir(env)?.join(".zshenv");
+    if probe.exists(&zshenv) || probe.has_program("zsh") {
+        files.push((Shell::Zsh, zshenv));
+    }
+    Ok(files)
+}
+
+/// `$ZDOTDIR` when set, else `$HOME`.
+fn zsh_dir(env: &Env) -> Result<PathBuf> {
+    match env.var("ZDOTDIR") {
+        Some(dir) => Ok(PathBuf::from(dir)),
+        None => Ok(env.home()?.to_path_buf()),
+    }
+}
+
+/// Every edit that makes new shells find `dir`, in order: our own files first (so a line
+/// never sources a file that does not exist yet), then the lines.
+pub fn plan_edits(env: &Env, dir: &Path, probe: &dyn Probe) -> Result<Vec<Edit>> {
+    let home = env.home()?;
+    let files = Files::new(env)?;
+    let mut edits = vec![Edit::OwnFile {
+        shell: Shell::Posix,
+        path: files.env_script.clone(),
+        contents: env_script(dir, home),
+    }];
+    let fish_config = files
+        .fish_conf
+        .parent()
+        .and_then(Path::parent)
+        .unwrap_or(home);
+    if probe.exists(&files.fish_conf) || probe.exists(fish_config) || probe.has_program("fish") {
+        edits.push(Edit::OwnFile {
+            shell: Shell::Fish,
+            path: files.fish_conf,
+            contents: fish_script(dir, home),
+        });
+    }
+    let line = source_line(&files.env_script, home);
+    for (shell, path) in rc_files(env, probe)? {
+        edits.push(Edit::Line {
+            shell,
+            path,
+            line: line.clone(),
+        });
+    }
+    Ok(edits)
+}
+
+/// The env script for the sh family, for `dir`.
+pub fn env_script(dir: &Path, home: &Path) -> String {
+    ENV_SH.replace("{dir}", &sh_quote(dir, home))
+}
+
+/// fish's conf.d file, for `dir`.
+pub fn fish_script(dir: &Path, home: &Path) -> String {
+    ENV_FISH.replace("{dir}", &fish_quote(dir, home))
+}
+
+/// The line that sources the env script: `. "$HOME/.config/caro/env" # added by caro-install`.
+pub fn source_line(env_script: &Path, home: &Path) -> String {
+    format!(". {} {MARKER}", sh_quote(env_script, home))
+}
+
+/// `path` as a double-quoted sh word, written relative to `$HOME` when it is inside it (so
+/// a renamed home still works), with `\`, `"`, `$` and `` ` `` escaped.
+pub fn sh_quote(path: &Path, home: &Path) -> String {
+    let escape = |text: &str| {
+        text.replace('\\', "\\\\")
+            .replace('"', "\\\"")
+            .replace('$', "\\$")
+            .replace('`', "\\`")
+    };
+    match path.strip_prefix(home) {
+        Ok(rest) if rest.as_os_str().is_empty() => "\"$HOME\"".to_string(),
+        Ok(rest) => format!("\"$HOME/{}\"", escape(&rest.to_string_lossy())),
+        Err(_) => format!("\"{}\"", escape(&path.to_string_lossy())),
+    }
+}
+
+/// `path` as a double-quoted fish word, relative to `$HOME` when inside it.
+pub fn fish_quote(path: &Path, home: &Path) -> String {
+    let escape = |text: &str| {
+        text.replace('\\', "\\\\")
+            .replace('"', "\\\"")
+            .replace('$', "\\$")
+    };
+    match path.strip_prefix(home) {
+        Ok(rest) if rest.as_os_str().is_empty() => "\"$HOME\"".to_string(),
+        Ok(rest) => format!("\"$HOME/{}\"", escape(&rest.to_string_lossy())),
+        Err(_) => format!("\"{}\"", escape(&path.to_string_lossy())),
+    }
+}
+
+/// Returns true if and only if `text` already holds `line` (ignoring surrounding blanks).
+pub fn has_line(text: &str, line: &str) -> bool {
+    text.lines().any(|existing| existing.trim() == line.trim())
+}
+
+/// `text` with `line` appended, or `None` when it is already there. The `bool` says whether
+/// a newline had to be added first (the file did not end with one), which removal needs
+/// to give the file back byte for byte.
+pub fn add_line(text: &str, line: &str) -> Option<(String, bool)> {
+    if has_line(text, line) {
+        return None;
+    }
+    let needs_newline = !text.is_empty() && !text.ends_with('\n');
+    let mut new = String::with_capacity(text.len() + line.len() + 2);
+    new.push_str(text);
+    if needs_newline {
+        new.push('\n');
+    }
+    new.push_str(line);
+    new.push('\n');
+    Some((new, needs_newline))
+}
+
+/// Returns true if and only if `line` is one caro-install wrote: `line` itself, or any
+/// `. …caro…/env` line carrying [`MARKER`] (written for another config directory).
+pub fn is_our_line(candidate: &str, line: &str) -> bool {
+    let candidate = candidate.trim();
+    candidate == line.trim()
+        || (candidate.starts_with(". ")
+            && candidate.ends_with(MARKER)
+            && candidate.contains("caro"))
+}
+
+/// `text` without our lines, or `None` when it has none. When `added_newline` is true and
+/// our line was the last one, the newline added before it is removed too.
+pub fn remove_line(text: &str, line: &str, added_newline: bool) -> Option<String> {
+    let mut kept = String::with_capacity(text.len());
+    let mut removed_last = false;
+    let mut removed_any = false;
+    for piece in text.split_inclusive('\n') {
+        if is_our_line(piece.trim_end_matches(['\n', '\r']), line) {
+            removed_any = true;
+            removed_last = true;
+        } else {
+            kept.push_str(piece);
+            removed_last = false;
+        }
+    }
+    if !removed_any {
+        return None;
+    }
+    if added_newline && removed_last && kept.ends_with('\n') {
+        kept.pop();
+    }
+    Some(kept)
+}
+
+/// Normalises a path for comparison: lexically drops `.`, resolves `..` and trailing
+/// slashes, then follows symlinks when the path exists.
+pub fn normalize(path: &Path) -> PathBuf {
+    let mut lexical = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                lexical.pop();
+            }
+            other => lexical.push(other),
+        }
+    }
+    std::fs::canonicalize(&lexical).unwrap_or(lexical)
+}
+
+/// Returns true if and only if `dir` is on the environment's PATH (normalised comparison).
+pub fn is_on_path(env: &Env, dir: &Path) -> bool {
+    let dir = normalize(dir);
+    env.path_dirs().iter().any(|entry| normalize(entry) == dir)
+}
+
+/// The `name` executables on PATH that a shell would find before the one in `dir`: all of
+/// them when `dir` is not on PATH.
+pub fn shadowing(env: &Env, dir: &Path, name: &str) -> Vec<PathBuf> {
+    let dir = normalize(dir);
+    let mut found = Vec::new();
+    for entry in env.path_dirs() {
+        if normalize(&entry) == dir {
+            break;
+        }
+        let candidate = entry.join(name);
+        if candidate.is_file() && !found.contains(&candidate) {
+            found.push(candidate);
+        }
+    }
+    found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    struct FakeProbe {
+        files: HashSet<PathBuf>,
+        programs: Vec<&'static str>,
+    }
+
+    impl Probe for FakeProbe {
+        fn exists(&self, path: &Path) -> bool {
+            self.files.contains(path)
+        }
+        fn has_program(&self, name: &str) -> bool {
+            self.programs.contains(&name)
+        }
+    }
+
+    fn probe(files: &[&str], programs: &[&'static str]) -> FakeProbe {
+        FakeProbe {
+            files: files.iter().map(PathBuf::from).collect(),
+            programs: programs.to_vec(),
+        }
+    }
+
+    fn env() -> Env {
+        Env::from_vars([("HOME", "/home/u")])
+    }
+
+    fn paths(files: Vec<(Shell, PathBuf)>) -> Vec<String> {
+        files
+            .into_iter()
+            .map(|(shell, path)| format!("{}:{}", shell.name(), path.display()))
+            .collect()
+    }
+
+    #[test]
+    fn profile_always_and_bashrc_created_when_bash_is_installed() {
+        let files = rc_files(&env(), &probe(&[], &["bash"])).unwrap();
+        assert_eq!(
+            paths(files),
+            ["sh:/home/u/.profile", "bash:/home/u/.bashrc"]
+        );
+    }
+
+    #[test]
+    fn every_existing_bash_file_and_no_new_one() {
+        let files = rc_files(
+            &env(),
+            &probe(&["/home/u/.bash_profile", "/home/u/.bash_login"], &["bash"]),
+        )
+        .unwrap();
+        assert_eq!(
+            paths(files),
+            [
+                "sh:/home/u/.profile",
+                "bash:/home/u/.bash_profile",
+                "bash:/home/u/.bash_login"
+            ]
+        );
+    }
+
+    #[test]
+    fn no_bash_no_bashrc() {
+        let files = rc_files(&env(), &probe(&[], &[])).unwrap();
+        assert_eq!(paths(files), ["sh:/home/u/.profile"]);
+    }
+
+    #[test]
+    fn zshenv_follows_zdotdir() {
+        let files = rc_files(&env(), &probe(&[], &["zsh"])).unwrap();
+        assert_eq!(paths(files), ["sh:/home/u/.profile", "zsh:/home/u/.zshenv"]);
+        let env = Env::from_vars([("HOME", "/home/u"), ("ZDOTDIR", "/home/u/.config/zsh")]);
+        let files = rc_files(&env, &probe(&["/home/u/.config/zsh/.zshenv"], &[])).unwrap();
+        assert_eq!(
+            paths(files),
+            ["sh:/home/u/.profile", "zsh:/home/u/.config/zsh/.zshenv"]
+        );
+    }
+
+    #[test]
+    fn fish_gets_a_conf_d_file_under_xdg_config_home() {
+        let env = Env::from_vars([("HOME", "/home/u"), ("XDG_CONFIG_HOME", "/home/u/cfg")]);
+        let edits = plan_edits(
+            &env,
+            Path::new("/home/u/.local/bin"),
+            &probe(&[], &["fish"]),
+        )
+        .unwrap();
+        let fish = edits.iter().find(|e| e.shell() == Shell::Fish).unwrap();
+        assert_eq!(fish.path(), Path::new("/home/u/cfg/fish/conf.d/caro.fish"));
+        assert_eq!(edits[0].path(), Path::new("/home/u/cfg/caro/env"));
+        let Edit::Line { line, .. } = &edits[2] else {
+            panic!("{edits:?}")
+        };
+        assert_eq!(line, ". \"$HOME/cfg/caro/env\" # added by caro-install");
+    }
+
+    #[test]
+    fn no_fish_no_fish_file() {
+        let edits = plan_edits(&env(), Path::new("/opt/bin"), &probe(&[], &[])).unwrap();
+        assert!(edits.iter().all(|e| e.shell() != Shell::Fish), "{edits:?}");
+    }
+
+    #[test]
+    fn scripts_name_the_directory_relative_to_home() {
+        let home = Path::new("/home/u");
+        let sh = env_script(Path::new("/home/u/.local/bin"), home);
+        assert!(sh.contains("*:\"$HOME/.local/bin\":*) ;;"), "{sh}");
+        assert!(
+            sh.contains("export PATH=\"$HOME/.local/bin\"\"${PATH:+:$PATH}\""),
+            "{sh}"
+        );
+        let fish = fish_script(Path::new("/opt/caro bin"), home);
+        assert!(
+            fish.contains("if not contains -- \"/opt/caro bin\" $PATH"),
+            "{fish}"
+        );
+    }
+
+    #[test]
+    fn quoting_escapes_what_the_shell_would_expand() {
+        let home = Path::new("/home/u");
+        assert_eq!(
+            sh_quote(Path::new("/opt/a\"b$c`d\\e"), home),
+            "\"/opt/a\\\"b\\$c\\`d\\\\e\""
+        );
+        assert_eq!(fish_quote(Path::new("/home/u/$x"), home), "\"$HOME/\\$x\"");
+    }
+
+    #[test]
+    fn second_add_changes_nothing() {
+        let (once, added_newline) = add_line("export A=1\n", "LINE").unwrap();
+        assert_eq!(once, "export A=1\nLINE\n");
+        assert!(!added_newline);
+        assert_eq!(add_line(&once, "LINE"), None);
+        assert_eq!(add_line("  LINE  \n", "LINE"), None);
+    }
+
+    #[test]
+    fn add_to_empty_and_unterminated_files() {
+        assert_eq!(add_line("", "LINE"), Some(("LINE\n".to_string(), false)));
+        assert_eq!(
+            add_line("alias x=y", "LINE"),
+            Some(("alias x=y\nLINE\n".to_string(), true))
+        );
+    }
+
+    #[test]
+    fn remove_restores_byte_for_byte() {
+        for original in ["", "export A=1\n", "alias x=y", "a\r\nb\r\n", "\n\n"] {
+            let (added, added_newline) = add_line(original, "LINE").unwrap();
+            assert_eq!(
+                remove_line(&added, "LINE", added_newline).as_deref(),
+                Some(original),
+                "{original:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn remove_keeps_what_the_user_added_after_us() {
+        let (added, added_newline) = add_line("a", "LINE").unwrap();
+        let edited = format!("{added}b\n");
+        assert_eq!(
+            remove_line(&edited, "LINE", added_newline).unwrap(),
+            "a\nb\n"
+        );
+    }
+
+    #[test]
+    fn remove_keeps_the_users_own_guarded_lines() {
+        let text = "[ -f ~/.x/env ] && . ~/.x/env\n. \"$HOME/.config/caro/env\" # added by caro-install\n. ~/.config/caro/env\n";
+        let line = ". \"$HOME/.config/caro/env\" # added by caro-install";
+        assert_eq!(
+            remove_line(text, line, false).unwrap(),
+            "[ -f ~/.x/env ] && . ~/.x/env\n. ~/.config/caro/env\n"
+        );
+        assert_eq!(remove_line("nothing here\n", line, false), None);
+    }
+
+    #[test]
+    fn marked_lines_for_another_config_dir_are_ours_too() {
+        assert!(is_our_line(
+            ". \"/elsewhere/caro/env\" # added by caro-install",
+            ". \"$HOME/.config/caro/env\" # added by caro-install"
+        ));
+        assert!(!is_our_line("echo hi # added by caro-install", "LINE"));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn path_comparison_ignores_trailing_slashes_and_dots() {
+        let env = Env::from_vars([("PATH", "/usr/bin:/opt/caro/bin/:/bin")]);
+        assert!(is_on_path(&env, Path::new("/opt/caro/bin")));
+        assert!(is_on_path(&env, Path::new("/opt/caro/lib/../bin/.")));
+        assert!(!is_on_path(&env, Path::new("/opt/caro")));
+    }
+}

@@ -1,0 +1,295 @@
+//! The effects of PATH configuration on Unix: writing the env scripts and rc-file lines that
+//! [`super::plan_edits`] chose, and undoing exactly those at uninstall.
+//!
+//! Every write is atomic (temp file beside the target, rename) and keeps the file's mode; a
+//! symlinked rc file (dotfile managers) is edited at its target so it stays a symlink. A
+//! file that cannot be written is a warning that prints the exact line to add by hand: an
+//! rc file is the user's, and failing the whole install over one would be worse.
+
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use super::{Edit, Files, Probe, Shell};
+use crate::env::Env;
+use crate::receipt::PathEdit;
+use crate::report::Reporter;
+
+/// Answers [`Probe`] questions from the real file system and the environment's PATH.
+pub struct RealProbe<'a> {
+    env: &'a Env,
+}
+
+impl<'a> RealProbe<'a> {
+    /// A probe for `env`.
+    pub fn new(env: &'a Env) -> RealProbe<'a> {
+        RealProbe { env }
+    }
+}
+
+impl Probe for RealProbe<'_> {
+    fn exists(&self, path: &Path) -> bool {
+        path.symlink_metadata().is_ok()
+    }
+
+    fn has_program(&self, name: &str) -> bool {
+        self.env
+            .path_dirs()
+            .iter()
+            .any(|dir| dir.join(name).is_file())
+    }
+}
+
+/// The file to read and write for `path`: its final target when it is a symlink.
+fn resolve(path: &Path) -> io::Result<PathBuf> {
+    if path
+        .symlink_metadata()
+        .is_ok_and(|m| m.file_type().is_symlink())
+    {
+        return fs::canonicalize(path);
+    }
+    Ok(path.to_path_buf())
+}
+
+fn read_or_empty(path: &Path) -> io::Result<(String, bool)> {
+    match fs::read_to_string(path) {
+        Ok(text) => Ok((text, true)),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok((String::new(), false)),
+        Err(e) => Err(e),
+    }
+}
+
+/// Writes `text` to `path` atomically, keeping the mode of the file it replaces.
+fn write_keeping_mode(path: &Path, text: &str) -> io::Result<()> {
+    let mode = fs::metadata(path).ok().map(|m| m.permissions());
+    let dir = path.parent().unwrap_or(Path::new("."));
+    fs::create_dir_all(dir)?;
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let mut temp = crate::install::TempFile::create(dir, &name).map_err(io::Error::other)?;
+    io::Write::write_all(temp.file_mut(), text.as_bytes())?;
+    temp.file_mut().sync_all()?;
+    if let Some(mode) = mode {
+        temp.file_mut().set_permissions(mode)?;
+    }
+    temp.replace(path).map_err(io::Error::other)
+}
+
+/// Applies one edit: `Ok(None)` when the file already had it, else the record of the change.
+fn apply(edit: &Edit) -> io::Result<Option<PathEdit>> {
+    let target = resolve(edit.path())?;
+    let (text, existed) = read_or_empty(&target)?;
+    match edit {
+        Edit::OwnFile { path, contents, .. } => {
+            let record = PathEdit {
+                path: path.clone(),
+                line: None,
+                created: true,
+                added_newline: false,
+            };
+            if existed && text == *contents {
+                return Ok(None);
+            }
+            write_keeping_mode(&target, contents)?;
+            Ok(Some(record))
+        }
+        Edit::Line { path, line, .. } => {
+            let Some((new, added_newline)) = super::add_line(&text, line) else {
+                return Ok(None);
+            };
+            write_keeping_mode(&target, &new)?;
+            Ok(Some(PathEdit {
+                path: path.clone(),
+                line: Some(line.clone()),
+                created: !existed,
+                added_newline,
+            }))
+        }
+    }
+}
+
+/// Makes new shells find `dir`: applies every planned edit, printing each file changed and
+/// warning (with the line to add by hand) for each that could not be; appends `dir` to
+/// `$GITHUB_PATH` inside GitHub Actions. Returns the records for the receipt.
+pub fn configure(env: &Env, dir: &Path, reporter: &dyn Reporter) -> Vec<PathEdit> {
+    let edits = match super::plan_edits(env, dir, &RealProbe::new(env)) {
+        Ok(edits) => edits,
+        Err(error) => {
+            reporter.warn(&format!(
+                "could not configure PATH: {error}; add {} to PATH yourself",
+                dir.display()
+            ));
+            return Vec::new();
+        }
+    };
+    let mut records = Vec::new();
+    for edit in &edits {
+        match apply(edit) {
+            Ok(Some(record)) => {
+                reporter.info(&format!(
+                    "{} {} ({})",
+                    if record.created { "created" } else { "edited" },
+                    edit.path().display(),
+                    edit.shell().name()
+                ));
+                records.push(record);
+            }
+            Ok(None) => reporter.detail(&format!("{} already set up", edit.path().display())),
+            Err(error) => {
+                let by_hand = match edit {
+                    Edit::Line { line, .. } => line.clone(),
+                    Edit::OwnFile {
+                        shell: Shell::Fish, ..
+                    } => format!("fish_add_path {}", dir.display()),
+                    Edit::OwnFile { .. } => format!("export PATH=\"{}:$PATH\"", dir.display()),
+                };
+                reporter.warn(&format!(
+                    "could not write {} ({error}); to make {} find caro, add this line to it yourself:\n    {by_hand}",
+                    edit.path().display(),
+                    edit.shell().name()
+                ));
+            }
+        }
+    }
+    append_github_path(env, dir, reporter);
+    records
+}
+
+/// Inside GitHub Actions, makes later steps of the job find `dir` too.
+fn append_github_path(env: &Env, dir: &Path, reporter: &dyn Reporter) {
+    let Some(file) = env.var("GITHUB_PATH") else {
+        return;
+    };
+    let line = dir.to_string_lossy();
+    let result = read_or_empty(Path::new(file)).and_then(|(text, _)| {
+        if super::has_line(&text, &line) {
+            return Ok(false);
+        }
+        let mut appended = fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(file)?;
+        io::Write::write_all(&mut appended, format!("{line}\n").as_bytes()).map(|()| true)
+    });
+    match result {
+        Ok(true) => reporter.info(&format!(
+            "added {line} to GITHUB_PATH for the next steps of this job"
+        )),
+        Ok(false) => {}
+        Err(error) => reporter.warn(&format!(
+            "could not append to GITHUB_PATH `{file}`: {error}"
+        )),
+    }
+}
+
+/// Undoes `edits`: removes our lines (giving back byte-identical files where we only
+/// added a line), deletes the files we created that are now empty and our own files.
+/// Returns the files changed; problems are warnings.
+pub fn unconfigure(edits: &[PathEdit], reporter: &dyn Reporter) -> Vec<PathBuf> {
+    let mut changed = Vec::new();
+    for edit in edits {
+        match undo(edit) {
+            Ok(true) => {
+                let verb = if edit.line.is_some() {
+                    "restored"
+                } else {
+                    "removed"
+                };
+                reporter.info(&format!("{verb} {}", edit.path.display()));
+                changed.push(edit.path.clone());
+            }
+            Ok(false) => reporter.detail(&format!("{} had nothing of ours", edit.path.display())),
+            Err(error) => {
+                let what = edit
+                    .line
+                    .as_deref()
+                    .map(|l| format!("remove the line `{l}`"))
+                    .unwrap_or_else(|| "delete it".to_string());
+                reporter.warn(&format!(
+                    "could not change {} ({error}); {what} yourself",
+                    edit.path.display()
+                ));
+            }
+        }
+    }
+    changed
+}
+
+fn undo(edit: &PathEdit) -> io::Result<bool> {
+    let Some(line) = &edit.line else {
+        return match fs::remove_file(&edit.path) {
+            Ok(()) => Ok(true),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(false),
+            Err(e) => Err(e),
+        };
+    };
+    let target = resolve(&edit.path)?;
+    let (text, existed) = read_or_empty(&target)?;
+    if !existed {
+        return Ok(false);
+    }
+    let Some(new) = super::remove_line(&text, line, edit.added_newline) else {
+        return Ok(false);
+    };
+    if edit.created
+        && new.trim().is_empty()
+        && !edit.path.symlink_metadata()?.file_type().is_symlink()
+    {
+        fs::remove_file(&edit.path)?;
+    } else {
+        write_keeping_mode(&target, &new)?;
+    }
+    Ok(true)
+}
+
+/// Finds our edits without a receipt: our own files where they exist, and every sh-family
+/// startup file holding one of our lines.
+pub fn find_edits(env: &Env) -> Vec<PathEdit> {
+    let Ok(files) = Files::new(env) else {
+        return Vec::new();
+    };
+    let Ok(home) = env.home() else {
+        return Vec::new();
+    };
+    let line = super::source_line(&files.env_script, home);
+    let mut found = Vec::new();
+    let mut candidates: Vec<PathBuf> = [
+        ".profile",
+        ".bashrc",
+        ".bash_profile",
+        ".bash_login",
+        ".zshenv",
+    ]
+    .iter()
+    .map(|n| home.join(n))
+    .collect();
+    if let Some(zdotdir) = env.var("ZDOTDIR") {
+        candidates.push(Path::new(zdotdir).join(".zshenv"));
+    }
+    for path in candidates {
+        let has_ours = resolve(&path)
+            .and_then(fs::read_to_string)
+            .is_ok_and(|text| text.lines().any(|l| super::is_our_line(l, &line)));
+        if has_ours && !found.iter().any(|e: &PathEdit| e.path == path) {
+            found.push(PathEdit {
+                path,
+                line: Some(line.clone()),
+                created: false,
+                added_newline: false,
+            });
+        }
+    }
+    for path in [files.env_script, files.fish_conf] {
+        if path.is_file() {
+            found.push(PathEdit {
+                path,
+                line: None,
+                created: true,
+                added_newline: false,
+            });
+        }
+    }
+    found
+}

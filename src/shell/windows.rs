@@ -1,0 +1,241 @@
+//! Windows: caro's directory in the user's `Path` (`HKCU\Environment`).
+//!
+//! Why not `setx`: it truncates values over 1024 characters and turns `REG_EXPAND_SZ` into
+//! `REG_SZ`, silently breaking every `%VAR%` entry of the user's Path. So the value is read
+//! and written raw, kept `REG_EXPAND_SZ`, and `WM_SETTINGCHANGE` is broadcast so new
+//! terminals see it without a log-off. The string logic is pure (and tested on every OS);
+//! the registry calls compile only on Windows.
+
+#[cfg(windows)]
+use std::path::PathBuf;
+
+#[cfg(windows)]
+use crate::{receipt::PathEdit, report::Reporter};
+
+/// How a registry edit is named in the receipt.
+pub const REGISTRY_PATH: &str = r"HKCU\Environment\Path";
+
+/// Prepends `dir` to the user's Path unless an entry already names it.
+#[cfg(windows)]
+pub fn configure(dir: &std::path::Path, reporter: &dyn Reporter) -> Vec<PathEdit> {
+    let dir = dir.to_string_lossy().into_owned();
+    match registry::update(|old| add_to_path(old, &dir)) {
+        Ok(true) => {
+            reporter.info(&format!(
+                "added {dir} to your user Path ({REGISTRY_PATH}); open a new terminal to use caro"
+            ));
+            vec![PathEdit {
+                path: PathBuf::from(REGISTRY_PATH),
+                line: Some(dir),
+                created: false,
+                added_newline: false,
+            }]
+        }
+        Ok(false) => Vec::new(),
+        Err(error) => {
+            reporter.warn(&format!("could not update {REGISTRY_PATH} ({error}); add {dir} to your Path in Settings > Environment Variables"));
+            Vec::new()
+        }
+    }
+}
+
+/// Removes the directories recorded in `edits` from the user's Path.
+#[cfg(windows)]
+pub fn unconfigure(edits: &[PathEdit], reporter: &dyn Reporter) -> Vec<PathBuf> {
+    let mut changed = Vec::new();
+    for dir in edits.iter().filter_map(|edit| edit.line.as_deref()) {
+        match registry::update(|old| remove_from_path(old, dir)) {
+            Ok(true) => {
+                reporter.info(&format!("removed {dir} from your user Path"));
+                changed.push(PathBuf::from(REGISTRY_PATH));
+            }
+            Ok(false) => {}
+            Err(error) => reporter.warn(&format!(
+                "could not update {REGISTRY_PATH} ({error}); remove {dir} from your Path yourself"
+            )),
+        }
+    }
+    changed
+}
+
+/// Returns true if and only if two Path entries name the same directory: Windows paths are
+/// case-insensitive, and a trailing `\` does not matter.
+pub fn same_entry(a: &str, b: &str) -> bool {
+    let trim = |s: &str| s.trim().trim_end_matches(['\\', '/']).to_lowercase();
+    !a.trim().is_empty() && trim(a) == trim(b)
+}
+
+/// `old` with `dir` prepended, or `None` when an entry already names `dir`.
+pub fn add_to_path(old: &str, dir: &str) -> Option<String> {
+    if old.split(';').any(|entry| same_entry(entry, dir)) {
+        return None;
+    }
+    if old.is_empty() {
+        return Some(dir.to_string());
+    }
+    Some(format!("{dir};{old}"))
+}
+
+/// `old` without the entries naming `dir`, or `None` when there is none. Other entries,
+/// including empty ones the user had, are kept as they were.
+pub fn remove_from_path(old: &str, dir: &str) -> Option<String> {
+    let entries: Vec<&str> = old.split(';').collect();
+    let kept: Vec<&str> = entries
+        .iter()
+        .copied()
+        .filter(|entry| !same_entry(entry, dir))
+        .collect();
+    if kept.len() == entries.len() {
+        return None;
+    }
+    Some(kept.join(";"))
+}
+
+/// Reads and writes `HKCU\Environment\Path` and broadcasts the change.
+#[cfg(windows)]
+pub mod registry {
+    use std::io;
+
+    use winreg::enums::{HKEY_CURRENT_USER, KEY_READ, KEY_WRITE, RegType};
+    use winreg::{RegKey, RegValue};
+
+    /// The user's Path value as text (empty when unset), and whether it was `REG_SZ`.
+    fn read(key: &RegKey) -> io::Result<String> {
+        match key.get_raw_value("Path") {
+            Ok(value) => {
+                let units: Vec<u16> = value
+                    .bytes
+                    .chunks_exact(2)
+                    .map(|b| u16::from_le_bytes([b[0], b[1]]))
+                    .collect();
+                let text = String::from_utf16_lossy(&units);
+                Ok(text.trim_end_matches('\0').to_string())
+            }
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(String::new()),
+            Err(e) => Err(e),
+        }
+    }
+
+    fn write(key: &RegKey, text: &str) -> io::Result<()> {
+        if text.is_empty() {
+            return key.delete_value("Path");
+        }
+        let bytes: Vec<u8> = text
+            .encode_utf16()
+            .chain([0])
+            .flat_map(u16::to_le_bytes)
+            .collect();
+        key.set_raw_value(
+            "Path",
+            &RegValue {
+                bytes,
+                vtype: RegType::REG_EXPAND_SZ,
+            },
+        )
+    }
+
+    fn environment() -> io::Result<RegKey> {
+        RegKey::predef(HKEY_CURRENT_USER)
+            .open_subkey_with_flags("Environment", KEY_READ | KEY_WRITE)
+    }
+
+    /// Applies `change` to the user's Path; returns true if and only if it changed.
+    pub fn update(change: impl FnOnce(&str) -> Option<String>) -> io::Result<bool> {
+        let key = environment()?;
+        let old = read(&key)?;
+        let Some(new) = change(&old) else {
+            return Ok(false);
+        };
+        write(&key, &new)?;
+        broadcast();
+        Ok(true)
+    }
+
+    /// Tells running programs (Explorer, new terminals) that the environment changed.
+    fn broadcast() {
+        use windows_sys::Win32::UI::WindowsAndMessaging::{
+            HWND_BROADCAST, SMTO_ABORTIFHUNG, SendMessageTimeoutW, WM_SETTINGCHANGE,
+        };
+        let name: Vec<u16> = "Environment".encode_utf16().chain([0]).collect();
+        let mut result = 0usize;
+        // SAFETY: `name` is a NUL-terminated UTF-16 string that outlives the call; the
+        // result pointer is valid for one usize.
+        unsafe {
+            SendMessageTimeoutW(
+                HWND_BROADCAST,
+                WM_SETTINGCHANGE,
+                0,
+                name.as_ptr() as isize,
+                SMTO_ABORTIFHUNG,
+                5000,
+                &mut result,
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn add_prepends_when_absent() {
+        assert_eq!(
+            add_to_path(r"C:\Windows;C:\Tools", r"C:\Users\u\AppData\Local\caro\bin").unwrap(),
+            r"C:\Users\u\AppData\Local\caro\bin;C:\Windows;C:\Tools"
+        );
+    }
+
+    #[test]
+    fn add_to_empty_path_is_just_the_directory() {
+        assert_eq!(add_to_path("", r"C:\caro\bin").unwrap(), r"C:\caro\bin");
+    }
+
+    #[test]
+    fn present_in_another_case_or_with_a_trailing_backslash() {
+        assert_eq!(
+            add_to_path(r"c:\CARO\bin\;C:\Windows", r"C:\caro\bin"),
+            None
+        );
+        assert_eq!(
+            add_to_path(r"C:\Windows;C:\caro\bin", r"C:\caro\bin\"),
+            None
+        );
+    }
+
+    #[test]
+    fn remove_takes_only_our_entry() {
+        assert_eq!(
+            remove_from_path(r"C:\caro\bin;C:\Windows", r"C:\caro\bin").unwrap(),
+            r"C:\Windows"
+        );
+        assert_eq!(
+            remove_from_path(r"C:\Windows;C:\CARO\BIN\", r"C:\caro\bin").unwrap(),
+            r"C:\Windows"
+        );
+        assert_eq!(
+            remove_from_path(r"C:\caro\bin", r"C:\caro\bin").unwrap(),
+            ""
+        );
+        assert_eq!(remove_from_path(r"C:\Windows", r"C:\caro\bin"), None);
+    }
+
+    #[test]
+    fn semicolon_leftovers_of_the_user_are_kept() {
+        let (added, dir) = (
+            add_to_path(r"C:\Windows;;C:\Tools;", r"C:\caro\bin").unwrap(),
+            r"C:\caro\bin",
+        );
+        assert_eq!(added, r"C:\caro\bin;C:\Windows;;C:\Tools;");
+        assert_eq!(
+            remove_from_path(&added, dir).unwrap(),
+            r"C:\Windows;;C:\Tools;"
+        );
+    }
+
+    #[test]
+    fn empty_entries_never_match() {
+        assert!(!same_entry("", ""));
+        assert_eq!(add_to_path(";", r"C:\caro\bin").unwrap(), r"C:\caro\bin;;");
+    }
+}

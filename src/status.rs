@@ -1,0 +1,131 @@
+//! `caro-install status`: what is installed, where, in which version, whether shells find
+//! it, and which other copies would run instead.
+
+use std::fmt;
+use std::path::PathBuf;
+
+use crate::env::Env;
+use crate::error::Result;
+use crate::install::{self, executable_name};
+use crate::platform::Platform;
+use crate::receipt::{self, Receipt};
+use crate::shell;
+
+/// A snapshot of the installation, printed by `caro-install status`.
+#[derive(Debug, Clone)]
+pub struct Status {
+    /// The receipt's path.
+    pub receipt_path: PathBuf,
+    /// The receipt, when there is one.
+    pub receipt: Option<Receipt>,
+    /// The directory caro is (or would be) in.
+    pub dir: PathBuf,
+    /// Whether the caro binary exists there.
+    pub binary_exists: bool,
+    /// Whether that directory is on PATH in this shell.
+    pub on_path: bool,
+    /// Other `caro` executables earlier on PATH.
+    pub shadowing: Vec<PathBuf>,
+}
+
+impl Status {
+    /// Gathers the status for `env`.
+    pub fn gather(env: &Env) -> Result<Status> {
+        let receipt_path = receipt::receipt_path(env)?;
+        let receipt = Receipt::load(&receipt_path)?;
+        let dir = match &receipt {
+            Some(receipt) => receipt.install_prefix.clone(),
+            None => match env.var("CARO_INSTALL_DIR") {
+                Some(dir) => env.absolute(std::path::Path::new(dir)),
+                None => install::default_install_dir(env)?,
+            },
+        };
+        let binary = executable_name("caro", Platform::current());
+        Ok(Status {
+            binary_exists: dir.join(&binary).is_file(),
+            on_path: shell::is_on_path(env, &dir),
+            shadowing: shell::shadowing(env, &dir, &binary),
+            receipt_path,
+            receipt,
+            dir,
+        })
+    }
+}
+
+impl fmt::Display for Status {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let binary = self.dir.join(executable_name("caro", Platform::current()));
+        match (&self.receipt, self.binary_exists) {
+            (Some(receipt), true) => {
+                let platform = receipt.platform.as_deref().unwrap_or("unknown platform");
+                writeln!(
+                    f,
+                    "caro {} ({platform}) at {}",
+                    receipt.version,
+                    binary.display()
+                )?;
+            }
+            (Some(receipt), false) => writeln!(
+                f,
+                "caro {} was installed, but {} is missing",
+                receipt.version,
+                binary.display()
+            )?,
+            (None, true) => writeln!(
+                f,
+                "caro at {} (not installed by caro-install: no receipt)",
+                binary.display()
+            )?,
+            (None, false) => writeln!(f, "caro is not installed in {}", self.dir.display())?,
+        }
+        match &self.receipt {
+            Some(receipt) => {
+                writeln!(f, "receipt:   {}", self.receipt_path.display())?;
+                if let Some(at) = &receipt.installed_at {
+                    writeln!(f, "installed: {at}")?;
+                }
+                if let Some(url) = &receipt.asset_url {
+                    writeln!(f, "from:      {url}")?;
+                }
+                let shells: Vec<String> = receipt
+                    .path_edits
+                    .iter()
+                    .map(|edit| edit.path.display().to_string())
+                    .collect();
+                match (receipt.modify_path, shells.is_empty()) {
+                    (false, _) => writeln!(
+                        f,
+                        "shells:    not configured (installed with --no-modify-path)"
+                    )?,
+                    (true, true) => writeln!(
+                        f,
+                        "shells:    no file needed a change (the directory was already on PATH)"
+                    )?,
+                    (true, false) => writeln!(f, "shells:    configured in {}", shells.join(", "))?,
+                }
+            }
+            None => writeln!(f, "receipt:   none at {}", self.receipt_path.display())?,
+        }
+        if self.on_path {
+            writeln!(
+                f,
+                "PATH:      {} is on PATH in this shell",
+                self.dir.display()
+            )?;
+        } else {
+            writeln!(
+                f,
+                "PATH:      {} is not on PATH in this shell (a new shell will have it if shells are configured)",
+                self.dir.display()
+            )?;
+        }
+        for other in &self.shadowing {
+            writeln!(
+                f,
+                "warning:   {} comes first on PATH and runs instead",
+                other.display()
+            )?;
+        }
+        Ok(())
+    }
+}

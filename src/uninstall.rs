@@ -1,0 +1,161 @@
+//! `caro-install uninstall`: remove caro, the copy of caro-install, every PATH edit and the
+//! receipt, leaving the user's files as they were before the install.
+//!
+//! The receipt says exactly what to undo. Without one (deleted, or an install by an older
+//! script) the marked lines and our own files are found by looking, so an uninstall never
+//! depends on the receipt surviving.
+
+use std::fmt;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use crate::env::Env;
+use crate::error::{Error, Result};
+use crate::install::{self, DirLock, executable_name};
+use crate::platform::Platform;
+use crate::receipt::{self, PathEdit, Receipt};
+use crate::report::Reporter;
+use crate::shell;
+
+/// What an uninstall removed.
+#[derive(Debug, Clone, Default)]
+pub struct Uninstalled {
+    /// Binaries deleted.
+    pub binaries: Vec<PathBuf>,
+    /// Startup files restored and our own files deleted.
+    pub path_files: Vec<PathBuf>,
+    /// The receipt, if there was one.
+    pub receipt: Option<PathBuf>,
+}
+
+impl fmt::Display for Uninstalled {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.binaries.is_empty() && self.path_files.is_empty() && self.receipt.is_none() {
+            return f.write_str("caro is not installed: nothing to remove");
+        }
+        write!(
+            f,
+            "uninstalled caro: removed {} binaries, restored {} files",
+            self.binaries.len(),
+            self.path_files.len()
+        )
+    }
+}
+
+/// Removes caro as the receipt (or, without one, a search) says. Asks first unless `yes`;
+/// with no terminal to ask on, refuses without `yes`.
+pub fn uninstall(env: &Env, yes: bool, reporter: &dyn Reporter) -> Result<Uninstalled> {
+    let receipt_path = receipt::receipt_path(env)?;
+    let receipt = match Receipt::load(&receipt_path) {
+        Ok(receipt) => receipt,
+        Err(error) => {
+            reporter.warn(&format!("{error}; looking for caro's files instead"));
+            None
+        }
+    };
+    let dir = match &receipt {
+        Some(receipt) if !receipt.install_prefix.as_os_str().is_empty() => {
+            receipt.install_prefix.clone()
+        }
+        _ => match env.var("CARO_INSTALL_DIR") {
+            Some(dir) => env.absolute(Path::new(dir)),
+            None => install::default_install_dir(env)?,
+        },
+    };
+    let names = match &receipt {
+        Some(receipt) if !receipt.binaries.is_empty() => receipt.binaries.clone(),
+        _ => vec!["caro".to_string(), "caro-install".to_string()],
+    };
+    let binaries: Vec<PathBuf> = names
+        .iter()
+        .map(|name| dir.join(executable_name(name, Platform::current())))
+        .filter(|path| path.symlink_metadata().is_ok())
+        .collect();
+    let mut edits: Vec<PathEdit> = receipt
+        .as_ref()
+        .map(|r| r.path_edits.clone())
+        .unwrap_or_default();
+    for found in found_edits(env, &dir) {
+        if !edits.iter().any(|known| known.path == found.path) {
+            edits.push(found);
+        }
+    }
+    let receipt_file = receipt_path.is_file().then_some(receipt_path);
+    if binaries.is_empty() && edits.is_empty() && receipt_file.is_none() {
+        return Ok(Uninstalled::default());
+    }
+
+    if !yes {
+        let question = format!(
+            "Remove caro from {} and undo its PATH changes?",
+            dir.display()
+        );
+        match reporter.confirm(&question) {
+            Some(true) => {}
+            Some(false) => {
+                return Err(Error::Cancelled {
+                    action: "uninstalling caro".to_string(),
+                });
+            }
+            None => {
+                return Err(Error::NeedsConfirmation {
+                    action: "uninstalling caro".to_string(),
+                    flag: "-y",
+                });
+            }
+        }
+    }
+
+    let _lock = if dir.is_dir() {
+        Some(DirLock::acquire(&dir, reporter)?)
+    } else {
+        None
+    };
+    if dir.is_dir() {
+        install::remove_leftovers(&dir, reporter);
+    }
+    for binary in &binaries {
+        remove_binary(binary)?;
+        reporter.info(&format!("removed {}", binary.display()));
+    }
+    let path_files = shell::unconfigure_path(&edits, reporter);
+    if let Some(path) = &receipt_file {
+        fs::remove_file(path).map_err(Error::file("remove the receipt", path))?;
+        reporter.info(&format!("removed {}", path.display()));
+        if let Some(config) = path.parent() {
+            let _ = fs::remove_dir(config); // only when empty
+        }
+    }
+    Ok(Uninstalled {
+        binaries,
+        path_files,
+        receipt: receipt_file,
+    })
+}
+
+/// Edits found without the receipt: marked lines and our files; on Windows, `dir` in the
+/// user's Path.
+fn found_edits(env: &Env, dir: &Path) -> Vec<PathEdit> {
+    let mut found = shell::unix::find_edits(env);
+    if cfg!(windows) {
+        found.push(PathEdit {
+            path: PathBuf::from(shell::windows::REGISTRY_PATH),
+            line: Some(dir.to_string_lossy().into_owned()),
+            created: false,
+            added_newline: false,
+        });
+    }
+    found
+}
+
+/// Deletes a binary, including the running caro-install (Windows cannot delete a running
+/// executable directly; self-replace schedules it).
+fn remove_binary(path: &Path) -> Result<()> {
+    let running = std::env::current_exe()
+        .ok()
+        .is_some_and(|exe| install::same_file(&exe, path));
+    if running && cfg!(windows) {
+        return self_replace::self_delete().map_err(Error::file("remove the running", path));
+    }
+    fs::remove_file(path).map_err(Error::file("remove", path))
+}
