@@ -33,6 +33,13 @@ say "cargo clippy --all-targets -D warnings"
 cargo clippy --quiet --all-targets -- -D warnings
 cargo clippy --quiet --lib --no-default-features -- -D warnings
 
+say "the library without the cli feature (what caro links)"
+cargo build --quiet --lib --example caro --no-default-features
+if cargo tree --no-default-features -e normal --prefix none | grep -E '^(clap|indicatif) '; then
+    echo "error: clap or indicatif is reachable with default-features = false" >&2
+    exit 1
+fi
+
 say "cargo test (unit, integration, doc)"
 cargo test --all-targets
 cargo test --doc --quiet

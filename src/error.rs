@@ -244,11 +244,44 @@ pub enum Error {
         flag: &'static str,
     },
 
-    /// A command this build does not offer yet.
-    #[error("{command} is not available in this build of caro-install yet")]
-    NotYetAvailable {
-        /// The command.
-        command: &'static str,
+    /// `update` needs the receipt to know what to update.
+    #[error("no install receipt at `{}`, so there is no caro installed by caro-install to update", path.display())]
+    NoReceipt {
+        /// Where the receipt was looked for.
+        path: PathBuf,
+    },
+
+    /// The binary belongs to a package manager.
+    #[error("{app} at `{}` was installed by {manager}, so caro-install does not replace it", path.display())]
+    ManagedElsewhere {
+        /// The program.
+        app: String,
+        /// Its path.
+        path: PathBuf,
+        /// The manager's name.
+        manager: &'static str,
+        /// The manager's upgrade command.
+        command: String,
+    },
+
+    /// The running binary is not the one the receipt says was installed.
+    #[error("this {app} runs from `{}`, but caro-install installed it at `{}`", running.display(), installed.display())]
+    NotTheInstalledCopy {
+        /// The program.
+        app: String,
+        /// The running binary.
+        running: PathBuf,
+        /// The installed binary.
+        installed: PathBuf,
+    },
+
+    /// The new build did not start: it was not installed.
+    #[error("the new build `{}` failed its start-up check: {detail}", path.display())]
+    SanityCheck {
+        /// The new build (a temp file, now removed).
+        path: PathBuf,
+        /// What happened.
+        detail: String,
     },
 
     /// The user answered no.
@@ -328,6 +361,16 @@ impl Error {
                 "install Rust from https://rustup.rs, then run the command again".to_string()
             }
             Error::NeedsConfirmation { flag, .. } => format!("pass `{flag}` to go ahead"),
+            Error::NoReceipt { .. } => "install caro first (`curl -fsSL https://raw.githubusercontent.com/wildcard/caro-install/main/install.sh | sh`), \
+                 or reinstall into its directory with `caro-install --install-dir DIR`"
+                .to_string(),
+            Error::ManagedElsewhere { command, .. } => format!("update it with {command}"),
+            Error::NotTheInstalledCopy { installed, .. } => {
+                format!("run `{}` instead, or `caro-install update`", installed.display())
+            }
+            Error::SanityCheck { .. } => "the release may be broken for this platform; the old binary was kept. \
+                 Try `--version` with an earlier release"
+                .to_string(),
             Error::File { .. } => {
                 "check that the path exists and that you may write to it".to_string()
             }

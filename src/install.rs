@@ -746,10 +746,13 @@ impl TempFile {
     }
 
     /// The open file.
+    ///
+    /// # Panics
+    /// After [`make_executable`](Self::make_executable), which closes it.
     pub fn file_mut(&mut self) -> &mut File {
         self.file
             .as_mut()
-            .expect("the file is open until persisted")
+            .expect("the file is open until made executable")
     }
 
     /// The temp file's path.
@@ -757,16 +760,45 @@ impl TempFile {
         &self.path
     }
 
-    /// Makes the file executable (0755), flushes it to disk and renames it over `target`.
-    pub fn persist(mut self, target: &Path, reporter: &dyn Reporter) -> Result<()> {
-        let file = self.file_mut();
-        file.sync_all().map_err(Error::file("flush", target))?;
+    /// Flushes the file to disk, makes it executable (0755 on Unix) and closes it, so it can
+    /// be run (Linux refuses to run a file still open for writing).
+    pub fn make_executable(&mut self) -> Result<()> {
+        let path = self.path.clone();
+        let Some(file) = self.file.take() else {
+            return Ok(());
+        };
+        file.sync_all().map_err(Error::file("flush", &path))?;
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
             file.set_permissions(fs::Permissions::from_mode(0o755))
-                .map_err(Error::file("make executable", target))?;
+                .map_err(Error::file("make executable", &path))?;
         }
+        Ok(())
+    }
+
+    /// Makes the file executable, flushes it to disk and renames it over `target`.
+    pub fn persist(mut self, target: &Path, reporter: &dyn Reporter) -> Result<()> {
+        self.make_executable()?;
+        self.replace(target)?;
+        reporter.detail(&format!("placed {}", target.display()));
+        Ok(())
+    }
+
+    /// Puts an executable (already [`make_executable`](Self::make_executable)) over
+    /// `target`, which may be the running program: a rename on Unix; on Windows, where a
+    /// running executable cannot be overwritten, self-replace moves it aside first and
+    /// restores it if the move in fails.
+    pub fn replace_running(mut self, target: &Path, reporter: &dyn Reporter) -> Result<()> {
+        #[cfg(windows)]
+        if std::env::current_exe().is_ok_and(|exe| same_file(&exe, target)) {
+            drop(self.file.take());
+            self_replace::self_replace(&self.path)
+                .map_err(Error::file("replace the running executable", target))?;
+            reporter.detail(&format!("replaced the running {}", target.display()));
+            return Ok(()); // dropping self removes the temp file
+        }
+        drop(self.file.take());
         self.replace(target)?;
         reporter.detail(&format!("placed {}", target.display()));
         Ok(())

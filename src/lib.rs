@@ -45,6 +45,7 @@ pub mod report;
 pub mod shell;
 pub mod status;
 pub mod uninstall;
+pub mod update;
 
 pub use checksum::{Digest, parse_sidecar};
 pub use download::Http;
@@ -55,3 +56,4 @@ pub use platform::{Choice, Facts, Platform, choose};
 pub use receipt::Receipt;
 pub use release::{ReleaseSource, Version, VersionRequest, asset_candidates};
 pub use report::{Reporter, Silent};
+pub use update::{SelfUpdate, UpdateOutcome};

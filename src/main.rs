@@ -8,8 +8,9 @@ use std::process::ExitCode;
 use clap::Parser;
 
 use caro_install::install::{InstallOutcome, InstallRequest, Settings};
-use caro_install::{Env, Error, Facts, Http, Reporter};
-use cli::{Cli, Command, InstallArgs, Terminal};
+use caro_install::update::UpdateRequest;
+use caro_install::{Env, Error, Facts, Http, Reporter, UpdateOutcome};
+use cli::{Cli, Command, InstallArgs, Terminal, UpdateArgs};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -41,10 +42,30 @@ fn run(cli: Cli, env: &Env, terminal: &Terminal) -> Result<(), Error> {
             print!("{}", caro_install::status::Status::gather(env)?);
             Ok(())
         }
-        Some(Command::Update(_) | Command::SelfUpdate(_)) => Err(Error::NotYetAvailable {
-            command: "this command",
-        }),
+        Some(Command::Update(args)) => {
+            update(args, env, terminal, caro_install::update::update_caro)
+        }
+        Some(Command::SelfUpdate(args)) => {
+            update(args, env, terminal, caro_install::update::update_installer)
+        }
     }
+}
+
+type UpdateFn = fn(&UpdateRequest, &Env, &mut Http, &dyn Reporter) -> Result<UpdateOutcome, Error>;
+
+fn update(args: UpdateArgs, env: &Env, terminal: &Terminal, update: UpdateFn) -> Result<(), Error> {
+    let request = UpdateRequest {
+        version: args.version,
+        check_only: args.check,
+    };
+    let mut http = Http::from_env(env)?;
+    let outcome = update(&request, env, &mut http, terminal)?;
+    if args.check {
+        println!("{outcome}");
+    } else {
+        terminal.info(&outcome.to_string());
+    }
+    Ok(())
 }
 
 fn install(args: InstallArgs, env: &Env, terminal: &Terminal) -> Result<(), Error> {

@@ -6,3 +6,4 @@ mod common;
 mod cli;
 mod install;
 mod path;
+mod update;

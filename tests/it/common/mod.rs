@@ -115,7 +115,8 @@ impl Test {
         self.command_with(&self.args)
     }
 
-    fn command_with(&self, args: &[String]) -> Command {
+    /// The command with this test's environment and other arguments.
+    pub fn command_with<S: AsRef<std::ffi::OsStr>>(&self, args: &[S]) -> Command {
         let mut command = Command::new(BIN);
         command
             .args(args)

@@ -148,6 +148,33 @@ impl Server {
         self
     }
 
+    /// Stops misbehaving on `path`.
+    pub fn clear_faults(&self, path: &str) -> &Server {
+        let mut state = self.state();
+        state.faults.remove(path);
+        state.persistent_faults.remove(path);
+        drop(state);
+        self
+    }
+
+    /// Publishes caro-install `version` for `platform` and points its `releases/latest` at
+    /// it; the build is a script answering `-V` like the real one.
+    pub fn installer(&self, version: &str, platform: &str) -> String {
+        let body = format!("#!/bin/sh\necho \"caro-install {version}\"\n");
+        let path = self.asset(
+            "wildcard/caro-install",
+            version,
+            &format!("caro-install-{version}-{platform}"),
+            body.as_bytes(),
+        );
+        let location = format!(
+            "{}/wildcard/caro-install/releases/tag/v{version}",
+            self.url()
+        );
+        self.redirect("/wildcard/caro-install/releases/latest", &location);
+        path
+    }
+
     /// Answers `Range` requests with the whole body and 200.
     pub fn ignore_range(&self) -> &Server {
         self.state().ignore_range = true;

@@ -1,0 +1,620 @@
+//! Keeping caro and caro-install current: `caro-install update`, `caro-install self-update`,
+//! and the [`SelfUpdate`] API that caro links for `caro self-update`.
+//!
+//! All three are one operation: find the binary to replace and its platform (from the
+//! receipt when there is one), resolve the target version, decide with semver rules whether
+//! anything needs doing, then download and verify the new build *beside* the old one, run
+//! it once (`--version`, or `-V` for caro-install) to prove it starts, and swap it in
+//! atomically under the directory lock. A binary some package manager owns (cargo,
+//! Homebrew, npm, the system's) is left to that manager, with its upgrade command.
+//!
+//! ```no_run
+//! // In caro's `self-update` command (caro depends on caro-install with
+//! // `default-features = false`):
+//! let outcome = caro_install::SelfUpdate::new("caro", "1.0.3")
+//!     .version(None) // Some("1.2.0") pins a version; None means latest
+//!     .check_only(false)
+//!     .run()?;
+//! println!("{outcome}"); // "caro 1.1.0 is up to date" / "updated caro 1.0.3 -> 1.1.0"
+//! # Ok::<(), caro_install::Error>(())
+//! ```
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::download::Http;
+use crate::env::Env;
+use crate::error::{Error, Result};
+use crate::install::{self, DirLock, VerifiedAsset};
+use crate::platform::{self, Choice, Facts, Platform};
+use crate::receipt::{self, Receipt};
+use crate::release::{self, ReleaseSource, Version, VersionRequest};
+use crate::report::{Reporter, Silent};
+
+/// What an update found or did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UpdateOutcome {
+    /// Nothing to do: the installed version is the target (or newer than `latest`).
+    UpToDate {
+        /// The program.
+        app: String,
+        /// Its installed version.
+        version: Version,
+    },
+    /// `check_only`: a different version would be installed.
+    Available {
+        /// The program.
+        app: String,
+        /// The installed version.
+        current: Version,
+        /// The version an update would install.
+        target: Version,
+    },
+    /// The binary was replaced.
+    Updated {
+        /// The program.
+        app: String,
+        /// The version replaced.
+        from: Version,
+        /// The version installed.
+        to: Version,
+        /// The binary's path.
+        path: PathBuf,
+    },
+}
+
+impl fmt::Display for UpdateOutcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            UpdateOutcome::UpToDate { app, version } => write!(f, "{app} {version} is up to date"),
+            UpdateOutcome::Available {
+                app,
+                current,
+                target,
+            } if target < current => {
+                write!(
+                    f,
+                    "{app} {target} is available as a downgrade (installed: {current})"
+                )
+            }
+            UpdateOutcome::Available {
+                app,
+                current,
+                target,
+            } => {
+                write!(f, "{app} {target} is available (installed: {current})")
+            }
+            UpdateOutcome::Updated {
+                app,
+                from,
+                to,
+                path,
+            } => {
+                write!(f, "updated {app} {from} -> {to} at {}", path.display())
+            }
+        }
+    }
+}
+
+/// Whether moving from `current` to `target` is something to do. A lower version happens
+/// only when it was named explicitly; `latest` older than what is installed (a pre-release
+/// ahead of the last release) means up to date.
+pub fn needs_update(current: &Version, target: &Version, explicit: bool) -> bool {
+    if release::is_newer(target, current) {
+        return true;
+    }
+    explicit && target != current
+}
+
+/// A package manager that owns a binary, and so must be the one to update it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Manager {
+    /// `cargo install` (`~/.cargo/bin`).
+    Cargo,
+    /// Homebrew (`Cellar`).
+    Homebrew,
+    /// npm (`node_modules`).
+    Npm,
+    /// The system's package manager (`/usr/bin` and friends).
+    System,
+}
+
+impl Manager {
+    /// The command that updates `app` through this manager.
+    pub fn upgrade_command(self, app: &str) -> String {
+        match self {
+            Manager::Cargo => format!("cargo install {app} --force --locked"),
+            Manager::Homebrew => format!("brew upgrade {app}"),
+            Manager::Npm => format!("npm update -g {app}"),
+            Manager::System => {
+                format!("your package manager (for example `sudo apt upgrade {app}`)")
+            }
+        }
+    }
+
+    /// The manager's name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Manager::Cargo => "cargo",
+            Manager::Homebrew => "Homebrew",
+            Manager::Npm => "npm",
+            Manager::System => "the system's package manager",
+        }
+    }
+}
+
+/// Which package manager owns the binary at `path` (already resolved through symlinks),
+/// if any. A binary in `~/.cargo/bin` is ours when our receipt installed it there
+/// (`receipt_dir`).
+pub fn managed_by(path: &Path, receipt_dir: Option<&Path>) -> Option<Manager> {
+    let parts: Vec<String> = path
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    let dir = path.parent();
+    let ours = receipt_dir.is_some_and(|receipt_dir| dir == Some(receipt_dir));
+    if parts.iter().any(|p| p == "Cellar") {
+        return Some(Manager::Homebrew);
+    }
+    if parts.iter().any(|p| p == "node_modules") {
+        return Some(Manager::Npm);
+    }
+    if parts.windows(2).any(|w| w[0] == ".cargo" && w[1] == "bin") && !ours {
+        return Some(Manager::Cargo);
+    }
+    let system = [
+        "/usr/bin",
+        "/usr/sbin",
+        "/bin",
+        "/sbin",
+        "/usr/lib",
+        "/usr/libexec",
+        "/nix/store",
+        "/snap",
+    ];
+    if !ours && system.iter().any(|prefix| path.starts_with(prefix)) {
+        return Some(Manager::System);
+    }
+    None
+}
+
+/// The `caro-install update` request.
+#[derive(Debug, Clone, Default)]
+pub struct UpdateRequest {
+    /// `--version`; `None` is latest.
+    pub version: Option<VersionRequest>,
+    /// `--check`.
+    pub check_only: bool,
+}
+
+/// `caro-install update`: moves the caro of the receipt to latest or to the requested version,
+/// in the same directory, for the same platform, never touching shell files.
+pub fn update_caro(
+    request: &UpdateRequest,
+    env: &Env,
+    http: &mut Http,
+    reporter: &dyn Reporter,
+) -> Result<UpdateOutcome> {
+    let receipt_path = receipt::receipt_path(env)?;
+    let receipt = Receipt::load(&receipt_path)?.ok_or_else(|| Error::NoReceipt {
+        path: receipt_path.clone(),
+    })?;
+    let current = Version::parse(&receipt.version).map_err(|e| Error::InvalidVersion {
+        input: receipt.version.clone(),
+        reason: format!(
+            "the receipt `{}` holds no valid version ({e})",
+            receipt_path.display()
+        ),
+    })?;
+    let platform = match receipt.platform.as_deref() {
+        Some(key) => Choice::forced(key.parse()?, "the receipt"),
+        None => platform::choose(&Facts::detect())?,
+    };
+    let target = Target {
+        app: "caro".to_string(),
+        source: ReleaseSource::caro(env),
+        binary: receipt
+            .install_prefix
+            .join(install::executable_name("caro", platform.platform)),
+        platform,
+        current,
+    };
+    let (outcome, asset) = target.update(request, http, reporter)?;
+    if let (UpdateOutcome::Updated { to, .. }, Some(asset)) = (&outcome, asset) {
+        record_update(&receipt_path, receipt, to, &asset, reporter)?;
+    }
+    Ok(outcome)
+}
+
+/// Writes the new version and asset into the receipt, keeping everything else (directory,
+/// platform, `modify_path`, PATH edits, unknown fields).
+fn record_update(
+    path: &Path,
+    mut receipt: Receipt,
+    version: &Version,
+    asset: &VerifiedAsset,
+    reporter: &dyn Reporter,
+) -> Result<()> {
+    receipt.version = version.to_string();
+    receipt.asset_url = Some(asset.url.clone());
+    receipt.sha256 = Some(asset.sha256.to_string());
+    receipt.platform = Some(asset.platform.key().to_string());
+    receipt.installed_at = Some(receipt::rfc3339(std::time::SystemTime::now()));
+    receipt.save(path)?;
+    reporter.detail(&format!("updated {}", path.display()));
+    Ok(())
+}
+
+/// `caro-install self-update`: the same for the running caro-install.
+pub fn update_installer(
+    request: &UpdateRequest,
+    env: &Env,
+    http: &mut Http,
+    reporter: &dyn Reporter,
+) -> Result<UpdateOutcome> {
+    let current = Version::parse(env!("CARGO_PKG_VERSION")).expect("the crate version is semver");
+    let executable = std::env::current_exe()
+        .map_err(Error::file("find the running executable", "caro-install"))?;
+    let target = running_target(
+        "caro-install",
+        ReleaseSource::installer(env),
+        executable,
+        current,
+        env,
+    )?;
+    Ok(target.update(request, http, reporter)?.0)
+}
+
+/// What is being updated: which program, from where, which file, for which platform.
+struct Target {
+    app: String,
+    source: ReleaseSource,
+    binary: PathBuf,
+    platform: Choice,
+    current: Version,
+}
+
+/// The target for a running program: refuses binaries a package manager owns, and a
+/// binary other than the one the receipt installed.
+fn running_target(
+    app: &str,
+    source: ReleaseSource,
+    executable: PathBuf,
+    current: Version,
+    env: &Env,
+) -> Result<Target> {
+    let binary = std::fs::canonicalize(&executable).unwrap_or(executable);
+    let receipt = Receipt::load(&receipt::receipt_path(env)?).ok().flatten();
+    let receipt_dir = receipt.as_ref().map(|r| {
+        std::fs::canonicalize(&r.install_prefix).unwrap_or_else(|_| r.install_prefix.clone())
+    });
+    if let Some(manager) = managed_by(&binary, receipt_dir.as_deref()) {
+        return Err(Error::ManagedElsewhere {
+            app: app.to_string(),
+            path: binary,
+            manager: manager.name(),
+            command: manager.upgrade_command(app),
+        });
+    }
+    if let Some(receipt_dir) = &receipt_dir
+        && binary.parent() != Some(receipt_dir.as_path())
+        && receipt
+            .as_ref()
+            .is_some_and(|r| r.binaries.iter().any(|b| b == app))
+    {
+        return Err(Error::NotTheInstalledCopy {
+            app: app.to_string(),
+            running: binary,
+            installed: receipt_dir.join(install::executable_name(app, Platform::current())),
+        });
+    }
+    let platform = match receipt.as_ref().and_then(|r| r.platform.as_deref()) {
+        Some(key) => Choice::forced(key.parse()?, "the receipt"),
+        None => platform::choose(&Facts::detect())?,
+    };
+    Ok(Target {
+        app: app.to_string(),
+        source,
+        binary,
+        platform,
+        current,
+    })
+}
+
+impl Target {
+    /// Updates the binary; returns the outcome and, when it was replaced, the asset used.
+    fn update(
+        &self,
+        request: &UpdateRequest,
+        http: &mut Http,
+        reporter: &dyn Reporter,
+    ) -> Result<(UpdateOutcome, Option<VerifiedAsset>)> {
+        http.trust_token_hosts(&self.source);
+        let explicit = request.version.is_some();
+        let wanted = request.version.clone().unwrap_or(VersionRequest::Latest);
+        let (target, _) = install::resolve_version(&wanted, &self.source, http, reporter)?;
+        if !needs_update(&self.current, &target, explicit) {
+            return Ok((
+                UpdateOutcome::UpToDate {
+                    app: self.app.clone(),
+                    version: self.current.clone(),
+                },
+                None,
+            ));
+        }
+        if request.check_only {
+            return Ok((
+                UpdateOutcome::Available {
+                    app: self.app.clone(),
+                    current: self.current.clone(),
+                    target,
+                },
+                None,
+            ));
+        }
+        let dir = self.binary.parent().unwrap_or(Path::new("."));
+        let _lock = DirLock::acquire(dir, reporter)?;
+        install::remove_leftovers(dir, reporter);
+        reporter.info(&format!(
+            "updating {} {} -> {target}",
+            self.app, self.current
+        ));
+        let (mut new, asset) = install::fetch_verified(
+            &self.app,
+            &self.source,
+            &target,
+            &self.platform,
+            dir,
+            http,
+            reporter,
+        )?;
+        new.make_executable()?;
+        self.check_starts(new.path(), reporter)?;
+        new.replace_running(&self.binary, reporter)?;
+        reporter.detail(&format!(
+            "verified and placed {} from {}",
+            self.binary.display(),
+            asset.url
+        ));
+        let outcome = UpdateOutcome::Updated {
+            app: self.app.clone(),
+            from: self.current.clone(),
+            to: target,
+            path: self.binary.clone(),
+        };
+        Ok((outcome, Some(asset)))
+    }
+
+    /// Runs the new binary once with its version flag; it must start and exit 0.
+    fn check_starts(&self, path: &Path, reporter: &dyn Reporter) -> Result<()> {
+        let flag = if self.app == "caro-install" {
+            "-V"
+        } else {
+            "--version"
+        };
+        let output =
+            Command::new(path)
+                .arg(flag)
+                .output()
+                .map_err(|source| Error::SanityCheck {
+                    path: path.to_path_buf(),
+                    detail: format!("it could not be started: {source}"),
+                })?;
+        if !output.status.success() {
+            return Err(Error::SanityCheck {
+                path: path.to_path_buf(),
+                detail: format!("`{flag}` exited with {}", output.status),
+            });
+        }
+        reporter.detail(&format!(
+            "the new build says: {}",
+            String::from_utf8_lossy(&output.stdout).trim()
+        ));
+        Ok(())
+    }
+}
+
+/// `caro self-update` as a library call: caro (or any program released the same way) updates
+/// the running binary. Reads the same environment variables as `caro-install`; prints
+/// nothing unless given a [`Reporter`].
+///
+/// ```no_run
+/// let outcome = caro_install::SelfUpdate::new("caro", "1.0.3")
+///     .version(Some("1.1.0"))
+///     .check_only(true)
+///     .run()?;
+/// assert!(matches!(outcome, caro_install::UpdateOutcome::Available { .. }));
+/// # Ok::<(), caro_install::Error>(())
+/// ```
+pub struct SelfUpdate {
+    app: String,
+    current: String,
+    version: Option<String>,
+    check_only: bool,
+    env: Option<Env>,
+    reporter: Box<dyn Reporter>,
+}
+
+impl fmt::Debug for SelfUpdate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SelfUpdate")
+            .field("app", &self.app)
+            .field("current", &self.current)
+            .field("version", &self.version)
+            .field("check_only", &self.check_only)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SelfUpdate {
+    /// An update of the running `app` (`caro`), currently at `current_version`
+    /// (`env!("CARGO_PKG_VERSION")`), to the latest release.
+    pub fn new(app: &str, current_version: &str) -> SelfUpdate {
+        SelfUpdate {
+            app: app.to_string(),
+            current: current_version.to_string(),
+            version: None,
+            check_only: false,
+            env: None,
+            reporter: Box::new(Silent),
+        }
+    }
+
+    /// Pins the version to move to (`Some("1.2.0")`, `v` prefix accepted); `None` means
+    /// latest. A pinned lower version is a downgrade, done because it was asked for.
+    pub fn version(mut self, version: Option<&str>) -> SelfUpdate {
+        self.version = version.map(str::to_string);
+        self
+    }
+
+    /// When true, only reports whether an update is available and changes nothing.
+    pub fn check_only(mut self, check_only: bool) -> SelfUpdate {
+        self.check_only = check_only;
+        self
+    }
+
+    /// Where progress and messages go (default: nowhere).
+    pub fn reporter(mut self, reporter: impl Reporter + 'static) -> SelfUpdate {
+        self.reporter = Box::new(reporter);
+        self
+    }
+
+    /// Uses `env` instead of the process environment.
+    pub fn env(mut self, env: Env) -> SelfUpdate {
+        self.env = Some(env);
+        self
+    }
+
+    /// Runs the update.
+    pub fn run(self) -> Result<UpdateOutcome> {
+        let env = self.env.unwrap_or_else(Env::from_process);
+        let current =
+            Version::parse(self.current.trim().trim_start_matches(['v', 'V'])).map_err(|e| {
+                Error::InvalidVersion {
+                    input: self.current.clone(),
+                    reason: format!("the running version is not semver ({e})"),
+                }
+            })?;
+        let request = UpdateRequest {
+            version: self.version.as_deref().map(str::parse).transpose()?,
+            check_only: self.check_only,
+        };
+        let source = if self.app == "caro-install" {
+            ReleaseSource::installer(&env)
+        } else {
+            ReleaseSource::caro(&env)
+        };
+        let executable = std::env::current_exe()
+            .map_err(Error::file("find the running executable", self.app.clone()))?;
+        let target = running_target(&self.app, source, executable, current, &env)?;
+        let mut http = Http::from_env(&env)?;
+        let (outcome, asset) = target.update(&request, &mut http, self.reporter.as_ref())?;
+        if let (UpdateOutcome::Updated { to, path, .. }, Some(asset)) = (&outcome, asset) {
+            let receipt_path = receipt::receipt_path(&env)?;
+            if let Ok(Some(receipt)) = Receipt::load(&receipt_path)
+                && receipt.version != to.to_string()
+                && install::same_file(
+                    &receipt
+                        .install_prefix
+                        .join(install::executable_name(&self.app, asset.platform)),
+                    path,
+                )
+                && self.app == "caro"
+            {
+                record_update(&receipt_path, receipt, to, &asset, self.reporter.as_ref())?;
+            }
+        }
+        Ok(outcome)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn v(text: &str) -> Version {
+        Version::parse(text).unwrap()
+    }
+
+    #[test]
+    fn newer_latest_is_an_update() {
+        assert!(needs_update(&v("1.0.3"), &v("1.1.0"), false));
+        assert!(!needs_update(&v("1.1.0"), &v("1.1.0"), false));
+        assert!(!needs_update(&v("1.1.0"), &v("1.1.0"), true));
+    }
+
+    #[test]
+    fn lower_version_only_when_named() {
+        assert!(!needs_update(&v("1.1.0"), &v("1.0.2"), false));
+        assert!(needs_update(&v("1.1.0"), &v("1.0.2"), true));
+        // A pre-release ahead of the last release is not "downgraded" to it by `latest`.
+        assert!(!needs_update(&v("1.2.0-beta.1"), &v("1.1.0"), false));
+        assert!(needs_update(&v("1.1.0-beta.2"), &v("1.1.0"), false));
+    }
+
+    #[test]
+    fn package_managers_are_recognised() {
+        let cases = [
+            ("/home/u/.cargo/bin/caro", Some(Manager::Cargo)),
+            (
+                "/opt/homebrew/Cellar/caro/1.0.3/bin/caro",
+                Some(Manager::Homebrew),
+            ),
+            (
+                "/usr/local/lib/node_modules/caro/bin/caro",
+                Some(Manager::Npm),
+            ),
+            ("/usr/bin/caro", Some(Manager::System)),
+            ("/home/u/.local/bin/caro", None),
+            ("/opt/tools/caro", None),
+        ];
+        for (path, manager) in cases {
+            assert_eq!(managed_by(Path::new(path), None), manager, "{path}");
+        }
+        assert_eq!(
+            managed_by(
+                Path::new("/home/u/.cargo/bin/caro"),
+                Some(Path::new("/home/u/.cargo/bin"))
+            ),
+            None
+        );
+        assert_eq!(
+            Manager::Cargo.upgrade_command("caro"),
+            "cargo install caro --force --locked"
+        );
+        assert_eq!(
+            Manager::Homebrew.upgrade_command("caro"),
+            "brew upgrade caro"
+        );
+        assert_eq!(Manager::Npm.upgrade_command("caro"), "npm update -g caro");
+    }
+
+    #[test]
+    fn outcomes_read_as_sentences() {
+        let up = UpdateOutcome::UpToDate {
+            app: "caro".into(),
+            version: v("1.1.0"),
+        };
+        assert_eq!(up.to_string(), "caro 1.1.0 is up to date");
+        let available = UpdateOutcome::Available {
+            app: "caro".into(),
+            current: v("1.0.3"),
+            target: v("1.1.0"),
+        };
+        assert_eq!(
+            available.to_string(),
+            "caro 1.1.0 is available (installed: 1.0.3)"
+        );
+        let updated = UpdateOutcome::Updated {
+            app: "caro".into(),
+            from: v("1.0.3"),
+            to: v("1.1.0"),
+            path: "/b/caro".into(),
+        };
+        assert_eq!(
+            updated.to_string(),
+            "updated caro 1.0.3 -> 1.1.0 at /b/caro"
+        );
+    }
+}
