@@ -1,3 +1,572 @@
 //! Laying out a release: the packaging side of the naming in [`crate::release`].
 //!
-//! (Being written: see issue 6.)
+//! The installer finds assets by name, so the names a release publishes and the names the
+//! installer tries must never drift apart. This module writes releases with the very
+//! functions the installer reads them with ([`asset_candidates`], [`Platform::key`],
+//! [`Digest`]), for caro and for caro-install alike. Given built binaries, [`package`]
+//! writes into one directory, for each build:
+//!
+//! - `NAME-{V}-{P}{X}`, the versioned asset (SPEC section 3, releases from 1.0.3 on);
+//! - `NAME-{P}{X}`, the legacy asset, which older installers and the bootstrap scripts'
+//!   `releases/latest/download/caro-install-{P}{X}` ask for;
+//! - a `.sha256` sidecar beside each, in GNU form (`HEX  name`);
+//!
+//! and one `SHA256SUMS` over every asset, so `sha256sum -c SHA256SUMS` checks a download
+//! by hand. Every file is written to a temp file and renamed into place, so a build may
+//! even be packaged from the output directory itself.
+//!
+//! ## Static mirrors, and the `releases/latest` clash
+//!
+//! A [`Mirror`] lays the same files out as a GitHub-shaped tree for
+//! `CARO_INSTALLER_GITHUB_BASE_URL=file://OUT` (or a web server rooted at `OUT`):
+//! `OUT/{owner}/{repo}/releases/download/v{V}/` is the directory [`package`] writes to, and
+//! [`Mirror::write_latest`] then marks the version as the latest. github.com answers two
+//! questions under `releases/latest`: the installer asks `releases/latest` itself for the
+//! tag, and the bootstrap scripts fetch `releases/latest/download/<legacy name>`. On a file
+//! system that path is either a file or a directory, never both, so a mirror picks one
+//! ([`Latest`]):
+//!
+//! - [`Latest::TagFile`] (the default) makes `releases/latest` a file holding `v{V}\n`: the
+//!   static-mirror answer of SPEC section 3, read by the installer over `file://` and
+//!   `http://` alike. The bootstrap scripts then need `CARO_INSTALLER_VERSION=V`, which
+//!   makes them fetch the versioned path instead.
+//! - [`Latest::DownloadDir`] makes `releases/latest/download/` hold the legacy assets and
+//!   their sidecars, so the bootstrap scripts work unchanged. It needs a web server: one
+//!   answers the directory `releases/latest` with a redirect to `releases/latest/`, which is
+//!   no tag, so the installer falls back to the API. Over `file://` the installer cannot
+//!   read a directory as a tag and fails, so use `TagFile` there.
+//!
+//! Either way the API's answer is written too, at `OUT/api/v3/repos/{owner}/{repo}/releases/latest`
+//! as JSON with `tag_name`: `B/api/v3` is where the installer looks for a base URL that is
+//! not github.com. A pre-release never becomes the latest, as on GitHub: its assets are
+//! laid out and `latest` is left alone.
+//!
+//! ## Why the command is an example
+//!
+//! The packaging command is `examples/dist.rs`, a thin shell over this module
+//! (`cargo run --release --example dist -- --name caro --version 1.2.0 --out dist/ KEY=PATH...`).
+//! An example is built only when asked for, so it costs the `caro-install` release binary
+//! nothing: none of its code is linked there, and nothing here pulls in a dependency the
+//! installer does not already have. caro's release pipeline runs the same command from a
+//! pinned checkout of this repository, so both projects publish under names that come
+//! from one place. Keeping the logic in the library rather than the example means it is
+//! unit-tested with the rest and documented like any other module.
+
+use std::collections::BTreeSet;
+use std::fs::{self, File};
+use std::io::{self, Read, Write};
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use sha2::Digest as _;
+
+use crate::checksum::Digest;
+use crate::error::{Error, Result};
+use crate::install::{TempFile, write_atomically};
+use crate::platform::Platform;
+use crate::release::{self, AssetKind, Version, VersionRequest, asset_candidates};
+use crate::report::Silent;
+
+/// The binary names this module packages: caro itself and this installer.
+pub const NAMES: [&str; 2] = ["caro", "caro-install"];
+
+/// The checksum file over every asset of a release, in `sha256sum` format.
+pub const SUMS_FILE: &str = "SHA256SUMS";
+
+/// One built binary and the platform key it is published under, given on the command line
+/// as `KEY=PATH` (`macos-silicon=target/release/caro`). The same file may be given under
+/// several keys: caro-install's static musl build is published as both `linux-amd64` and
+/// `linux-amd64-musl`, since it runs on both.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Build {
+    /// The key of SPEC section 4 the binary is published under.
+    pub platform: Platform,
+    /// Where the built binary is.
+    pub path: PathBuf,
+}
+
+impl FromStr for Build {
+    type Err = Error;
+
+    /// Parses `KEY=PATH`; the key must be one of SPEC section 4 and the path not empty.
+    fn from_str(input: &str) -> Result<Build> {
+        let Some((key, path)) = input.split_once('=') else {
+            return Err(invalid(
+                input,
+                "a build is `KEY=PATH`, such as `linux-amd64=target/release/caro`",
+            ));
+        };
+        if path.is_empty() {
+            return Err(invalid(input, "the path after `=` is empty"));
+        }
+        Ok(Build {
+            platform: key.parse()?,
+            path: PathBuf::from(path),
+        })
+    }
+}
+
+/// A file of a release as published: one name of one build, and the digest of its bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Asset {
+    /// The file name on the release, such as `caro-1.2.0-linux-amd64`.
+    pub file_name: String,
+    /// The platform key it was built for.
+    pub platform: Platform,
+    /// True for the unversioned `NAME-{P}{X}` name, false for `NAME-{V}-{P}{X}`.
+    pub legacy: bool,
+    /// The SHA-256 of its bytes.
+    pub sha256: Digest,
+}
+
+impl Asset {
+    /// The name of its sidecar: the file name with `.sha256` appended.
+    pub fn sidecar_name(&self) -> String {
+        format!("{}.sha256", self.file_name)
+    }
+
+    /// The sidecar's text in GNU coreutils form, `HEX  name` and a newline: what
+    /// `sha256sum` prints, and one of the forms [`crate::parse_sidecar`] reads.
+    pub fn sidecar(&self) -> String {
+        format!("{}  {}\n", self.sha256, self.file_name)
+    }
+}
+
+/// The published names of a `name` build for `platform` at `version`: the versioned name
+/// first, then the legacy one. They are the binary candidates the installer tries, taken
+/// from [`asset_candidates`] so the two sides cannot disagree.
+pub fn asset_names(name: &str, version: &Version, platform: Platform) -> Vec<String> {
+    asset_candidates(name, version, platform)
+        .into_iter()
+        .filter(|candidate| candidate.kind == AssetKind::Binary)
+        .map(|candidate| candidate.file_name)
+        .collect()
+}
+
+/// The text of `SHA256SUMS` for `assets`: one `HEX  name` line per asset, sorted by name,
+/// which `sha256sum -c` checks and [`crate::parse_sidecar`] reads.
+pub fn sums(assets: &[Asset]) -> String {
+    let mut lines: Vec<String> = assets.iter().map(Asset::sidecar).collect();
+    lines.sort();
+    lines.concat()
+}
+
+/// Reads the version a release is made for: `1.2.0` or `v1.2.0` (a tag), pre-releases
+/// included; `latest` and anything that is no exact version are refused.
+pub fn release_version(input: &str) -> Result<Version> {
+    match input.parse::<VersionRequest>()? {
+        VersionRequest::Exact(version) => Ok(version),
+        VersionRequest::Latest => Err(Error::InvalidVersion {
+            input: input.to_string(),
+            reason: "a release needs an exact version, such as `1.2.0`".to_string(),
+        }),
+    }
+}
+
+/// An asset [`package`] is to write: which build, under which name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Planned {
+    /// The build whose bytes it is.
+    pub build: Build,
+    /// Its file name on the release.
+    pub file_name: String,
+    /// True for the unversioned `NAME-{P}{X}` name.
+    pub legacy: bool,
+}
+
+/// Checks a request to package `builds` as `name` at `version`, and names the assets it
+/// will write, in order: for each build, its versioned then its legacy name. Pure; the
+/// errors say what to change (an unknown name, no builds, a key given twice).
+pub fn plan(name: &str, version: &Version, builds: &[Build]) -> Result<Vec<Planned>> {
+    let release = format!("{name} {version}");
+    if !NAMES.contains(&name) {
+        return Err(invalid(
+            name,
+            &format!("the binary name is one of {}", NAMES.join(", ")),
+        ));
+    }
+    if !version.build.is_empty() {
+        return Err(invalid(
+            &release,
+            "build metadata (`+...`) is not part of a release tag",
+        ));
+    }
+    if builds.is_empty() {
+        return Err(invalid(&release, "no build was given (`KEY=PATH`)"));
+    }
+    let mut seen = BTreeSet::new();
+    let mut planned = Vec::new();
+    for build in builds {
+        if !seen.insert(build.platform.key()) {
+            return Err(invalid(
+                &release,
+                &format!("the platform `{}` is given twice", build.platform),
+            ));
+        }
+        for (index, file_name) in asset_names(name, version, build.platform)
+            .into_iter()
+            .enumerate()
+        {
+            planned.push(Planned {
+                build: build.clone(),
+                file_name,
+                legacy: index > 0,
+            });
+        }
+    }
+    Ok(planned)
+}
+
+/// Writes the release assets of `builds` into `dir` (created if missing): for each build
+/// its versioned and legacy copies, each with a `.sha256` sidecar, then `SHA256SUMS` over
+/// all of them. Returns the assets written, in [`plan`]'s order.
+pub fn package(name: &str, version: &Version, builds: &[Build], dir: &Path) -> Result<Vec<Asset>> {
+    let planned = plan(name, version, builds)?;
+    fs::create_dir_all(dir).map_err(Error::file("create directory", dir))?;
+    let mut assets = Vec::with_capacity(planned.len());
+    for planned in planned {
+        let sha256 = copy_hashing(&planned.build.path, &dir.join(&planned.file_name))?;
+        let asset = Asset {
+            file_name: planned.file_name,
+            platform: planned.build.platform,
+            legacy: planned.legacy,
+            sha256,
+        };
+        write_atomically(&dir.join(asset.sidecar_name()), asset.sidecar().as_bytes())?;
+        assets.push(asset);
+    }
+    write_atomically(&dir.join(SUMS_FILE), sums(&assets).as_bytes())?;
+    Ok(assets)
+}
+
+/// Which of the two meanings of `releases/latest` a mirror gives the path; see the module
+/// documentation for why it cannot give both.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Latest {
+    /// `releases/latest` is a file holding `v{V}\n`: works over `file://` and `http://`;
+    /// the bootstrap scripts need `CARO_INSTALLER_VERSION`.
+    #[default]
+    TagFile,
+    /// `releases/latest/download/` holds the legacy assets for the bootstrap scripts; the
+    /// installer finds the tag through the API JSON. Needs a web server.
+    DownloadDir,
+}
+
+/// A static mirror of one repository's releases, laid out as github.com serves them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mirror {
+    owner: String,
+    repo: String,
+    latest: Latest,
+}
+
+impl Mirror {
+    /// A mirror of `repo` (`owner/name`, such as `wildcard/caro`). Each part must be a
+    /// plain name (letters, digits, `.`, `-`, `_`, and not `.` or `..`), since it becomes a
+    /// directory under the output directory.
+    pub fn new(repo: &str, latest: Latest) -> Result<Mirror> {
+        let plain = |part: &str| {
+            !part.is_empty()
+                && part != "."
+                && part != ".."
+                && part
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
+        };
+        match repo.split_once('/') {
+            Some((owner, name)) if plain(owner) && plain(name) => Ok(Mirror {
+                owner: owner.to_string(),
+                repo: name.to_string(),
+                latest,
+            }),
+            _ => Err(invalid(
+                repo,
+                "a mirror repository is `owner/name`, such as `wildcard/caro`",
+            )),
+        }
+    }
+
+    /// Which meaning this mirror gives `releases/latest`.
+    pub fn latest(&self) -> Latest {
+        self.latest
+    }
+
+    /// `out/{owner}/{repo}/releases`: what `B/R/releases` is with `B` = `file://out`.
+    pub fn releases_dir(&self, out: &Path) -> PathBuf {
+        out.join(&self.owner).join(&self.repo).join("releases")
+    }
+
+    /// `out/{owner}/{repo}/releases/download/v{V}`: the directory to [`package`] into.
+    pub fn download_dir(&self, out: &Path, version: &Version) -> PathBuf {
+        self.releases_dir(out)
+            .join("download")
+            .join(release::tag(version))
+    }
+
+    /// `out/api/v3/repos/{owner}/{repo}/releases/latest`: the API's answer for a base URL
+    /// that is not github.com.
+    pub fn api_latest_path(&self, out: &Path) -> PathBuf {
+        out.join("api/v3/repos")
+            .join(&self.owner)
+            .join(&self.repo)
+            .join("releases/latest")
+    }
+
+    /// Marks `version`, already packaged into [`Mirror::download_dir`] as `assets`, as the
+    /// latest release: `releases/latest` as chosen by [`Latest`], replacing what was there,
+    /// and the API's JSON answer. Returns false, changing nothing, for a pre-release.
+    pub fn write_latest(&self, out: &Path, version: &Version, assets: &[Asset]) -> Result<bool> {
+        if !version.pre.is_empty() {
+            return Ok(false);
+        }
+        let tag = release::tag(version);
+        let latest = self.releases_dir(out).join("latest");
+        remove_any(&latest)?;
+        match self.latest {
+            Latest::TagFile => write_atomically(&latest, format!("{tag}\n").as_bytes())?,
+            Latest::DownloadDir => {
+                let from = self.download_dir(out, version);
+                let to = latest.join("download");
+                fs::create_dir_all(&to).map_err(Error::file("create directory", &to))?;
+                for asset in assets.iter().filter(|asset| asset.legacy) {
+                    let file_name = &asset.file_name;
+                    copy_hashing(&from.join(file_name), &to.join(file_name))?;
+                    write_atomically(&to.join(asset.sidecar_name()), asset.sidecar().as_bytes())?;
+                }
+            }
+        }
+        let json = serde_json::json!({
+            "tag_name": tag,
+            "name": tag,
+            "draft": false,
+            "prerelease": false,
+        });
+        write_atomically(&self.api_latest_path(out), format!("{json}\n").as_bytes())?;
+        Ok(true)
+    }
+}
+
+/// The error for a release that cannot be laid out as asked, naming the offending `input`.
+fn invalid(input: &str, reason: &str) -> Error {
+    Error::InvalidRelease {
+        input: input.to_string(),
+        reason: reason.to_string(),
+    }
+}
+
+/// Copies `from` to `to` through a temp file beside `to`, hashing the bytes written, and
+/// makes the result executable. `from` may be `to` itself.
+fn copy_hashing(from: &Path, to: &Path) -> Result<Digest> {
+    let mut source = File::open(from).map_err(Error::file("open", from))?;
+    let dir = to.parent().unwrap_or(Path::new("."));
+    let name = to.file_name().unwrap_or_default().to_string_lossy();
+    let mut temp = TempFile::create(dir, &name)?;
+    let mut hasher = sha2::Sha256::new();
+    let mut buffer = vec![0; 64 * 1024];
+    loop {
+        let read = match source.read(&mut buffer) {
+            Ok(0) => break,
+            Ok(read) => read,
+            Err(error) if error.kind() == io::ErrorKind::Interrupted => continue,
+            Err(error) => return Err(Error::file("read", from)(error)),
+        };
+        hasher.update(&buffer[..read]);
+        temp.file_mut()
+            .write_all(&buffer[..read])
+            .map_err(Error::file("write", to))?;
+    }
+    temp.persist(to, &Silent)?;
+    Ok(Digest(hasher.finalize().into()))
+}
+
+/// Removes `path`, a file or a directory tree; nothing to do when it does not exist.
+fn remove_any(path: &Path) -> Result<()> {
+    let removed = match fs::symlink_metadata(path) {
+        Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(()),
+        Err(error) => Err(error),
+        Ok(meta) if meta.is_dir() => fs::remove_dir_all(path),
+        Ok(_) => fs::remove_file(path),
+    };
+    removed.map_err(Error::file("remove", path))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn v(text: &str) -> Version {
+        Version::parse(text).unwrap()
+    }
+
+    fn build(platform: Platform) -> Build {
+        Build {
+            platform,
+            path: PathBuf::from(format!("target/{platform}/caro")),
+        }
+    }
+
+    #[test]
+    fn names_are_the_installers_candidates() {
+        assert_eq!(
+            asset_names("caro", &v("1.2.0"), Platform::MacosSilicon),
+            ["caro-1.2.0-macos-silicon", "caro-macos-silicon"]
+        );
+        assert_eq!(
+            asset_names("caro-install", &v("0.1.0"), Platform::WindowsArm64),
+            [
+                "caro-install-0.1.0-windows-arm64.exe",
+                "caro-install-windows-arm64.exe"
+            ]
+        );
+    }
+
+    #[test]
+    fn plan_lists_versioned_then_legacy_per_build() {
+        let builds = [build(Platform::LinuxAmd64), build(Platform::WindowsAmd64)];
+        let names: Vec<_> = plan("caro", &v("1.2.0"), &builds)
+            .unwrap()
+            .into_iter()
+            .map(|planned| {
+                (
+                    planned.build.platform.key(),
+                    planned.file_name,
+                    planned.legacy,
+                )
+            })
+            .collect();
+        let row = |key, name: &str, legacy| (key, name.to_string(), legacy);
+        assert_eq!(
+            names,
+            [
+                row("linux-amd64", "caro-1.2.0-linux-amd64", false),
+                row("linux-amd64", "caro-linux-amd64", true),
+                row("windows-amd64", "caro-1.2.0-windows-amd64.exe", false),
+                row("windows-amd64", "caro-windows-amd64.exe", true),
+            ]
+        );
+    }
+
+    #[test]
+    fn bad_requests_are_refused_with_the_reason() {
+        let one = [build(Platform::LinuxAmd64)];
+        let twice = [build(Platform::LinuxAmd64), build(Platform::LinuxAmd64)];
+        for (name, version, builds, expected) in [
+            ("cargo", "1.2.0", &one[..], "one of caro, caro-install"),
+            ("../caro", "1.2.0", &one[..], "one of caro, caro-install"),
+            ("caro", "1.2.0+git", &one[..], "build metadata"),
+            ("caro", "1.2.0", &[][..], "no build was given"),
+            ("caro", "1.2.0", &twice[..], "`linux-amd64` is given twice"),
+        ] {
+            let message = plan(name, &v(version), builds).unwrap_err().to_string();
+            assert!(message.contains(expected), "{name} {version}: {message}");
+        }
+    }
+
+    #[test]
+    fn the_same_binary_may_go_under_two_keys() {
+        let musl = Build {
+            platform: Platform::LinuxAmd64Musl,
+            ..build(Platform::LinuxAmd64)
+        };
+        let planned = plan(
+            "caro-install",
+            &v("0.1.0"),
+            &[build(Platform::LinuxAmd64), musl],
+        )
+        .unwrap();
+        assert_eq!(planned.len(), 4);
+        assert_eq!(planned[2].file_name, "caro-install-0.1.0-linux-amd64-musl");
+    }
+
+    #[test]
+    fn builds_parse_from_key_equals_path() {
+        assert_eq!(
+            "macos-silicon=target/mlx/caro".parse::<Build>().unwrap(),
+            Build {
+                platform: Platform::MacosSilicon,
+                path: PathBuf::from("target/mlx/caro")
+            }
+        );
+        // Only the first `=` separates: paths may hold one.
+        assert_eq!(
+            "linux-amd64=a=b".parse::<Build>().unwrap().path,
+            PathBuf::from("a=b")
+        );
+        assert!(matches!(
+            "linux-x86=caro".parse::<Build>(),
+            Err(Error::UnknownPlatform { .. })
+        ));
+        for input in ["target/release/caro", "linux-amd64="] {
+            let message = input.parse::<Build>().unwrap_err().to_string();
+            assert!(message.contains(input), "{message}");
+        }
+    }
+
+    #[test]
+    fn sidecars_and_sums_are_what_sha256sum_prints_and_the_installer_reads() {
+        let hex = "5f70bf18a086007016e948b04aed3b82103a36bea41755b6cddfaf10ace3c6ef";
+        let asset = |file_name: &str| Asset {
+            file_name: file_name.to_string(),
+            platform: Platform::LinuxAmd64,
+            legacy: false,
+            sha256: Digest::from_hex(hex).unwrap(),
+        };
+        let versioned = asset("caro-1.2.0-linux-amd64");
+        assert_eq!(versioned.sidecar_name(), "caro-1.2.0-linux-amd64.sha256");
+        assert_eq!(
+            versioned.sidecar(),
+            format!("{hex}  caro-1.2.0-linux-amd64\n")
+        );
+        assert_eq!(
+            crate::parse_sidecar(&versioned.sidecar(), &versioned.file_name),
+            Ok(versioned.sha256)
+        );
+        let sums = sums(&[versioned, asset("caro-linux-amd64"), asset("caro-1.2.0-a")]);
+        assert_eq!(
+            sums.lines()
+                .map(|line| line.split_once("  ").unwrap().1)
+                .collect::<Vec<_>>(),
+            ["caro-1.2.0-a", "caro-1.2.0-linux-amd64", "caro-linux-amd64"]
+        );
+        assert!(crate::parse_sidecar(&sums, "caro-linux-amd64").is_ok());
+    }
+
+    #[test]
+    fn release_versions_are_exact() {
+        assert_eq!(release_version("v1.2.0").unwrap(), v("1.2.0"));
+        assert_eq!(release_version("1.3.0-rc.1").unwrap(), v("1.3.0-rc.1"));
+        for input in ["latest", "1.2", "", "../1.2.0"] {
+            assert!(
+                matches!(release_version(input), Err(Error::InvalidVersion { .. })),
+                "{input:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn mirrors_take_only_plain_owner_and_name() {
+        let mirror = Mirror::new("wildcard/caro", Latest::TagFile).unwrap();
+        let out = Path::new("out");
+        assert_eq!(
+            mirror.download_dir(out, &v("1.2.0")),
+            Path::new("out/wildcard/caro/releases/download/v1.2.0")
+        );
+        assert_eq!(
+            mirror.api_latest_path(out),
+            Path::new("out/api/v3/repos/wildcard/caro/releases/latest")
+        );
+        for repo in [
+            "caro",
+            "wildcard/",
+            "/caro",
+            "../caro",
+            "wildcard/..",
+            "a/b/c",
+            "a\\b/c",
+            "wild card/caro",
+        ] {
+            let error = Mirror::new(repo, Latest::TagFile).unwrap_err().to_string();
+            assert!(error.contains("owner/name"), "{repo}: {error}");
+        }
+    }
+}

@@ -406,7 +406,12 @@ impl Http {
             source,
         };
         if check_url(url)? == Scheme::File {
-            return match std::fs::File::open(file_url_path(url)) {
+            let path = file_url_path(url);
+            if path.is_dir() {
+                // A mirror's `releases/latest/download/` folder: no text here, like a 404.
+                return Ok(None);
+            }
+            return match std::fs::File::open(path) {
                 Ok(file) => read_limited(file, limit)
                     .map(Some)
                     .map_err(|e| read_error(Box::new(e))),

@@ -284,6 +284,16 @@ pub enum Error {
         detail: String,
     },
 
+    /// A release that `dist` cannot lay out as asked: an unknown binary name, no builds, a
+    /// platform given twice, a build that is not `KEY=PATH`, a mirror that is not `owner/name`.
+    #[error("cannot package `{input}`: {reason}")]
+    InvalidRelease {
+        /// The offending value, as given.
+        input: String,
+        /// What is wrong with it and what it should be.
+        reason: String,
+    },
+
     /// The user answered no.
     #[error("cancelled: {action}")]
     Cancelled {
@@ -351,6 +361,9 @@ impl Error {
             Error::ChecksumMismatch { .. } => "the download was corrupted or tampered with; \
                  nothing was installed. Run the command again, and report it if it persists"
                 .to_string(),
+            Error::InvalidRelease { .. } => {
+                "run `cargo run --example dist -- --help` for the usage".to_string()
+            }
             Error::NoHome => "set HOME, or pass `--install-dir`".to_string(),
             Error::EmptyInstallDir => "pass a directory to `--install-dir`".to_string(),
             Error::CorruptReceipt { path, .. } => format!(

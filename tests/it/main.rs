@@ -4,6 +4,7 @@
 mod common;
 
 mod cli;
+mod dist;
 mod install;
 mod path;
 mod update;
