@@ -96,7 +96,7 @@ impl Settings {
                 None => default_install_dir(env)?,
             },
         };
-        if install_dir.as_os_str().is_empty() {
+        if install_dir.to_string_lossy().trim().is_empty() {
             return Err(Error::EmptyInstallDir);
         }
         let platform = match request.platform {

@@ -7,4 +7,5 @@ mod cli;
 mod dist;
 mod install;
 mod path;
+mod security;
 mod update;

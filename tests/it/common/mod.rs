@@ -2,6 +2,7 @@
 //! `caro-install` binary in a temp HOME with a clean environment.
 
 pub mod server;
+pub mod tls;
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -9,6 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 pub use server::{Fault, Server, sha256_hex, stand_in};
+pub use tls::Pki;
 
 /// The binary under test.
 pub const BIN: &str = env!("CARGO_BIN_EXE_caro-install");

@@ -6,10 +6,12 @@
 //! closed after one answer, which keeps the parsing trivially correct.
 
 use std::collections::{HashMap, VecDeque};
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+
+use super::tls::Pki;
 
 /// One logged request.
 #[derive(Debug, Clone)]
@@ -58,6 +60,7 @@ struct State {
 pub struct Server {
     address: SocketAddr,
     state: Arc<Mutex<State>>,
+    scheme: &'static str,
 }
 
 impl Server {
@@ -68,24 +71,47 @@ impl Server {
 
     /// Starts a server on another loopback address (127.0.0.2 plays a CDN host).
     pub fn start_on(ip: &str) -> Server {
+        Server::listen(ip, None)
+    }
+
+    /// Starts an HTTPS server on `ip` with a certificate from `pki`'s private CA.
+    pub fn start_tls(ip: &str, pki: &Pki) -> Server {
+        Server::listen(ip, Some(pki.server_config()))
+    }
+
+    fn listen(ip: &str, tls: Option<Arc<rustls::ServerConfig>>) -> Server {
         let listener = TcpListener::bind((ip, 0)).expect("bind a loopback port");
         let address = listener.local_addr().unwrap();
         let state = Arc::new(Mutex::new(State::default()));
         let shared = Arc::clone(&state);
+        let scheme = if tls.is_some() { "https" } else { "http" };
         std::thread::spawn(move || {
             for stream in listener.incoming().flatten() {
                 let state = Arc::clone(&shared);
+                let tls = tls.clone();
                 std::thread::spawn(move || {
-                    let _ = serve(stream, &state);
+                    let _ = match tls {
+                        None => serve(Plain(stream), &state),
+                        Some(config) => match rustls::ServerConnection::new(config) {
+                            Ok(connection) => {
+                                serve(Tls(rustls::StreamOwned::new(connection, stream)), &state)
+                            }
+                            Err(_) => Ok(()),
+                        },
+                    };
                 });
             }
         });
-        Server { address, state }
+        Server {
+            address,
+            state,
+            scheme,
+        }
     }
 
-    /// `http://127.0.0.1:PORT`.
+    /// `http://127.0.0.1:PORT` (or `https://`).
     pub fn url(&self) -> String {
-        format!("http://{}", self.address)
+        format!("{}://{}", self.scheme, self.address)
     }
 
     fn state(&self) -> std::sync::MutexGuard<'_, State> {
@@ -234,25 +260,95 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
         .collect()
 }
 
-fn serve(mut stream: TcpStream, state: &Mutex<State>) -> std::io::Result<()> {
-    let mut reader = BufReader::new(stream.try_clone()?);
-    let mut request_line = String::new();
-    reader.read_line(&mut request_line)?;
-    let path = request_line
-        .split_whitespace()
-        .nth(1)
-        .unwrap_or("/")
-        .to_string();
-    let mut headers = Vec::new();
-    loop {
-        let mut line = String::new();
-        if reader.read_line(&mut line)? == 0 || line.trim().is_empty() {
+/// A connection the server answers on: plain TCP or TLS over it.
+trait Connection: Read + Write {
+    /// Closes the connection: `clean` sends TLS close_notify first; otherwise the TCP
+    /// connection is simply cut, as a crashed server or a broken network would.
+    fn close(&mut self, clean: bool);
+}
+
+struct Plain(TcpStream);
+struct Tls(rustls::StreamOwned<rustls::ServerConnection, TcpStream>);
+
+impl Read for Plain {
+    fn read(&mut self, buffer: &mut [u8]) -> std::io::Result<usize> {
+        self.0.read(buffer)
+    }
+}
+
+impl Write for Plain {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.write(bytes)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.0.flush()
+    }
+}
+
+impl Connection for Plain {
+    fn close(&mut self, clean: bool) {
+        if clean {
+            // Let the client read everything, then close.
+            let _ = self.0.shutdown(Shutdown::Write);
+            let _ = self.0.set_read_timeout(Some(Duration::from_millis(200)));
+            let _ = self.0.read(&mut [0u8; 64]);
+        }
+        let _ = self.0.shutdown(Shutdown::Both);
+    }
+}
+
+impl Read for Tls {
+    fn read(&mut self, buffer: &mut [u8]) -> std::io::Result<usize> {
+        self.0.read(buffer)
+    }
+}
+
+impl Write for Tls {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.write(bytes)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.0.flush()
+    }
+}
+
+impl Connection for Tls {
+    fn close(&mut self, clean: bool) {
+        if clean {
+            self.0.conn.send_close_notify();
+            let _ = self.0.flush();
+        }
+        let _ = self.0.sock.shutdown(Shutdown::Both);
+    }
+}
+
+/// Reads the request head (request line and headers) a byte at a time, so nothing of the
+/// connection is buffered away from the writer.
+fn read_head(stream: &mut impl Read) -> std::io::Result<(String, Vec<(String, String)>)> {
+    let mut head = Vec::new();
+    let mut byte = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") && head.len() < 64 * 1024 {
+        if stream.read(&mut byte)? == 0 {
             break;
         }
-        if let Some((name, value)) = line.trim_end().split_once(':') {
-            headers.push((name.trim().to_string(), value.trim().to_string()));
-        }
+        head.push(byte[0]);
     }
+    let text = String::from_utf8_lossy(&head);
+    let mut lines = text.split("\r\n");
+    let path = lines
+        .next()
+        .and_then(|line| line.split_whitespace().nth(1))
+        .unwrap_or("/")
+        .to_string();
+    let headers = lines
+        .filter_map(|line| line.split_once(':'))
+        .map(|(name, value)| (name.trim().to_string(), value.trim().to_string()))
+        .collect();
+    Ok((path, headers))
+}
+
+fn serve(mut stream: impl Connection, state: &Mutex<State>) -> std::io::Result<()> {
+    let (path, headers) = read_head(&mut stream)?;
     let request = Request {
         path: path.clone(),
         headers,
@@ -325,22 +421,18 @@ fn serve(mut stream: TcpStream, state: &Mutex<State>) -> std::io::Result<()> {
         Some(Fault::CutAfter(n)) => {
             stream.write_all(&body[..n.min(body.len())])?;
             stream.flush()?;
-            let _ = stream.shutdown(Shutdown::Both);
+            stream.close(false);
         }
         Some(Fault::Stall(n, wait)) => {
             stream.write_all(&body[..n.min(body.len())])?;
             stream.flush()?;
             std::thread::sleep(wait);
-            let _ = stream.shutdown(Shutdown::Both);
+            stream.close(false);
         }
         _ => {
             stream.write_all(&body)?;
             stream.flush()?;
-            // Drain what the client may still send, then close.
-            let _ = stream.shutdown(Shutdown::Write);
-            let mut sink = [0u8; 64];
-            let _ = stream.set_read_timeout(Some(Duration::from_millis(200)));
-            let _ = stream.read(&mut sink);
+            stream.close(true);
         }
     }
     Ok(())
