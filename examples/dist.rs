@@ -122,6 +122,46 @@ fn file_url(path: &Path) -> String {
     }
 }
 
+/// Signs each asset with the minisign secret key given as the text of its `.key` file
+/// (`CARO_DIST_MINISIGN_SECRET_KEY`, password in `CARO_DIST_MINISIGN_PASSWORD` if it is
+/// encrypted), writing `<asset>.minisig` beside it: what SPEC section 7 verifies.
+fn sign(secret_key: &str, dir: &Path, assets: &[dist::Asset]) -> Result<(), Error> {
+    let failed = |operation, path: &Path, error: minisign::PError| Error::File {
+        operation,
+        path: path.to_path_buf(),
+        source: std::io::Error::other(error.to_string()),
+    };
+    let key_box = minisign::SecretKeyBox::from_string(secret_key).map_err(|e| {
+        failed(
+            "read the minisign key in",
+            Path::new("CARO_DIST_MINISIGN_SECRET_KEY"),
+            e,
+        )
+    })?;
+    // Never prompt (this runs in CI): an unset password means an unencrypted key.
+    let password = std::env::var("CARO_DIST_MINISIGN_PASSWORD").unwrap_or_default();
+    let key = key_box.into_secret_key(Some(password)).map_err(|e| {
+        failed(
+            "unlock the minisign key in",
+            Path::new("CARO_DIST_MINISIGN_SECRET_KEY"),
+            e,
+        )
+    })?;
+    for asset in assets {
+        let path = dir.join(&asset.file_name);
+        let file = std::fs::File::open(&path).map_err(Error::file("read", &path))?;
+        let trusted = format!("file:{}", asset.file_name);
+        let signature = minisign::sign(None, &key, file, Some(&trusted), None)
+            .map_err(|e| failed("sign", &path, e))?;
+        let signature_path = dir.join(format!("{}.minisig", asset.file_name));
+        caro_install::install::write_atomically(
+            &signature_path,
+            signature.into_string().as_bytes(),
+        )?;
+    }
+    Ok(())
+}
+
 fn show(error: Error) -> String {
     error.to_string()
 }
@@ -143,6 +183,10 @@ fn run(args: &Args) -> Result<(), Error> {
         println!("  {}  {}", asset.sha256, asset.file_name);
     }
     println!("  with a .sha256 sidecar each, and {}", dist::SUMS_FILE);
+    if let Ok(secret_key) = std::env::var("CARO_DIST_MINISIGN_SECRET_KEY") {
+        sign(&secret_key, &dir, &assets)?;
+        println!("  and a .minisig signature each");
+    }
     if let Some(mirror) = &args.mirror {
         if mirror.write_latest(&args.out, &args.version, &assets)? {
             println!("latest: v{}", args.version);

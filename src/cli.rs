@@ -84,6 +84,11 @@ pub struct InstallArgs {
     /// Never prompt
     #[arg(short = 'y', long)]
     pub yes: bool,
+
+    /// Refuse a release without a minisign signature (needs a pinned key:
+    /// CARO_INSTALL_MINISIGN_PUBKEY)
+    #[arg(long)]
+    pub require_signature: bool,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -99,6 +104,10 @@ pub struct UpdateArgs {
     /// Never prompt
     #[arg(short = 'y', long)]
     pub yes: bool,
+
+    /// Refuse a release without a minisign signature (needs CARO_INSTALL_MINISIGN_PUBKEY)
+    #[arg(long)]
+    pub require_signature: bool,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -161,6 +161,26 @@ pub enum Error {
         actual: String,
     },
 
+    /// `--require-signature` with no public key to verify against.
+    #[error("a signature is required, but no minisign public key is pinned")]
+    NoSigningKey,
+
+    /// A key is pinned, `--require-signature` was given, and the release has no signature.
+    #[error("the signature `{url}` is missing, and a signature is required")]
+    MissingSignature {
+        /// The `.minisig` URL.
+        url: String,
+    },
+
+    /// The signature does not verify: the asset was not signed by the pinned key.
+    #[error("the signature `{url}` does not verify: {reason}")]
+    SignatureInvalid {
+        /// The `.minisig` URL.
+        url: String,
+        /// Why.
+        reason: String,
+    },
+
     /// An archive entry that would escape the target folder, a link, or too much data.
     #[error("refusing archive `{archive}`: {reason}")]
     UnsafeArchive {
@@ -364,6 +384,16 @@ impl Error {
             Error::InvalidRelease { .. } => {
                 "run `cargo run --example dist -- --help` for the usage".to_string()
             }
+            Error::NoSigningKey => {
+                "set CARO_INSTALL_MINISIGN_PUBKEY to the publisher's minisign public key".to_string()
+            }
+            Error::MissingSignature { .. } => {
+                "this release is not signed; drop --require-signature to rely on its sha256 only"
+                    .to_string()
+            }
+            Error::SignatureInvalid { .. } => "the download may have been tampered with; \
+                 nothing was installed. Check CARO_INSTALL_MINISIGN_PUBKEY and report it"
+                .to_string(),
             Error::NoHome => "set HOME, or pass `--install-dir`".to_string(),
             Error::EmptyInstallDir => "pass a directory to `--install-dir`".to_string(),
             Error::CorruptReceipt { path, .. } => format!(
@@ -392,7 +422,8 @@ impl Error {
         Some(help)
     }
 
-    pub(crate) fn file(
+    /// A `map_err` adapter: the I/O error of `operation` on `path` as [`Error::File`].
+    pub fn file(
         operation: &'static str,
         path: impl Into<PathBuf>,
     ) -> impl FnOnce(io::Error) -> Error {

@@ -27,6 +27,7 @@ use crate::receipt::{self, PathEdit, Receipt};
 use crate::release::{self, AssetKind, ReleaseSource, Version, VersionRequest};
 use crate::report::Reporter;
 use crate::shell;
+use crate::signature;
 
 /// The prefix of every temp file and folder the installer creates; anything with it in an
 /// install directory is a leftover of a killed run.
@@ -49,6 +50,8 @@ pub struct InstallRequest {
     pub dry_run: bool,
     /// `-y`.
     pub yes: bool,
+    /// `--require-signature`.
+    pub require_signature: bool,
 }
 
 /// The request with environment variables and defaults applied: what will be done.
@@ -70,6 +73,8 @@ pub struct Settings {
     pub dry_run: bool,
     /// Never prompt.
     pub yes: bool,
+    /// The minisign key pinned and whether a signature is required.
+    pub signatures: signature::Policy,
 }
 
 impl Settings {
@@ -117,6 +122,7 @@ impl Settings {
             from_source: request.from_source,
             dry_run: request.dry_run,
             yes: request.yes,
+            signatures: signature::Policy::from_env(env, request.require_signature)?,
         })
     }
 }
@@ -367,15 +373,15 @@ pub fn install(
             None,
         )
     } else {
-        match fetch_verified(
-            "caro",
-            &source,
-            &plan.version,
-            &plan.platform,
+        let wanted = Wanted {
+            name: "caro",
+            source: &source,
+            version: &plan.version,
+            choice: &plan.platform,
             dir,
-            http,
-            reporter,
-        ) {
+            signatures: &settings.signatures,
+        };
+        match fetch_verified(&wanted, http, reporter) {
             Ok((file, asset)) => (file, Some(asset)),
             Err(error @ Error::NoAssetForPlatform { .. }) => {
                 if find_cargo(env).is_none()
@@ -508,14 +514,18 @@ pub struct VerifiedAsset {
 /// file in `dir`, verifies it against its sidecar, and extracts it if it is an archive.
 /// The returned temp file holds the bare executable, not yet executable.
 pub fn fetch_verified(
-    name: &str,
-    source: &ReleaseSource,
-    version: &Version,
-    choice: &Choice,
-    dir: &Path,
+    wanted: &Wanted,
     http: &Http,
     reporter: &dyn Reporter,
 ) -> Result<(TempFile, VerifiedAsset)> {
+    let Wanted {
+        name,
+        source,
+        version,
+        choice,
+        dir,
+        signatures,
+    } = *wanted;
     let mut tried = Vec::new();
     for platform in [Some(choice.platform), choice.fallback]
         .into_iter()
@@ -560,6 +570,7 @@ pub fn fetch_verified(
                 "verified {url} ({} bytes, sha256 {expected})",
                 downloaded.bytes
             ));
+            check_signature(&url, download.file_mut(), signatures, http, reporter)?;
             let executable = match candidate.kind {
                 AssetKind::Binary => download,
                 kind => {
@@ -592,6 +603,55 @@ pub fn fetch_verified(
         platform: choice.platform.key().to_string(),
         tried,
     })
+}
+
+/// What [`fetch_verified`] fetches: which program, from which release, for which platform,
+/// into which directory, and what signatures it demands.
+#[derive(Debug, Clone, Copy)]
+pub struct Wanted<'a> {
+    /// The binary name (`caro`, `caro-install`).
+    pub name: &'a str,
+    /// Where its releases are.
+    pub source: &'a ReleaseSource,
+    /// The version.
+    pub version: &'a Version,
+    /// The platform and its fallback.
+    pub choice: &'a Choice,
+    /// The directory the temp files go in (the binary's).
+    pub dir: &'a Path,
+    /// The signature policy.
+    pub signatures: &'a signature::Policy,
+}
+
+/// Verifies `<url>.minisig` against `file` when a key is pinned (SPEC section 7).
+fn check_signature(
+    url: &str,
+    file: &mut File,
+    policy: &signature::Policy,
+    http: &Http,
+    reporter: &dyn Reporter,
+) -> Result<()> {
+    let Some(key) = policy.key() else {
+        return Ok(());
+    };
+    let signature_url = format!("{url}.minisig");
+    match http.get_text(&signature_url, signature::MAX_SIGNATURE_BYTES, reporter)? {
+        Some(text) => {
+            signature::verify(key, &text, file).map_err(|reason| Error::SignatureInvalid {
+                url: signature_url.clone(),
+                reason,
+            })?;
+            reporter.detail(&format!("verified the minisign signature {signature_url}"));
+            Ok(())
+        }
+        None if policy.require => Err(Error::MissingSignature { url: signature_url }),
+        None => {
+            reporter.detail(&format!(
+                "{signature_url}: not published; sha256 verified only"
+            ));
+            Ok(())
+        }
+    }
 }
 
 fn consents(yes: bool, reporter: &dyn Reporter, question: &str) -> bool {

@@ -43,6 +43,7 @@ pub mod receipt;
 pub mod release;
 pub mod report;
 pub mod shell;
+pub mod signature;
 pub mod status;
 pub mod uninstall;
 pub mod update;

@@ -57,6 +57,7 @@ fn update(args: UpdateArgs, env: &Env, terminal: &Terminal, update: UpdateFn) ->
     let request = UpdateRequest {
         version: args.version,
         check_only: args.check,
+        require_signature: args.require_signature,
     };
     let mut http = Http::from_env(env)?;
     let outcome = update(&request, env, &mut http, terminal)?;
@@ -77,6 +78,7 @@ fn install(args: InstallArgs, env: &Env, terminal: &Terminal) -> Result<(), Erro
         from_source: args.from_source,
         dry_run: args.dry_run,
         yes: args.yes,
+        require_signature: args.require_signature,
     };
     let settings = Settings::resolve(request, env, Facts::detect)?;
     let mut http = Http::from_env(env)?;

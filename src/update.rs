@@ -31,6 +31,7 @@ use crate::platform::{self, Choice, Facts, Platform};
 use crate::receipt::{self, Receipt};
 use crate::release::{self, ReleaseSource, Version, VersionRequest};
 use crate::report::{Reporter, Silent};
+use crate::signature;
 
 /// What an update found or did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -186,6 +187,8 @@ pub struct UpdateRequest {
     pub version: Option<VersionRequest>,
     /// `--check`.
     pub check_only: bool,
+    /// `--require-signature`.
+    pub require_signature: bool,
 }
 
 /// `caro-install update`: moves the caro of the receipt to latest or to the requested version,
@@ -219,6 +222,7 @@ pub fn update_caro(
             .join(install::executable_name("caro", platform.platform)),
         platform,
         current,
+        signatures: signature::Policy::from_env(env, request.require_signature)?,
     };
     let (outcome, asset) = target.update(request, http, reporter)?;
     if let (UpdateOutcome::Updated { to, .. }, Some(asset)) = (&outcome, asset) {
@@ -262,6 +266,7 @@ pub fn update_installer(
         executable,
         current,
         env,
+        signature::Policy::from_env(env, request.require_signature)?,
     )?;
     Ok(target.update(request, http, reporter)?.0)
 }
@@ -273,6 +278,7 @@ struct Target {
     binary: PathBuf,
     platform: Choice,
     current: Version,
+    signatures: signature::Policy,
 }
 
 /// The target for a running program: refuses binaries a package manager owns, and a
@@ -283,6 +289,7 @@ fn running_target(
     executable: PathBuf,
     current: Version,
     env: &Env,
+    signatures: signature::Policy,
 ) -> Result<Target> {
     let binary = std::fs::canonicalize(&executable).unwrap_or(executable);
     let receipt = Receipt::load(&receipt::receipt_path(env)?).ok().flatten();
@@ -309,9 +316,11 @@ fn running_target(
             installed: receipt_dir.join(install::executable_name(app, Platform::current())),
         });
     }
+    // caro keeps the platform it was installed for (`--platform` may have chosen it);
+    // caro-install is one build per machine, so it is detected.
     let platform = match receipt.as_ref().and_then(|r| r.platform.as_deref()) {
-        Some(key) => Choice::forced(key.parse()?, "the receipt"),
-        None => platform::choose(&Facts::detect())?,
+        Some(key) if app != "caro-install" => Choice::forced(key.parse()?, "the receipt"),
+        _ => platform::choose(&Facts::detect())?,
     };
     Ok(Target {
         app: app.to_string(),
@@ -319,6 +328,7 @@ fn running_target(
         binary,
         platform,
         current,
+        signatures,
     })
 }
 
@@ -360,15 +370,15 @@ impl Target {
             "updating {} {} -> {target}",
             self.app, self.current
         ));
-        let (mut new, asset) = install::fetch_verified(
-            &self.app,
-            &self.source,
-            &target,
-            &self.platform,
+        let wanted = install::Wanted {
+            name: &self.app,
+            source: &self.source,
+            version: &target,
+            choice: &self.platform,
             dir,
-            http,
-            reporter,
-        )?;
+            signatures: &self.signatures,
+        };
+        let (mut new, asset) = install::fetch_verified(&wanted, http, reporter)?;
         new.make_executable()?;
         self.check_starts(new.path(), reporter)?;
         new.replace_running(&self.binary, reporter)?;
@@ -432,6 +442,7 @@ pub struct SelfUpdate {
     current: String,
     version: Option<String>,
     check_only: bool,
+    require_signature: bool,
     env: Option<Env>,
     reporter: Box<dyn Reporter>,
 }
@@ -456,6 +467,7 @@ impl SelfUpdate {
             current: current_version.to_string(),
             version: None,
             check_only: false,
+            require_signature: false,
             env: None,
             reporter: Box::new(Silent),
         }
@@ -471,6 +483,14 @@ impl SelfUpdate {
     /// When true, only reports whether an update is available and changes nothing.
     pub fn check_only(mut self, check_only: bool) -> SelfUpdate {
         self.check_only = check_only;
+        self
+    }
+
+    /// When true, a release without a minisign signature is refused (a key must be pinned:
+    /// built in or `CARO_INSTALL_MINISIGN_PUBKEY`). With a pinned key, a published
+    /// signature is always checked.
+    pub fn require_signature(mut self, require: bool) -> SelfUpdate {
+        self.require_signature = require;
         self
     }
 
@@ -499,6 +519,7 @@ impl SelfUpdate {
         let request = UpdateRequest {
             version: self.version.as_deref().map(str::parse).transpose()?,
             check_only: self.check_only,
+            require_signature: self.require_signature,
         };
         let source = if self.app == "caro-install" {
             ReleaseSource::installer(&env)
@@ -507,7 +528,8 @@ impl SelfUpdate {
         };
         let executable = std::env::current_exe()
             .map_err(Error::file("find the running executable", self.app.clone()))?;
-        let target = running_target(&self.app, source, executable, current, &env)?;
+        let signatures = signature::Policy::from_env(&env, self.require_signature)?;
+        let target = running_target(&self.app, source, executable, current, &env, signatures)?;
         let mut http = Http::from_env(&env)?;
         let (outcome, asset) = target.update(&request, &mut http, self.reporter.as_ref())?;
         if let (UpdateOutcome::Updated { to, path, .. }, Some(asset)) = (&outcome, asset) {

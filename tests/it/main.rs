@@ -8,4 +8,5 @@ mod dist;
 mod install;
 mod path;
 mod security;
+mod signature;
 mod update;
