@@ -199,7 +199,6 @@ pub struct Http {
     no_proxy: String,
     token: Option<String>,
     token_hosts: Vec<String>,
-    verbose: bool,
 }
 
 impl std::fmt::Debug for Http {
@@ -266,7 +265,6 @@ impl Http {
                 .to_string(),
             token: env.github_token().map(str::to_string),
             token_hosts: Vec::new(),
-            verbose: env.flag("CARO_PRINT_VERBOSE"),
         })
     }
 
@@ -345,12 +343,10 @@ impl Http {
                     .max_redirects_will_error(false)
                     .build();
             }
-            if self.verbose {
-                let suffix = range_from
-                    .map(|from| format!(" (resuming at byte {from})"))
-                    .unwrap_or_default();
-                reporter.detail(&format!("GET {url}{suffix}"));
-            }
+            let suffix = range_from
+                .map(|from| format!(" (resuming at byte {from})"))
+                .unwrap_or_default();
+            reporter.detail(&format!("GET {url}{suffix}"));
             let retry_after = match request.call() {
                 Ok(response) => {
                     let status = response.status().as_u16();
@@ -406,6 +402,7 @@ impl Http {
             source,
         };
         if check_url(url)? == Scheme::File {
+            reporter.detail(&format!("read {url}"));
             let path = file_url_path(url);
             if path.is_dir() {
                 // A mirror's `releases/latest/download/` folder: no text here, like a 404.
@@ -503,6 +500,7 @@ impl Http {
             source,
         };
         if check_url(url)? == Scheme::File {
+            reporter.detail(&format!("read {url}"));
             let mut source = match File::open(file_url_path(url)) {
                 Ok(source) => source,
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),

@@ -101,3 +101,23 @@ fn errors_are_not_coloured_in_pipes() {
         .stderr_has("error: ")
         .stderr_lacks("\x1b[");
 }
+
+#[test]
+fn verbose_says_every_request_the_platform_and_why() {
+    let server = Server::start();
+    let asset = server.caro("1.0.3", "linux-amd64");
+    let test = Test::new()
+        .server(&server)
+        .args(["--version", "1.0.3", "--no-modify-path", "-v"]);
+    test.run()
+        .success()
+        .stderr_has(&format!("GET {}{asset}\n", server.url()))
+        .stderr_has(&format!("GET {}{asset}.sha256", server.url()))
+        .stderr_has("platform linux-amd64 (Linux x86_64 with glibc)")
+        .stderr_has("placed ");
+    let quiet = Test::new()
+        .server(&server)
+        .args(["--version", "1.0.3", "--no-modify-path"])
+        .env("CARO_PRINT_QUIET", "1");
+    assert_eq!(quiet.run().success().stderr, "");
+}
