@@ -247,25 +247,25 @@ pub fn source_line(env_script: &Path, home: &Path) -> String {
 /// `path` as a double-quoted sh word, written relative to `$HOME` when it is inside it (so
 /// a renamed home still works), with `\`, `"`, `$` and `` ` `` escaped.
 pub fn sh_quote(path: &Path, home: &Path) -> String {
-    let escape = |text: &str| {
-        text.replace('\\', "\\\\")
-            .replace('"', "\\\"")
-            .replace('$', "\\$")
-            .replace('`', "\\`")
-    };
-    match path.strip_prefix(home) {
-        Ok(rest) if rest.as_os_str().is_empty() => "\"$HOME\"".to_string(),
-        Ok(rest) => format!("\"$HOME/{}\"", escape(&rest.to_string_lossy())),
-        Err(_) => format!("\"{}\"", escape(&path.to_string_lossy())),
-    }
+    quote(path, home, &['\\', '"', '$', '`'])
 }
 
-/// `path` as a double-quoted fish word, relative to `$HOME` when inside it.
+/// `path` as a double-quoted fish word, relative to `$HOME` when inside it (fish has no
+/// backquote expansion, so `` ` `` stays as it is).
 pub fn fish_quote(path: &Path, home: &Path) -> String {
+    quote(path, home, &['\\', '"', '$'])
+}
+
+fn quote(path: &Path, home: &Path, special: &[char]) -> String {
     let escape = |text: &str| {
-        text.replace('\\', "\\\\")
-            .replace('"', "\\\"")
-            .replace('$', "\\$")
+        text.chars()
+            .fold(String::with_capacity(text.len()), |mut quoted, c| {
+                if special.contains(&c) {
+                    quoted.push('\\');
+                }
+                quoted.push(c);
+                quoted
+            })
     };
     match path.strip_prefix(home) {
         Ok(rest) if rest.as_os_str().is_empty() => "\"$HOME\"".to_string(),

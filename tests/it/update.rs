@@ -196,11 +196,7 @@ fn caro(test: &Test, server: &Server, binary: &std::path::Path, args: &[&str]) -
         .stdin(Stdio::null())
         .output()
         .unwrap();
-    Output {
-        code: output.status.code(),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    }
+    output.into()
 }
 
 #[test]
