@@ -159,8 +159,8 @@ pub struct Plan {
     pub installer_copy: Option<PathBuf>,
     /// The receipt, if one is written.
     pub receipt: Option<PathBuf>,
-    /// Whether PATH will be configured.
-    pub modify_path: bool,
+    /// How PATH will be handled.
+    pub path: PathPlan,
 }
 
 impl fmt::Display for Plan {
@@ -202,13 +202,34 @@ impl fmt::Display for Plan {
         if let Some(receipt) = &self.receipt {
             writeln!(f, "  {}", receipt.display())?;
         }
-        let path = if self.modify_path {
-            "add the install directory to PATH if it is not there yet"
-        } else {
-            "leave PATH alone"
-        };
-        write!(f, "PATH:     {path}")
+        match &self.path {
+            PathPlan::LeaveAlone => write!(f, "PATH:     leave PATH alone"),
+            PathPlan::AlreadyOnPath => {
+                write!(f, "PATH:     the install directory is already on PATH")
+            }
+            PathPlan::Edit(files) if files.is_empty() => {
+                write!(f, "PATH:     every shell file is already set up")
+            }
+            PathPlan::Edit(files) => {
+                write!(f, "PATH:     new shells find caro after these changes:")?;
+                for (shell, file) in files {
+                    write!(f, "\n  {} ({shell})", file.display())?;
+                }
+                Ok(())
+            }
+        }
     }
+}
+
+/// What an install will do about PATH.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PathPlan {
+    /// `--no-modify-path`, or an unmanaged install.
+    LeaveAlone,
+    /// The directory is on PATH already: nothing to edit.
+    AlreadyOnPath,
+    /// These files (and the shell each serves) will be created or get a line.
+    Edit(Vec<(&'static str, PathBuf)>),
 }
 
 /// What an install did.
@@ -336,7 +357,13 @@ pub fn plan(settings: &Settings, env: &Env, http: &Http, reporter: &dyn Reporter
         } else {
             None
         },
-        modify_path: settings.modify_path,
+        path: if !settings.modify_path {
+            PathPlan::LeaveAlone
+        } else if shell::is_on_path(env, &settings.install_dir) {
+            PathPlan::AlreadyOnPath
+        } else {
+            PathPlan::Edit(shell::preview(env, &settings.install_dir))
+        },
         from_source: settings.from_source,
         platform: settings.platform.clone(),
         version,

@@ -147,6 +147,20 @@ pub fn configure_path(env: &Env, dir: &Path, reporter: &dyn Reporter) -> Vec<Pat
     }
 }
 
+/// The files [`configure_path`] would change for `dir`, with the shell each serves, read
+/// but not written: what `--dry-run` prints.
+pub fn preview(env: &Env, dir: &Path) -> Vec<(&'static str, PathBuf)> {
+    #[cfg(windows)]
+    {
+        let _ = (env, dir);
+        vec![("Windows", PathBuf::from(windows::REGISTRY_PATH))]
+    }
+    #[cfg(not(windows))]
+    {
+        unix::preview(env, dir)
+    }
+}
+
 /// Undoes `edits` (from the receipt, or found by [`unix::find_edits`]); returns the files
 /// changed.
 pub fn unconfigure_path(edits: &[PathEdit], reporter: &dyn Reporter) -> Vec<PathBuf> {

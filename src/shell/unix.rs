@@ -110,6 +110,28 @@ fn apply(edit: &Edit) -> io::Result<Option<PathEdit>> {
     }
 }
 
+/// The files [`configure`] would change, without writing any: an edit whose file already
+/// has its line (or contents) is left out.
+pub fn preview(env: &Env, dir: &Path) -> Vec<(&'static str, PathBuf)> {
+    let Ok(edits) = super::plan_edits(env, dir, &RealProbe::new(env)) else {
+        return Vec::new();
+    };
+    edits
+        .into_iter()
+        .filter(|edit| {
+            let text = resolve(edit.path())
+                .and_then(|target| read_or_empty(&target))
+                .map(|(text, _)| text)
+                .unwrap_or_default();
+            match edit {
+                Edit::OwnFile { contents, .. } => text != *contents,
+                Edit::Line { line, .. } => !super::has_line(&text, line),
+            }
+        })
+        .map(|edit| (edit.shell().name(), edit.path().to_path_buf()))
+        .collect()
+}
+
 /// Makes new shells find `dir`: applies every planned edit, printing each file changed and
 /// warning (with the line to add by hand) for each that could not be; appends `dir` to
 /// `$GITHUB_PATH` inside GitHub Actions. Returns the records for the receipt.

@@ -669,7 +669,12 @@ write:
   {home}/.local/bin/caro
   {home}/.local/bin/caro-install (this installer, for later updates)
   {home}/.config/caro/caro-receipt.json
-PATH:     add the install directory to PATH if it is not there yet
+PATH:     new shells find caro after these changes:
+  {home}/.config/caro/env (sh)
+  {home}/.config/fish/conf.d/caro.fish (fish)
+  {home}/.profile (sh)
+  {home}/.bashrc (bash)
+  {home}/.zshenv (zsh)
 ",
         home = test.home().display()
     );
