@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The one test command, for a newcomer, for CI (.ci/run) and before every commit.
 #
-# Installs what the tests need when it is missing (zsh, fish, dash, busybox and shellcheck
-# from Debian's packages, when running as root with apt), then runs: rustfmt and clippy,
+# Installs what the tests need when it is missing (zsh, fish, dash, busybox, shellcheck,
+# curl, wget from Debian's packages, when running as root with apt), then runs: rustfmt and clippy,
 # every Rust test (unit, integration, doc), the bootstrap-script tests, and the workflow
 # linter. A missing tool is a failure that names its package, never a skipped test.
 set -euo pipefail
@@ -11,7 +11,8 @@ cd "$(dirname "$0")/.."
 say() { printf '\n==> %s\n' "$*"; }
 
 missing=()
-for tool in zsh:zsh fish:fish dash:dash busybox:busybox shellcheck:shellcheck python3:python3; do
+for tool in zsh:zsh fish:fish dash:dash busybox:busybox shellcheck:shellcheck python3:python3 \
+    curl:curl wget:wget script:bsdutils setsid:util-linux unshare:util-linux; do
     command -v "${tool%%:*}" >/dev/null 2>&1 || missing+=("${tool#*:}")
 done
 if [ ${#missing[@]} -gt 0 ]; then
