@@ -404,7 +404,7 @@ impl Error {
                 "install Rust from https://rustup.rs, then run the command again".to_string()
             }
             Error::NeedsConfirmation { flag, .. } => format!("pass `{flag}` to go ahead"),
-            Error::NoReceipt { .. } => "install caro first (`curl -fsSL https://raw.githubusercontent.com/wildcard/caro-install/main/install.sh | sh`), \
+            Error::NoReceipt { .. } => "install caro first (`curl -fsSL https://github.com/wildcard/caro-install/releases/latest/download/install.sh | sh`), \
                  or reinstall into its directory with `caro-install --install-dir DIR`"
                 .to_string(),
             Error::ManagedElsewhere { command, .. } => format!("update it with {command}"),
