@@ -1,0 +1,498 @@
+#!/usr/bin/env bash
+# Benchmarks caro-install against the old scripts' way of downloading (issue 7).
+#
+#     bash bench/run.sh
+#
+# A private nginx on 127.0.0.1 serves a 256 MiB asset in the release layout of SPEC
+# section 3, and three ways of fetching it run alternately, five times each:
+#
+#   (a) caro-install --version V ...        stream, hash while downloading, fsync, rename
+#   (b) curl asset && curl .sha256 && sha256sum -c    the old install.sh
+#   (c) curl asset                          the floor: download to a file and nothing else
+#
+# It prints the ratios of the medians, the peak RSS of (a), the wall time of
+# `caro-install -V`, the release binary sizes, each with its target and PASS/MISS, and
+# when a time target is missed a breakdown of where the time goes plus a what-if build
+# (sha2 at opt-level 3 through `cargo --config`, into target/bench-what-if; the sources and
+# Cargo.toml are not touched). Last, it runs each fuzz target briefly from fuzz/seeds/. Everything happens in one temp dir under ${TMPDIR:-/tmp} (so all three write to
+# the same file system), which is removed on exit along with the nginx it started. It only
+# ever talks to 127.0.0.1, every loop is bounded, and it stops by itself (about 5-10 minutes
+# on 2 cores, most of it the two release builds and the fuzz build when not cached).
+#
+# This is a benchmark script, not a test: it never fails on a MISS, only when it cannot
+# measure (a missing package, a build that does not compile, a download that fails).
+#
+# Knobs (environment): BENCH_RUNS (5), BENCH_SIZE_MIB (256), BENCH_V_LOOPS (200),
+# BENCH_FUZZ_SECONDS (20; 0 skips the fuzz part).
+
+set -euo pipefail
+
+readonly VERSION=1.0.3
+readonly PLATFORM=linux-amd64
+readonly ASSET="caro-${VERSION}-${PLATFORM}"
+readonly ASSET_PATH="wildcard/caro/releases/download/v${VERSION}/${ASSET}"
+readonly RUNS="${BENCH_RUNS:-5}"
+readonly SIZE_MIB="${BENCH_SIZE_MIB:-256}"
+readonly V_LOOPS="${BENCH_V_LOOPS:-200}"
+readonly FUZZ_SECONDS="${BENCH_FUZZ_SECONDS:-20}"
+readonly STATIC_TARGET=x86_64-unknown-linux-gnu
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+readonly ROOT
+WORK=""
+NGINX_PID_FILE=""
+PORT=""
+URL=""
+SUMMARY_ROWS=()
+MISSED_TIME=0
+NOISY=0
+
+say() { printf 'bench: %s\n' "$*"; }
+err() {
+    printf 'bench: error: %s\n' "$*" >&2
+    exit 1
+}
+
+cleanup() {
+    if [ -n "$NGINX_PID_FILE" ] && [ -s "$NGINX_PID_FILE" ]; then
+        kill "$(cat "$NGINX_PID_FILE")" 2>/dev/null || true
+        local _
+        for _ in $(seq 1 50); do
+            [ -s "$NGINX_PID_FILE" ] || break
+            kill -0 "$(cat "$NGINX_PID_FILE")" 2>/dev/null || break
+            sleep 0.1
+        done
+    fi
+    if [ -n "$WORK" ] && [ -d "$WORK" ]; then
+        rm -rf -- "$WORK"
+    fi
+}
+
+# need_cmd COMMAND PACKAGE: installs PACKAGE with apt when COMMAND is missing.
+need_cmd() {
+    local cmd="$1" package="$2"
+    if command -v "$cmd" >/dev/null 2>&1 || [ -x "$cmd" ]; then
+        return 0
+    fi
+    say "\`$cmd\` is missing; installing the Debian package \`$package\`"
+    if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then
+        err "\`$cmd\` is missing and apt-get cannot run here: install the package \`$package\` (apt-get install $package)"
+    fi
+    if [ -z "${APT_UPDATED:-}" ]; then
+        apt-get update -qq >/dev/null 2>&1 || err "apt-get update failed; install \`$package\` by hand"
+        APT_UPDATED=1
+    fi
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$package" >/dev/null 2>&1 ||
+        err "apt-get install $package failed; install the package \`$package\` by hand"
+    command -v "$cmd" >/dev/null 2>&1 || [ -x "$cmd" ] ||
+        err "\`$cmd\` is still missing after installing \`$package\`"
+}
+
+# now: microseconds since the epoch, without forking.
+now() {
+    local t="$EPOCHREALTIME"
+    printf '%s' "${t/./}"
+}
+
+# median VALUES...: the middle value (the lower middle for an even count).
+median() {
+    printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
+}
+
+# seconds MICROSECONDS: "1.234".
+seconds() { awk -v us="$1" 'BEGIN { printf "%.3f", us / 1e6 }'; }
+
+# verdict MEASURED OP TARGET: PASS or MISS.
+verdict() {
+    awk -v m="$1" -v op="$2" -v t="$3" \
+        'BEGIN { ok = (op == "<=") ? (m <= t) : (m < t); print ok ? "PASS" : "MISS" }'
+}
+
+# report FIGURE MEASURED OP TARGET UNIT: prints one figure and keeps it for the summary.
+report() {
+    local figure="$1" measured="$2" op="$3" target="$4" unit="$5" result
+    result="$(verdict "$measured" "$op" "$target")"
+    printf '  %-42s %12s %-4s  target %s %s %-4s  %s\n' \
+        "$figure" "$measured" "$unit" "$op" "$target" "$unit" "$result"
+    SUMMARY_ROWS+=("| $figure | $measured $unit | $op $target $unit | $result |")
+    if [ "$result" = MISS ]; then
+        return 1
+    fi
+}
+
+build() {
+    say "building the release binary (cargo build --release)"
+    (cd "$ROOT" && cargo build --release --quiet) ||
+        err "cargo build --release failed in $ROOT"
+    say "building the static binary (crt-static, --target $STATIC_TARGET)"
+    (cd "$ROOT" && RUSTFLAGS="-C target-feature=+crt-static" \
+        cargo build --release --quiet --target "$STATIC_TARGET") ||
+        err "the static build failed (RUSTFLAGS=\"-C target-feature=+crt-static\" cargo build --release --target $STATIC_TARGET)"
+    BIN="$ROOT/target/release/caro-install"
+    STATIC_BIN="$ROOT/target/$STATIC_TARGET/release/caro-install"
+    [ -x "$BIN" ] || err "no binary at $BIN after the build"
+    [ -x "$STATIC_BIN" ] || err "no binary at $STATIC_BIN after the static build"
+}
+
+make_asset() {
+    local dir="$WORK/www/wildcard/caro/releases/download/v${VERSION}"
+    mkdir -p "$dir"
+    say "generating the ${SIZE_MIB} MiB asset"
+    head -c "$((SIZE_MIB * 1024 * 1024))" /dev/urandom >"$dir/$ASSET"
+    (cd "$dir" && sha256sum "$ASSET" >"$ASSET.sha256")
+}
+
+# start_nginx: a private nginx on a free port of 127.0.0.1, for at most 20 tries.
+start_nginx() {
+    local conf="$WORK/nginx/nginx.conf" user_line="" try port
+    mkdir -p "$WORK/nginx/temp"
+    NGINX_PID_FILE="$WORK/nginx/nginx.pid"
+    # Workers run as nobody when nginx starts as root; nobody may not read a 0700 temp dir.
+    if [ "$(id -u)" = 0 ]; then
+        user_line="user root;"
+    fi
+    for try in $(seq 1 20); do
+        port=$((20000 + (RANDOM % 40000)))
+        if (: <"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+            continue # taken
+        fi
+        cat >"$conf" <<EOF
+$user_line
+worker_processes 1;
+pid $NGINX_PID_FILE;
+error_log $WORK/nginx/error.log warn;
+events { worker_connections 64; }
+http {
+    access_log off;
+    sendfile on;
+    tcp_nopush on;
+    default_type application/octet-stream;
+    client_body_temp_path $WORK/nginx/temp/body;
+    proxy_temp_path $WORK/nginx/temp/proxy;
+    fastcgi_temp_path $WORK/nginx/temp/fastcgi;
+    uwsgi_temp_path $WORK/nginx/temp/uwsgi;
+    scgi_temp_path $WORK/nginx/temp/scgi;
+    server {
+        listen 127.0.0.1:$port;
+        root $WORK/www;
+    }
+}
+EOF
+        # The master binds before it daemonizes, so a taken port fails here.
+        if nginx -p "$WORK/nginx" -c "$conf" 2>>"$WORK/nginx/start.log"; then
+            PORT="$port"
+            URL="http://127.0.0.1:$PORT/$ASSET_PATH"
+            local _
+            for _ in $(seq 1 50); do
+                if curl -fsS -o /dev/null "$URL.sha256" 2>/dev/null; then
+                    say "nginx serves on 127.0.0.1:$PORT (try $try)"
+                    return 0
+                fi
+                sleep 0.1
+            done
+            err "nginx started on 127.0.0.1:$port but does not serve $URL.sha256 (see $WORK/nginx/error.log)"
+        fi
+    done
+    err "could not start nginx on a free port of 127.0.0.1 in 20 tries: $(tail -n 3 "$WORK/nginx/start.log")"
+}
+
+# caro_command DIR: the command line of (a), as words for `env`.
+caro_command() {
+    CARO_COMMAND=(
+        env HOME="$WORK/home" XDG_CONFIG_HOME="$WORK/home/.config"
+        CARO_INSTALLER_GITHUB_BASE_URL="http://127.0.0.1:$PORT"
+        CARO_INSTALLER_API_URL="http://127.0.0.1:$PORT/api"
+        CARO_INSTALL_PLATFORM="$PLATFORM"
+        "$BIN" --version "$VERSION" --install-dir "$1" --no-modify-path -y -q
+    )
+}
+
+# The three ways, each into a fresh directory made (untimed) by prepare.
+run_a() {
+    caro_command "$1"
+    "${CARO_COMMAND[@]}"
+}
+run_b() {
+    curl -fsSL -o "$1/$ASSET" "$URL" &&
+        curl -fsSL -o "$1/$ASSET.sha256" "$URL.sha256" &&
+        (cd "$1" && sha256sum -c --quiet "$ASSET.sha256")
+}
+run_c() {
+    curl -fsSL -o "$1/$ASSET" "$URL"
+}
+
+# prepare: an empty directory for one run, and no dirty pages left from the previous one.
+prepare() {
+    rm -rf -- "$WORK/runs"
+    mkdir -p "$WORK/runs/dir"
+    sync
+}
+
+# time_run WAY: runs one way once and prints its wall time in microseconds.
+time_run() {
+    local way="$1" start end
+    prepare
+    start="$(now)"
+    "run_$way" "$WORK/runs/dir" || err "way ($way) failed; see the messages above"
+    end="$(now)"
+    [ -s "$WORK/runs/dir/$ASSET" ] || [ -s "$WORK/runs/dir/caro" ] ||
+        err "way ($way) left no downloaded file in $WORK/runs/dir"
+    printf '%s' "$((end - start))"
+}
+
+compare() {
+    local round way order us
+    local -a a=() b=() c=()
+    say "warming up (one untimed run of each way, fills the page cache)"
+    for way in a b c; do
+        time_run "$way" >/dev/null
+    done
+    say "timing: $RUNS rounds of (a) caro-install, (b) curl+curl+sha256sum -c, (c) curl, alternating"
+    for round in $(seq 1 "$RUNS"); do
+        case $((round % 3)) in
+            1) order="a b c" ;;
+            2) order="b c a" ;;
+            *) order="c a b" ;;
+        esac
+        for way in $order; do
+            us="$(time_run "$way")"
+            case "$way" in
+                a) a+=("$us") ;;
+                b) b+=("$us") ;;
+                c) c+=("$us") ;;
+            esac
+            printf '    round %d (%s): %s s\n' "$round" "$way" "$(seconds "$us")"
+        done
+    done
+    MED_A="$(median "${a[@]}")"
+    MED_B="$(median "${b[@]}")"
+    MED_C="$(median "${c[@]}")"
+    spread a "${a[@]}"
+    spread b "${b[@]}"
+    spread c "${c[@]}"
+}
+
+# spread WAY MICROSECONDS...: prints median, min, max; marks the run noisy past 1.25x.
+spread() {
+    local way="$1" min max ratio
+    shift
+    min="$(printf '%s\n' "$@" | sort -n | head -n 1)"
+    max="$(printf '%s\n' "$@" | sort -n | tail -n 1)"
+    ratio="$(awk -v lo="$min" -v hi="$max" 'BEGIN { printf "%.2f", hi / lo }')"
+    printf '    (%s) median %s s, min..max %s..%s s, max/min %s\n' "$way" \
+        "$(seconds "$(median "$@")")" "$(seconds "$min")" "$(seconds "$max")" "$ratio"
+    if awk -v r="$ratio" 'BEGIN { exit !(r > 1.25) }'; then
+        NOISY=1
+    fi
+}
+
+# peak_rss: one more run of (a) under /usr/bin/time -v.
+peak_rss() {
+    prepare
+    caro_command "$WORK/runs/dir"
+    # env execs caro-install, so the figures are caro-install's own.
+    /usr/bin/time -v -o "$WORK/time-a.txt" "${CARO_COMMAND[@]}" >/dev/null 2>&1 ||
+        err "caro-install failed under /usr/bin/time (${CARO_COMMAND[*]})"
+    RSS_KIB="$(awk -F': ' '/Maximum resident set size/ { print $2 }' "$WORK/time-a.txt")"
+    A_USER="$(awk -F': ' '/User time/ { print $2 }' "$WORK/time-a.txt")"
+    A_SYS="$(awk -F': ' '/System time/ { print $2 }' "$WORK/time-a.txt")"
+    A_WALL="$(awk -F': ' '/Elapsed \(wall clock\)/ { print $2 }' "$WORK/time-a.txt")"
+}
+
+# version_time: mean wall time of `caro-install -V` over V_LOOPS runs, and of /bin/true.
+version_time() {
+    local _ start end
+    "$BIN" -V >/dev/null || err "\`caro-install -V\` failed"
+    start="$(now)"
+    for _ in $(seq 1 "$V_LOOPS"); do "$BIN" -V >/dev/null; done
+    end="$(now)"
+    V_MS="$(awk -v us="$((end - start))" -v n="$V_LOOPS" 'BEGIN { printf "%.2f", us / n / 1000 }')"
+    start="$(now)"
+    for _ in $(seq 1 "$V_LOOPS"); do /bin/true; done
+    end="$(now)"
+    TRUE_MS="$(awk -v us="$((end - start))" -v n="$V_LOOPS" 'BEGIN { printf "%.2f", us / n / 1000 }')"
+}
+
+# timed COMMAND...: wall seconds of one command, output discarded.
+timed() {
+    local start end
+    start="$(now)"
+    "$@" >/dev/null 2>&1 || err "\`$*\` failed during the breakdown"
+    end="$(now)"
+    seconds "$((end - start))"
+}
+
+# breakdown: where (a)'s time goes, piece by piece, against the same file.
+breakdown() {
+    local file="$WORK/runs/dir/$ASSET"
+    say "where the time goes (one run each, the asset is in the page cache):"
+    prepare
+    printf '    %-58s %s s\n' "curl to /dev/null (loopback transfer only)" \
+        "$(timed curl -fsS -o /dev/null "$URL")"
+    prepare
+    printf '    %-58s %s s\n' "curl to a file (transfer + page-cache write) = (c)" \
+        "$(timed curl -fsS -o "$file" "$URL")"
+    printf '    %-58s %s s\n' "fsync of that file (sync $ASSET)" "$(timed sync "$file")"
+    printf '    %-58s %s s\n' "sha256sum of that file (coreutils, page cache)" \
+        "$(timed sha256sum "$file")"
+    if command -v openssl >/dev/null 2>&1; then
+        printf '    %-58s %s s\n' "openssl sha256 of that file (SHA-NI if the CPU has it)" \
+            "$(timed openssl dgst -sha256 "$file")"
+    fi
+    printf '    %-58s %s\n' "CPU SHA extensions (sha_ni)" \
+        "$(grep -q -w sha_ni /proc/cpuinfo && echo yes || echo no)"
+    printf '    %-58s user %s s, sys %s s, wall %s\n' "caro-install (a) under /usr/bin/time" \
+        "$A_USER" "$A_SYS" "$A_WALL"
+    if command -v strace >/dev/null 2>&1; then
+        prepare
+        caro_command "$WORK/runs/dir"
+        strace -f -w -c -o "$WORK/strace.txt" "${CARO_COMMAND[@]}" >/dev/null 2>&1 ||
+            say "strace run of (a) failed; skipping its summary"
+        if [ -s "$WORK/strace.txt" ]; then
+            say "strace -f -w -c of (a), syscalls by wall time (strace slows each call down):"
+            sed -n '1,12p' "$WORK/strace.txt" | sed 's/^/    /'
+        fi
+    else
+        say "strace is not installed; no syscall summary"
+    fi
+    what_if
+}
+
+# what_if: (a) again, alternating with the real build, with sha2 compiled at opt-level 3.
+# The release profile's opt-level "z" keeps the SHA-NI intrinsics from being inlined, so
+# hashing runs at a fraction of the CPU's speed; a `--config` override shows the gain
+# without touching Cargo.toml.
+what_if() {
+    local dir="$ROOT/target/bench-what-if" override='profile.release.package.sha2.opt-level=3'
+    local fast saved round us
+    local -a real=() tuned=()
+    echo
+    say "what if sha2 were built at opt-level 3? (cargo build --release --config '$override')"
+    if ! (cd "$ROOT" && cargo build --release --quiet --target-dir "$dir" --config "$override"); then
+        say "the what-if build failed; skipping it"
+        return 0
+    fi
+    fast="$dir/release/caro-install"
+    saved="$BIN"
+    for round in $(seq 1 "$RUNS"); do
+        BIN="$saved"
+        real+=("$(time_run a)")
+        BIN="$fast"
+        tuned+=("$(time_run a)")
+        printf "    round %d: (a) %s s, (a') %s s\n" "$round" \
+            "$(seconds "${real[-1]}")" "$(seconds "${tuned[-1]}")"
+    done
+    BIN="$saved"
+    local med_real med_tuned
+    med_real="$(median "${real[@]}")"
+    med_tuned="$(median "${tuned[@]}")"
+    printf "    (a)  as built:                 median %s s\n" "$(seconds "$med_real")"
+    printf "    (a') sha2 at opt-level 3:      median %s s, (a')/(b) %s, (a')/(c) %s, binary %+d bytes\n" \
+        "$(seconds "$med_tuned")" \
+        "$(awk -v a="$med_tuned" -v b="$MED_B" 'BEGIN { printf "%.2f", a / b }')" \
+        "$(awk -v a="$med_tuned" -v c="$MED_C" 'BEGIN { printf "%.2f", a / c }')" \
+        "$(($(stat -c %s "$fast") - $(stat -c %s "$saved")))"
+    SUMMARY_ROWS+=("| what-if: (a')/(b), sha2 at opt-level 3 | $(awk -v a="$med_tuned" -v b="$MED_B" 'BEGIN { printf "%.2f", a / b }') x | <= 0.7 x | (not the shipped build) |")
+    SUMMARY_ROWS+=("| what-if: (a')/(c), sha2 at opt-level 3 | $(awk -v a="$med_tuned" -v c="$MED_C" 'BEGIN { printf "%.2f", a / c }') x | <= 1.3 x | (not the shipped build) |")
+}
+
+fuzz() {
+    if [ "$FUZZ_SECONDS" = 0 ]; then
+        say "fuzz: skipped (BENCH_FUZZ_SECONDS=0)"
+        SUMMARY_ROWS+=("| fuzz targets | skipped | no crash | - |")
+        return 0
+    fi
+    if ! rustup toolchain list 2>/dev/null | grep -q '^nightly'; then
+        say "fuzz: SKIPPED: no nightly toolchain (rustup toolchain install nightly)"
+        SUMMARY_ROWS+=("| fuzz targets | skipped (no nightly) | no crash | - |")
+        return 0
+    fi
+    if ! cargo +nightly fuzz --version >/dev/null 2>&1; then
+        say "fuzz: installing cargo-fuzz (cargo install cargo-fuzz --locked)"
+        cargo install cargo-fuzz --locked --quiet || err "cargo install cargo-fuzz --locked failed"
+    fi
+    local target log
+    for target in sidecar version; do
+        log="$WORK/fuzz-$target.log"
+        say "fuzz: $target for ${FUZZ_SECONDS}s (cargo +nightly fuzz run $target)"
+        if (cd "$ROOT/fuzz" && cargo +nightly fuzz run "$target" \
+            "corpus/$target" "seeds/$target" -- -max_total_time="$FUZZ_SECONDS") >"$log" 2>&1; then
+            printf '    %s\n' "$(grep -E '^Done [0-9]+ runs' "$log" | tail -n 1)"
+            SUMMARY_ROWS+=("| fuzz \`$target\`, ${FUZZ_SECONDS}s | $(grep -oE '^Done [0-9]+ runs' "$log" | tail -n 1 | cut -d' ' -f2) runs, no crash | no crash | PASS |")
+        else
+            tail -n 30 "$log" | sed 's/^/    /'
+            say "fuzz: $target FAILED; the input is under fuzz/artifacts/$target/"
+            SUMMARY_ROWS+=("| fuzz \`$target\`, ${FUZZ_SECONDS}s | crash (fuzz/artifacts/$target/) | no crash | MISS |")
+        fi
+    done
+}
+
+main() {
+    need_cmd curl curl
+    need_cmd nginx nginx-light
+    need_cmd /usr/bin/time time
+    need_cmd sha256sum coreutils
+    command -v cargo >/dev/null 2>&1 || err "cargo is missing: install Rust with rustup"
+
+    local load_before
+    load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
+    build
+
+    WORK="$(mktemp -d "${TMPDIR:-/tmp}/caro-bench.XXXXXX")"
+    trap cleanup EXIT
+    trap 'exit 130' INT TERM
+    mkdir -p "$WORK/home"
+    say "work dir $WORK ($(df -PT "$WORK" | awk 'NR == 2 { print $2 }'), $(nproc) cores, load $load_before)"
+
+    make_asset
+    start_nginx
+    compare
+    peak_rss
+    version_time
+
+    local ratio_b ratio_c size_dyn size_static
+    ratio_b="$(awk -v a="$MED_A" -v b="$MED_B" 'BEGIN { printf "%.2f", a / b }')"
+    ratio_c="$(awk -v a="$MED_A" -v c="$MED_C" 'BEGIN { printf "%.2f", a / c }')"
+    size_dyn="$(stat -c %s "$BIN")"
+    size_static="$(stat -c %s "$STATIC_BIN")"
+
+    echo
+    say "results (medians of $RUNS: (a) $(seconds "$MED_A") s, (b) $(seconds "$MED_B") s, (c) $(seconds "$MED_C") s)"
+    report "(a)/(b) caro-install vs curl+sha256sum" "$ratio_b" "<=" 0.7 "x" || MISSED_TIME=1
+    report "(a)/(c) caro-install vs bare curl" "$ratio_c" "<=" 1.3 "x" || MISSED_TIME=1
+    report "peak RSS of (a)" "$(awk -v k="$RSS_KIB" 'BEGIN { printf "%.1f", k / 1024 }')" "<=" 16 "MiB" || true
+    report "caro-install -V, mean of $V_LOOPS" "$V_MS" "<" 5 "ms" || true
+    report "release binary (dynamic)" "$(awk -v s="$size_dyn" 'BEGIN { printf "%.2f", s / 1048576 }')" "<=" 3 "MiB" || true
+    report "release binary (static, crt-static)" "$(awk -v s="$size_static" 'BEGIN { printf "%.2f", s / 1048576 }')" "<=" 4 "MiB" || true
+    printf '    (for scale: /bin/true costs %s ms per run in the same loop)\n' "$TRUE_MS"
+
+    if [ "$MISSED_TIME" = 1 ]; then
+        echo
+        breakdown
+    fi
+
+    echo
+    fuzz
+
+    local load_after
+    load_after="$(cut -d' ' -f1-3 /proc/loadavg)"
+    echo
+    if [ "$NOISY" = 1 ] || awk -v l="${load_before%% *}" 'BEGIN { exit !(l > 0.5) }'; then
+        say "CAVEAT: the runs are noisy (max/min above 1.25 for some way, or a busy machine:"
+        say "load $load_before before, $load_after after, on $(nproc) cores); other builds may have"
+        say "been running concurrently. The ways alternate, so noise spreads over all three."
+    fi
+    echo "## Benchmark (\`bash bench/run.sh\`)"
+    echo
+    echo "${SIZE_MIB} MiB asset from nginx on 127.0.0.1, medians of $RUNS alternating runs;"
+    echo "$(nproc) cores, $(df -PT "$WORK" | awk 'NR == 2 { print $2 }') temp dir, load $load_before at start."
+    echo
+    echo "| figure | measured | target | result |"
+    echo "|---|---|---|---|"
+    printf '%s\n' "${SUMMARY_ROWS[@]}"
+    echo
+    echo "Command: \`bash bench/run.sh\`"
+}
+
+# Not `main "$@" || exit 1`: that would switch off `set -e` inside main.
+main "$@"
