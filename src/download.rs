@@ -194,17 +194,37 @@ pub struct Downloaded {
 
 /// The HTTP client, configured once from the environment.
 pub struct Http {
-    direct: Agent,
-    proxied: Option<Agent>,
+    stall: Duration,
+    /// For loopback `http://`: no TLS, never proxied.
+    plain: Agent,
+    /// For `https://`, built on the first such request, so an install from a loopback or
+    /// file:// mirror never reads certificate stores.
+    https: std::sync::Mutex<Option<HttpsAgents>>,
+    tls: TlsSource,
+    proxy: Option<ureq::Proxy>,
     no_proxy: String,
     token: Option<String>,
     token_hosts: Vec<String>,
 }
 
+#[derive(Clone)]
+struct HttpsAgents {
+    direct: Agent,
+    proxied: Option<Agent>,
+}
+
+/// Where trusted roots come from: the variables of SPEC section 5, read once.
+#[derive(Debug, Clone, Default)]
+struct TlsSource {
+    native: bool,
+    cert_file: Option<String>,
+    cert_dir: Option<String>,
+}
+
 impl std::fmt::Debug for Http {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Http")
-            .field("proxied", &self.proxied.is_some())
+            .field("proxied", &self.proxy.is_some())
             .field("token", &self.token.as_ref().map(|_| "<redacted>"))
             .field("token_hosts", &self.token_hosts)
             .finish()
@@ -227,37 +247,27 @@ impl Http {
                 }
             },
         };
-        let tls = tls_config(env)?;
-        let agent = |proxy: Option<ureq::Proxy>| -> Agent {
-            Agent::config_builder()
-                .http_status_as_error(false)
-                .user_agent(concat!("caro-install/", env!("CARGO_PKG_VERSION")))
-                .timeout_connect(Some(stall))
-                .timeout_recv_response(Some(stall))
-                .timeout_per_read(Some(stall))
-                .max_redirects(10)
-                .redirect_auth_headers(RedirectAuthHeaders::Never)
-                .tls_config(tls.clone())
-                .proxy(proxy)
-                .build()
-                .into()
-        };
         let proxy_url = ["HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"]
             .iter()
             .find_map(|name| env.var(name));
-        let proxied = match proxy_url {
-            Some(url) => Some(agent(Some(ureq::Proxy::new(url).map_err(|e| {
-                Error::InvalidVariable {
-                    name: "HTTPS_PROXY",
-                    value: format!("{url} ({e})"),
-                    expected: "a proxy URL like http://proxy.example:3128",
-                }
-            })?))),
+        let proxy = match proxy_url {
+            Some(url) => Some(ureq::Proxy::new(url).map_err(|e| Error::InvalidVariable {
+                name: "HTTPS_PROXY",
+                value: format!("{url} ({e})"),
+                expected: "a proxy URL like http://proxy.example:3128",
+            })?),
             None => None,
         };
         Ok(Http {
-            direct: agent(None),
-            proxied,
+            plain: agent(stall, TlsConfig::default(), None),
+            https: std::sync::Mutex::new(None),
+            tls: TlsSource {
+                native: env.flag("CARO_NATIVE_TLS"),
+                cert_file: env.var("SSL_CERT_FILE").map(str::to_string),
+                cert_dir: env.var("SSL_CERT_DIR").map(str::to_string),
+            },
+            stall,
+            proxy,
             no_proxy: env
                 .var("NO_PROXY")
                 .or_else(|| env.var("no_proxy"))
@@ -295,14 +305,35 @@ impl Http {
                 .is_some_and(|host| self.token_hosts.contains(&host.to_ascii_lowercase()))
     }
 
-    fn agent_for(&self, uri: &Uri) -> &Agent {
+    /// The agent for `uri`: the plain one for (loopback) http, else the https one through
+    /// the proxy unless the host is loopback or in `NO_PROXY`.
+    fn agent_for(&self, uri: &Uri) -> Result<Agent> {
+        if uri.scheme_str() != Some("https") {
+            return Ok(self.plain.clone());
+        }
+        let mut https = self.https.lock().unwrap_or_else(|e| e.into_inner());
+        let agents = match &*https {
+            Some(agents) => agents.clone(),
+            None => {
+                let tls = tls_config(&self.tls)?;
+                let agents = HttpsAgents {
+                    direct: agent(self.stall, tls.clone(), None),
+                    proxied: self
+                        .proxy
+                        .clone()
+                        .map(|proxy| agent(self.stall, tls, Some(proxy))),
+                };
+                *https = Some(agents.clone());
+                agents
+            }
+        };
         let host = uri.host().unwrap_or("");
-        match &self.proxied {
+        Ok(match agents.proxied {
             Some(proxied) if !is_loopback_host(host) && !bypasses_proxy(host, &self.no_proxy) => {
                 proxied
             }
-            _ => &self.direct,
-        }
+            _ => agents.direct,
+        })
     }
 
     /// One GET with retries for connect errors, 5xx and (unless `retry_429` is false) 429.
@@ -323,7 +354,7 @@ impl Http {
         let mut attempt = 0;
         loop {
             attempt += 1;
-            let mut request = self.agent_for(&uri).get(url);
+            let mut request = self.agent_for(&uri)?.get(url);
             if self.sends_token_to(url) {
                 request = request.header(
                     "Authorization",
@@ -589,9 +620,17 @@ impl Http {
     }
 }
 
+/// How much is read from the network at a time.
+const CHUNK: usize = 256 * 1024;
+
 /// Copies `source` into `file` from offset `already`, hashing every byte; on failure returns
 /// how many bytes the file holds in all, and the error. Read errors carry
 /// [`ReadFailed`] so the caller can tell a cut connection from a full disk.
+///
+/// The three jobs run side by side: this thread reads from the network while one thread
+/// hashes and another writes, each chunk shared between the two, so the transfer costs
+/// about as much as the slowest of the three rather than their sum. Bounded channels keep
+/// at most a few megabytes in flight, so memory stays flat whatever the size.
 fn copy_hashing(
     source: &mut dyn Read,
     file: &mut File,
@@ -599,20 +638,100 @@ fn copy_hashing(
     already: u64,
     reporter: &dyn Reporter,
 ) -> Result<u64, (u64, std::io::Error)> {
-    let mut buffer = vec![0u8; 128 * 1024];
-    let mut total = already;
-    loop {
-        let n = match source.read(&mut buffer) {
-            Ok(0) => return Ok(total),
-            Ok(n) => n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err((total, std::io::Error::new(e.kind(), ReadFailed(e)))),
-        };
-        file.write_all(&buffer[..n]).map_err(|e| (total, e))?;
-        hasher.update(&buffer[..n]);
-        total += n as u64;
-        reporter.download_progress(total);
+    use std::sync::Arc;
+    use std::sync::mpsc::sync_channel;
+    std::thread::scope(|scope| {
+        let (to_writer, chunks_to_write) = sync_channel::<Arc<Vec<u8>>>(8);
+        let (to_hasher, chunks_to_hash) = sync_channel::<Arc<Vec<u8>>>(8);
+        let writer = scope.spawn(move || write_chunks(file, already, chunks_to_write));
+        let hashing = scope.spawn(move || {
+            chunks_to_hash
+                .into_iter()
+                .for_each(|chunk| hasher.update(&*chunk))
+        });
+        let mut total = already;
+        let mut read_error = None;
+        loop {
+            let mut buffer = Vec::with_capacity(CHUNK);
+            let result = (&mut *source).take(CHUNK as u64).read_to_end(&mut buffer);
+            let n = buffer.len();
+            if n > 0 {
+                let chunk = Arc::new(buffer);
+                if to_writer.send(Arc::clone(&chunk)).is_err() || to_hasher.send(chunk).is_err() {
+                    break; // the writer stopped: its error is reported below
+                }
+                total += n as u64;
+                reporter.download_progress(total);
+            }
+            match result {
+                Ok(_) if n == 0 => break,
+                Ok(_) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    read_error = Some(std::io::Error::new(e.kind(), ReadFailed(e)));
+                    break;
+                }
+            }
+        }
+        drop((to_writer, to_hasher));
+        let written = writer
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        hashing
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        match (written, read_error) {
+            (Err((written, error)), _) => Err((written, error)),
+            (Ok(written), Some(error)) => Err((written, error)),
+            (Ok(written), None) => Ok(written),
+        }
+    })
+}
+
+/// Writes chunks to `file` as they come; returns the file's length, or its length at the
+/// failure and the error. Asks the kernel to start writing back every few megabytes, so
+/// the final fsync has little left to do.
+fn write_chunks(
+    file: &mut File,
+    already: u64,
+    chunks: std::sync::mpsc::Receiver<std::sync::Arc<Vec<u8>>>,
+) -> Result<u64, (u64, std::io::Error)> {
+    const WRITEBACK_EVERY: u64 = 8 << 20;
+    let mut written = already;
+    let mut flushed = already;
+    for chunk in chunks {
+        file.write_all(&chunk).map_err(|e| (written, e))?;
+        written += chunk.len() as u64;
+        if written - flushed >= WRITEBACK_EVERY {
+            start_writeback(file, flushed, written - flushed);
+            flushed = written;
+        }
     }
+    Ok(written)
+}
+
+/// Starts writing `length` bytes from `offset` to disk without waiting (Linux's
+/// `sync_file_range`); elsewhere a no-op, and the final fsync does all the work.
+fn start_writeback(file: &File, offset: u64, length: u64) {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::fd::AsRawFd;
+        let (Ok(offset), Ok(length)) = (i64::try_from(offset), i64::try_from(length)) else {
+            return;
+        };
+        // SAFETY: the descriptor is open for the duration of the call; the call only
+        // schedules writeback of pages already written, so it cannot affect memory safety.
+        unsafe {
+            libc::sync_file_range(
+                file.as_raw_fd(),
+                offset,
+                length,
+                libc::SYNC_FILE_RANGE_WRITE,
+            );
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = (file, offset, length);
 }
 
 /// Marks an I/O error as coming from the network side of a copy.
@@ -660,17 +779,35 @@ fn read_limited(reader: impl Read, limit: u64) -> std::io::Result<String> {
     Ok(String::from_utf8_lossy(&bytes).into_owned())
 }
 
+/// An agent with the installer's settings: statuses as answers (not errors), the stall
+/// timeout on connect, headers and every read (never a total limit), no credentials across
+/// redirects.
+fn agent(stall: Duration, tls: TlsConfig, proxy: Option<ureq::Proxy>) -> Agent {
+    Agent::config_builder()
+        .http_status_as_error(false)
+        .user_agent(concat!("caro-install/", env!("CARGO_PKG_VERSION")))
+        .timeout_connect(Some(stall))
+        .timeout_recv_response(Some(stall))
+        .timeout_per_read(Some(stall))
+        .max_redirects(10)
+        .redirect_auth_headers(RedirectAuthHeaders::Never)
+        .tls_config(tls)
+        .proxy(proxy)
+        .build()
+        .into()
+}
+
 /// The TLS roots of SPEC section 5: Mozilla's bundled roots, plus `SSL_CERT_FILE` and the
 /// certificates in `SSL_CERT_DIR` when set (TLS-inspecting corporate proxies), or the
 /// operating system's verifier with `CARO_NATIVE_TLS=1`.
-fn tls_config(env: &Env) -> Result<TlsConfig> {
-    if env.flag("CARO_NATIVE_TLS") {
+fn tls_config(source: &TlsSource) -> Result<TlsConfig> {
+    if source.native {
         return Ok(TlsConfig::builder()
             .root_certs(RootCerts::PlatformVerifier)
             .build());
     }
     let mut extra = Vec::new();
-    if let Some(path) = env.var("SSL_CERT_FILE") {
+    if let Some(path) = source.cert_file.as_deref() {
         let pem = std::fs::read(path).map_err(Error::file("read SSL_CERT_FILE", path))?;
         extra.extend(parse_certificates(&pem));
         if extra.is_empty() {
@@ -684,7 +821,7 @@ fn tls_config(env: &Env) -> Result<TlsConfig> {
             });
         }
     }
-    if let Some(dir) = env.var("SSL_CERT_DIR") {
+    if let Some(dir) = source.cert_dir.as_deref() {
         for directory in std::env::split_paths(dir) {
             let entries = std::fs::read_dir(&directory)
                 .map_err(Error::file("read SSL_CERT_DIR", &directory))?;

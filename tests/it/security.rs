@@ -68,7 +68,10 @@ fn ssl_cert_dir_trusts_a_private_ca() {
 
 #[test]
 fn a_missing_ssl_cert_file_is_an_error_naming_it() {
-    let test = pinned(Test::new()).env("SSL_CERT_FILE", "/nonexistent/ca.pem");
+    // Read on the first https request (a loopback or file:// mirror never needs it).
+    let test = pinned(Test::new())
+        .env("CARO_INSTALLER_GITHUB_BASE_URL", "https://127.0.0.1:9")
+        .env("SSL_CERT_FILE", "/nonexistent/ca.pem");
     test.run()
         .failure()
         .stderr_has("could not read SSL_CERT_FILE `/nonexistent/ca.pem`");
