@@ -695,23 +695,7 @@ fn four_concurrent_installs_leave_one_valid_binary() {
     let body: Vec<u8> = [stand_in("1.0.3"), vec![b'#'; 2_000_000]].concat();
     server.asset(CARO, "1.0.3", "caro-1.0.3-linux-amd64", &body);
     let test = pinned(Test::new().server(&server), "1.0.3").args(["--platform", "linux-amd64"]);
-    let children: Vec<_> = (0..4)
-        .map(|_| {
-            test.command()
-                .stdout(std::process::Stdio::null())
-                .stderr(std::process::Stdio::piped())
-                .spawn()
-                .unwrap()
-        })
-        .collect();
-    for child in children {
-        let output = child.wait_with_output().unwrap();
-        assert!(
-            output.status.success(),
-            "{}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-    }
+    run_concurrently(4, || test.command());
     assert_eq!(fs::read(test.bin_dir().join("caro")).unwrap(), body);
     assert_eq!(test.tree(&test.bin_dir()), ["caro", "caro-install"]);
     assert_eq!(

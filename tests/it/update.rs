@@ -334,23 +334,7 @@ fn two_concurrent_updates_end_with_one_valid_binary() {
     let body: Vec<u8> = [stand_in("1.1.0"), vec![b'#'; 2_000_000]].concat();
     server.asset("wildcard/caro", "1.1.0", "caro-1.1.0-linux-amd64", &body);
     server.latest("1.1.0");
-    let children: Vec<_> = (0..2)
-        .map(|_| {
-            test.command_with(&["update"])
-                .stdout(Stdio::null())
-                .stderr(Stdio::piped())
-                .spawn()
-                .unwrap()
-        })
-        .collect();
-    for child in children {
-        let output = child.wait_with_output().unwrap();
-        assert!(
-            output.status.success(),
-            "{}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-    }
+    run_concurrently(2, || test.command_with(&["update"]));
     assert_eq!(fs::read(test.bin_dir().join("caro")).unwrap(), body);
     assert_eq!(test.receipt()["version"], "1.1.0");
     assert_no_temp_files(&test.bin_dir());

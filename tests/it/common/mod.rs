@@ -249,6 +249,28 @@ impl Output {
     }
 }
 
+/// Starts `count` copies of `command` at once and asserts every one succeeds.
+#[track_caller]
+pub fn run_concurrently(count: usize, command: impl Fn() -> Command) {
+    let children: Vec<_> = (0..count)
+        .map(|_| {
+            command()
+                .stdout(Stdio::null())
+                .stderr(Stdio::piped())
+                .spawn()
+                .expect("spawn caro-install")
+        })
+        .collect();
+    for child in children {
+        let output = child.wait_with_output().unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+}
+
 /// Runs an installed binary and returns its stdout.
 #[track_caller]
 pub fn run_installed(path: &Path, arg: &str) -> String {
