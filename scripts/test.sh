@@ -42,6 +42,9 @@ if cargo tree --no-default-features -e normal --prefix none | grep -E '^(clap|in
 fi
 
 say "cargo test (unit, integration, doc)"
+# The integration tests run the examples (caro's self-update, the dist command) as
+# programs, and `cargo test` alone does not build them as such.
+cargo build --quiet --examples
 cargo test --all-targets
 cargo test --doc --quiet
 
