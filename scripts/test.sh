@@ -34,6 +34,9 @@ say "cargo clippy --all-targets -D warnings"
 cargo clippy --quiet --all-targets -- -D warnings
 cargo clippy --quiet --lib --no-default-features -- -D warnings
 
+say "cargo doc (no broken links in the crate's tour)"
+RUSTDOCFLAGS="-D warnings" cargo doc --quiet --no-deps --lib
+
 say "the library without the cli feature (what caro links)"
 cargo build --quiet --lib --example caro --no-default-features
 if cargo tree --no-default-features -e normal --prefix none | grep -E '^(clap|indicatif) '; then

@@ -9,7 +9,7 @@
 //!
 //! An install runs these stages, one module each:
 //!
-//! 1. [`env`]: the environment is read once into an [`Env`] value and passed down, so every
+//! 1. [`env`](mod@env): the environment is read once into an [`Env`] value and passed down, so every
 //!    decision below is a function of its inputs.
 //! 2. [`platform`]: [`Facts::detect`] gathers facts about the machine and the pure
 //!    [`choose`] maps them to a [`Platform`] key (Rosetta 2, musl, old macOS, Windows on ARM).
@@ -21,7 +21,7 @@
 //! 5. [`checksum`]: the `.sha256` sidecar is parsed in any common dialect
 //!    ([`parse_sidecar`]) and must match, or nothing is installed.
 //! 6. [`extract`]: archives give up only the binary, after every entry was checked.
-//! 7. [`install`]: the verified binary is fsynced, made executable and renamed over the old
+//! 7. [`install`](mod@install): the verified binary is fsynced, made executable and renamed over the old
 //!    one under a directory lock; caro-install copies itself beside it; a [`Receipt`]
 //!    records what was done.
 //!

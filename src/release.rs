@@ -3,7 +3,7 @@
 //! All of it is pure: given a version request, a platform and a [`ReleaseSource`], these
 //! functions say which URLs to try, in which order, and how to read the answers to the
 //! `releases/latest` question. The HTTP itself happens in [`crate::download`], and the
-//! orchestration (try the redirect, then the API) in [`crate::install`].
+//! orchestration (try the redirect, then the API) in [`crate::install`](mod@crate::install).
 
 use std::fmt;
 use std::str::FromStr;
