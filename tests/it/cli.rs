@@ -121,3 +121,53 @@ fn verbose_says_every_request_the_platform_and_why() {
         .env("CARO_PRINT_QUIET", "1");
     assert_eq!(quiet.run().success().stderr, "");
 }
+
+#[test]
+fn progress_bar_and_colour_only_on_a_terminal() {
+    let server = Server::start();
+    let body = [stand_in("1.0.3"), vec![b'#'; 4 << 20]].concat();
+    let asset = server.asset("wildcard/caro", "1.0.3", "caro-1.0.3-linux-amd64", &body);
+    let test = Test::new().server(&server).args([
+        "--version",
+        "1.0.3",
+        "--no-modify-path",
+        "--platform",
+        "linux-amd64",
+    ]);
+    // A pause mid-download (then a resume) gives the bar time to draw.
+    server.fault_once(
+        &asset,
+        Fault::Stall(1 << 20, std::time::Duration::from_millis(400)),
+    );
+    let on_terminal = test.run_in_terminal().success();
+    assert!(
+        on_terminal.stdout.contains("caro-1.0.3-linux-amd64 ["),
+        "no bar on a terminal:\n{}",
+        on_terminal.stdout
+    );
+    server.fault_once(
+        &asset,
+        Fault::Stall(1 << 20, std::time::Duration::from_millis(400)),
+    );
+    test.run()
+        .success()
+        .stderr_lacks("caro-1.0.3-linux-amd64 [")
+        .stderr_lacks("\x1b[");
+    // Errors are red on a terminal, unless NO_COLOR is set.
+    let failing =
+        Test::new()
+            .server(&server)
+            .args(["--version", "9.9.9", "--platform", "linux-amd64"]);
+    assert!(
+        failing
+            .run_in_terminal()
+            .stdout
+            .contains("\x1b[1;31merror:")
+    );
+    let plain = failing.env("NO_COLOR", "1").run_in_terminal();
+    assert!(
+        plain.stdout.contains("error: no caro 9.9.9") && !plain.stdout.contains("\x1b[1;31m"),
+        "{}",
+        plain.stdout
+    );
+}

@@ -148,6 +148,30 @@ impl Test {
         command.output().expect("run caro-install").into()
     }
 
+    /// Runs the binary with a pseudo-terminal as stdin, stdout and stderr (through
+    /// util-linux's `script`); everything it wrote comes back as stdout.
+    pub fn run_in_terminal(&self) -> Output {
+        assert!(
+            Path::new("/usr/bin/script").is_file(),
+            "`script` is not installed: run `apt-get install bsdutils` (scripts/test.sh does)"
+        );
+        let quote = |word: &str| format!("'{}'", word.replace('\'', "'\\''"));
+        let line: Vec<String> = std::iter::once(BIN)
+            .chain(self.args.iter().map(String::as_str))
+            .map(quote)
+            .collect();
+        Command::new("/usr/bin/script")
+            .args(["-qec", &line.join(" "), "/dev/null"])
+            .env_clear()
+            .envs(&self.env)
+            .env("TERM", "xterm")
+            .current_dir(self.dir.path())
+            .stdin(Stdio::null())
+            .output()
+            .expect("run script")
+            .into()
+    }
+
     /// Lists every file under `dir` (relative paths, sorted), for "nothing else was written".
     pub fn tree(&self, dir: &Path) -> Vec<String> {
         let mut files = Vec::new();
