@@ -242,7 +242,15 @@ pub fn unconfigure(edits: &[PathEdit], reporter: &dyn Reporter) -> Vec<PathBuf> 
 fn undo(edit: &PathEdit) -> io::Result<bool> {
     let Some(line) = &edit.line else {
         return match fs::remove_file(&edit.path) {
-            Ok(()) => Ok(true),
+            Ok(()) => {
+                // The folders made for our own files (fish/conf.d, fish), when now empty.
+                for dir in edit.path.ancestors().skip(1).take(2) {
+                    if fs::remove_dir(dir).is_err() {
+                        break;
+                    }
+                }
+                Ok(true)
+            }
             Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(false),
             Err(e) => Err(e),
         };

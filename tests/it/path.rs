@@ -236,6 +236,12 @@ fn install_then_uninstall_restores_rc_files_byte_for_byte() {
         Vec::<String>::new(),
         "uninstall removed everything it created"
     );
+    for dir in [".config/fish", ".config/caro"] {
+        assert!(
+            !test.home().join(dir).exists(),
+            "{dir} was created for us and is empty now"
+        );
+    }
 }
 
 #[test]
