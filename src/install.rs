@@ -140,6 +140,12 @@ pub fn executable_name(name: &str, platform: Platform) -> String {
     format!("{name}{}", platform.exe_suffix())
 }
 
+/// The file name of `name`'s executable on this machine (`caro`, `caro.exe`), for binaries
+/// found by path rather than downloaded for a platform.
+pub fn local_executable_name(name: &str) -> String {
+    format!("{name}{}", std::env::consts::EXE_SUFFIX)
+}
+
 /// Everything an install will do, computed before doing any of it; `--dry-run` prints it.
 #[derive(Debug, Clone)]
 pub struct Plan {
@@ -517,7 +523,7 @@ fn warn_about_shadowing(env: &Env, dir: &Path, modified_path: bool, reporter: &d
             dir.join("caro").display()
         ));
     }
-    for other in shell::shadowing(env, dir, &executable_name("caro", Platform::current())) {
+    for other in shell::shadowing(env, dir, &local_executable_name("caro")) {
         reporter.warn(&format!(
             "another caro at {} comes first on PATH, so `caro` runs that one; remove it or put {} before its directory",
             other.display(),

@@ -74,15 +74,6 @@ impl Platform {
         if self.is_windows() { ".exe" } else { "" }
     }
 
-    /// A platform with this process's OS, for naming executables (`caro` or `caro.exe`).
-    pub fn current() -> Platform {
-        if cfg!(windows) {
-            Platform::WindowsAmd64
-        } else {
-            Platform::LinuxAmd64
-        }
-    }
-
     /// Returns true if and only if this is the Apple Silicon (MLX) build, which a source
     /// build compiles with `--features embedded-mlx`.
     pub fn is_apple_silicon(self) -> bool {

@@ -6,8 +6,7 @@ use std::path::PathBuf;
 
 use crate::env::Env;
 use crate::error::Result;
-use crate::install::{self, executable_name};
-use crate::platform::Platform;
+use crate::install::{self, local_executable_name};
 use crate::receipt::{self, Receipt};
 use crate::shell;
 
@@ -40,7 +39,7 @@ impl Status {
                 None => install::default_install_dir(env)?,
             },
         };
-        let binary = executable_name("caro", Platform::current());
+        let binary = local_executable_name("caro");
         Ok(Status {
             binary_exists: dir.join(&binary).is_file(),
             on_path: shell::is_on_path(env, &dir),
@@ -54,7 +53,7 @@ impl Status {
 
 impl fmt::Display for Status {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let binary = self.dir.join(executable_name("caro", Platform::current()));
+        let binary = self.dir.join(local_executable_name("caro"));
         match (&self.receipt, self.binary_exists) {
             (Some(receipt), true) => {
                 let platform = receipt.platform.as_deref().unwrap_or("unknown platform");

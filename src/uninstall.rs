@@ -11,8 +11,7 @@ use std::path::{Path, PathBuf};
 
 use crate::env::Env;
 use crate::error::{Error, Result};
-use crate::install::{self, DirLock, executable_name};
-use crate::platform::Platform;
+use crate::install::{self, DirLock, local_executable_name};
 use crate::receipt::{self, PathEdit, Receipt};
 use crate::report::Reporter;
 use crate::shell;
@@ -68,7 +67,7 @@ pub fn uninstall(env: &Env, yes: bool, reporter: &dyn Reporter) -> Result<Uninst
     };
     let binaries: Vec<PathBuf> = names
         .iter()
-        .map(|name| dir.join(executable_name(name, Platform::current())))
+        .map(|name| dir.join(local_executable_name(name)))
         .filter(|path| path.symlink_metadata().is_ok())
         .collect();
     let mut edits: Vec<PathEdit> = receipt

@@ -27,7 +27,7 @@ use crate::download::Http;
 use crate::env::Env;
 use crate::error::{Error, Result};
 use crate::install::{self, DirLock, VerifiedAsset};
-use crate::platform::{self, Choice, Facts, Platform};
+use crate::platform::{self, Choice, Facts};
 use crate::receipt::{self, Receipt};
 use crate::release::{self, ReleaseSource, Version, VersionRequest};
 use crate::report::{Reporter, Silent};
@@ -313,7 +313,7 @@ fn running_target(
         return Err(Error::NotTheInstalledCopy {
             app: app.to_string(),
             running: binary,
-            installed: receipt_dir.join(install::executable_name(app, Platform::current())),
+            installed: receipt_dir.join(install::local_executable_name(app)),
         });
     }
     // caro keeps the platform it was installed for (`--platform` may have chosen it);
