@@ -26,7 +26,7 @@ use crate::platform::{self, Choice, Facts, Platform};
 use crate::receipt::{self, PathEdit, Receipt};
 use crate::release::{self, AssetKind, ReleaseSource, Version, VersionRequest};
 use crate::report::Reporter;
-use crate::shell;
+use crate::shell::{self, unix::RealProbe};
 use crate::signature;
 
 /// The prefix of every temp file and folder the installer creates; anything with it in an
@@ -365,7 +365,7 @@ pub fn plan(settings: &Settings, env: &Env, http: &Http, reporter: &dyn Reporter
         },
         path: if !settings.modify_path {
             PathPlan::LeaveAlone
-        } else if shell::is_on_path(env, &settings.install_dir) {
+        } else if shell::is_on_path(env, &settings.install_dir, &RealProbe::new(env)) {
             PathPlan::AlreadyOnPath
         } else {
             PathPlan::Edit(shell::preview(env, &settings.install_dir))
@@ -499,7 +499,7 @@ pub fn install(
 
 /// Configures PATH for `dir` unless it is already on PATH; returns the edits made.
 fn configure_path(env: &Env, dir: &Path, reporter: &dyn Reporter) -> Vec<PathEdit> {
-    if shell::is_on_path(env, dir) {
+    if shell::is_on_path(env, dir, &RealProbe::new(env)) {
         reporter.detail(&format!(
             "{} is already on PATH; no shell file needs a change",
             dir.display()
@@ -512,7 +512,8 @@ fn configure_path(env: &Env, dir: &Path, reporter: &dyn Reporter) -> Vec<PathEdi
 /// Warns when a shell would run another `caro` than the one in `dir`: one earlier on PATH,
 /// or (when PATH is left alone and `dir` is not on it) any one on PATH.
 fn warn_about_shadowing(env: &Env, dir: &Path, modified_path: bool, reporter: &dyn Reporter) {
-    let on_path = shell::is_on_path(env, dir);
+    let probe = RealProbe::new(env);
+    let on_path = shell::is_on_path(env, dir, &probe);
     if !on_path && modified_path {
         return; // new shells put `dir` first
     }
@@ -523,7 +524,7 @@ fn warn_about_shadowing(env: &Env, dir: &Path, modified_path: bool, reporter: &d
             dir.join("caro").display()
         ));
     }
-    for other in shell::shadowing(env, dir, &local_executable_name("caro")) {
+    for other in shell::shadowing(env, dir, &local_executable_name("caro"), &probe) {
         reporter.warn(&format!(
             "another caro at {} comes first on PATH, so `caro` runs that one; remove it or put {} before its directory",
             other.display(),

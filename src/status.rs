@@ -8,7 +8,7 @@ use crate::env::Env;
 use crate::error::Result;
 use crate::install::{self, local_executable_name};
 use crate::receipt::{self, Receipt};
-use crate::shell;
+use crate::shell::{self, unix::RealProbe};
 
 /// A snapshot of the installation, printed by `caro-install status`.
 #[derive(Debug, Clone)]
@@ -40,10 +40,11 @@ impl Status {
             },
         };
         let binary = local_executable_name("caro");
+        let probe = RealProbe::new(env);
         Ok(Status {
             binary_exists: dir.join(&binary).is_file(),
-            on_path: shell::is_on_path(env, &dir),
-            shadowing: shell::shadowing(env, &dir, &binary),
+            on_path: shell::is_on_path(env, &dir, &probe),
+            shadowing: shell::shadowing(env, &dir, &binary, &probe),
             receipt_path,
             receipt,
             dir,

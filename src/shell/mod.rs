@@ -72,6 +72,10 @@ pub trait Probe {
     fn exists(&self, path: &Path) -> bool;
     /// Returns true if and only if the program `name` is installed.
     fn has_program(&self, name: &str) -> bool;
+    /// Returns true if and only if `path` is a file (following symlinks).
+    fn is_file(&self, path: &Path) -> bool;
+    /// `path` with every symlink and `..` resolved, when it exists.
+    fn canonical(&self, path: &Path) -> Option<PathBuf>;
 }
 
 /// One change to make a shell find caro.
@@ -345,39 +349,43 @@ pub fn remove_line(text: &str, line: &str, added_newline: bool) -> Option<String
     Some(kept)
 }
 
-/// Normalises a path for comparison: lexically drops `.`, resolves `..` and trailing
-/// slashes, then follows symlinks when the path exists.
-pub fn normalize(path: &Path) -> PathBuf {
-    let mut lexical = PathBuf::new();
-    for component in path.components() {
-        match component {
-            Component::CurDir => {}
-            Component::ParentDir => {
-                lexical.pop();
+/// Normalises a path for comparison: the file system's canonical form when it exists
+/// (symlinks and `..` resolved), else lexically without `.`, `..` and trailing slashes.
+pub fn normalize(path: &Path, probe: &dyn Probe) -> PathBuf {
+    probe.canonical(path).unwrap_or_else(|| {
+        let mut lexical = PathBuf::new();
+        for component in path.components() {
+            match component {
+                Component::CurDir => {}
+                Component::ParentDir => {
+                    lexical.pop();
+                }
+                other => lexical.push(other),
             }
-            other => lexical.push(other),
         }
-    }
-    std::fs::canonicalize(&lexical).unwrap_or(lexical)
+        lexical
+    })
 }
 
 /// Returns true if and only if `dir` is on the environment's PATH (normalised comparison).
-pub fn is_on_path(env: &Env, dir: &Path) -> bool {
-    let dir = normalize(dir);
-    env.path_dirs().iter().any(|entry| normalize(entry) == dir)
+pub fn is_on_path(env: &Env, dir: &Path, probe: &dyn Probe) -> bool {
+    let dir = normalize(dir, probe);
+    env.path_dirs()
+        .iter()
+        .any(|entry| normalize(entry, probe) == dir)
 }
 
 /// The `name` executables on PATH that a shell would find before the one in `dir`: all of
 /// them when `dir` is not on PATH.
-pub fn shadowing(env: &Env, dir: &Path, name: &str) -> Vec<PathBuf> {
-    let dir = normalize(dir);
+pub fn shadowing(env: &Env, dir: &Path, name: &str, probe: &dyn Probe) -> Vec<PathBuf> {
+    let dir = normalize(dir, probe);
     let mut found = Vec::new();
     for entry in env.path_dirs() {
-        if normalize(&entry) == dir {
+        if normalize(&entry, probe) == dir {
             break;
         }
         let candidate = entry.join(name);
-        if candidate.is_file() && !found.contains(&candidate) {
+        if probe.is_file(&candidate) && !found.contains(&candidate) {
             found.push(candidate);
         }
     }
@@ -400,6 +408,12 @@ mod tests {
         }
         fn has_program(&self, name: &str) -> bool {
             self.programs.contains(&name)
+        }
+        fn is_file(&self, path: &Path) -> bool {
+            self.files.contains(path)
+        }
+        fn canonical(&self, _path: &Path) -> Option<PathBuf> {
+            None
         }
     }
 
@@ -579,8 +593,40 @@ mod tests {
     #[test]
     fn path_comparison_ignores_trailing_slashes_and_dots() {
         let env = Env::from_vars([("PATH", "/usr/bin:/opt/caro/bin/:/bin")]);
-        assert!(is_on_path(&env, Path::new("/opt/caro/bin")));
-        assert!(is_on_path(&env, Path::new("/opt/caro/lib/../bin/.")));
-        assert!(!is_on_path(&env, Path::new("/opt/caro")));
+        let probe = probe(&[], &[]);
+        assert!(is_on_path(&env, Path::new("/opt/caro/bin"), &probe));
+        assert!(is_on_path(
+            &env,
+            Path::new("/opt/caro/lib/../bin/."),
+            &probe
+        ));
+        assert!(!is_on_path(&env, Path::new("/opt/caro"), &probe));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn only_copies_earlier_on_path_shadow_ours() {
+        let probe = probe(
+            &["/usr/local/bin/caro", "/usr/bin/caro", "/opt/late/caro"],
+            &[],
+        );
+        let env = Env::from_vars([(
+            "PATH",
+            "/usr/local/bin:/usr/bin:/home/u/.local/bin:/opt/late",
+        )]);
+        let found = shadowing(&env, Path::new("/home/u/.local/bin"), "caro", &probe);
+        assert_eq!(
+            found,
+            [
+                PathBuf::from("/usr/local/bin/caro"),
+                PathBuf::from("/usr/bin/caro")
+            ]
+        );
+        // Not on PATH: every copy on PATH runs instead.
+        let env = Env::from_vars([("PATH", "/usr/bin:/opt/late")]);
+        assert_eq!(
+            shadowing(&env, Path::new("/home/u/.local/bin"), "caro", &probe).len(),
+            2
+        );
     }
 }

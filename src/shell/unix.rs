@@ -38,6 +38,14 @@ impl Probe for RealProbe<'_> {
             .iter()
             .any(|dir| dir.join(name).is_file())
     }
+
+    fn is_file(&self, path: &Path) -> bool {
+        path.is_file()
+    }
+
+    fn canonical(&self, path: &Path) -> Option<PathBuf> {
+        fs::canonicalize(path).ok()
+    }
 }
 
 /// The file to read and write for `path`: its final target when it is a symlink.
