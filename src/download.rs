@@ -163,6 +163,39 @@ fn backoff(attempt: u32, retry_after: Option<Duration>) -> Duration {
     base + base.mul_f64(f64::from(nanos % 1000) / 4000.0)
 }
 
+/// What a request is for, which decides how it is made and which answers are retried.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Purpose {
+    /// An asset, from byte `from` on (above 0: a resume with `Range`).
+    Asset { from: u64 },
+    /// A small text: a sidecar, a signature, a mirror's `latest`.
+    Text,
+    /// `releases/latest`, whose redirect is the answer: not followed.
+    Latest,
+    /// The GitHub API: JSON, and a 429 is the rate limit, reported rather than retried.
+    Api,
+}
+
+/// The tries one transfer may make, shared by everything that can fail in it (no answer,
+/// a 5xx or 429, a body cut short), so the bound holds for the transfer as a whole.
+#[derive(Debug, Default)]
+struct Attempts {
+    made: u32,
+}
+
+impl Attempts {
+    /// Counts one more try and returns its number (1-based).
+    fn take(&mut self) -> u32 {
+        self.made += 1;
+        self.made
+    }
+
+    /// Returns true if and only if another try may be made.
+    fn left(&self) -> bool {
+        self.made < ATTEMPTS
+    }
+}
+
 /// What `releases/latest` answered.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LatestAnswer {
@@ -336,14 +369,14 @@ impl Http {
         })
     }
 
-    /// One GET with retries for connect errors, 5xx and (unless `retry_429` is false) 429.
+    /// One GET, made as `purpose` says, retried for connect errors, 5xx and (except for the
+    /// API) 429 while `attempts` has tries left.
     /// Returns the first answer that is not retryable, or the last one once attempts run out.
     fn get(
         &self,
         url: &str,
-        range_from: Option<u64>,
-        follow_redirects: bool,
-        retry_429: bool,
+        purpose: Purpose,
+        attempts: &mut Attempts,
         reporter: &dyn Reporter,
     ) -> Result<Response<Body>> {
         check_url(url)?;
@@ -351,9 +384,12 @@ impl Http {
             url: url.to_string(),
             source: Box::new(e),
         })?;
-        let mut attempt = 0;
+        let range_from = match purpose {
+            Purpose::Asset { from } if from > 0 => Some(from),
+            _ => None,
+        };
         loop {
-            attempt += 1;
+            let attempt = attempts.take();
             let mut request = self.agent_for(&uri)?.get(url);
             if self.sends_token_to(url) {
                 request = request.header(
@@ -364,10 +400,10 @@ impl Http {
             if let Some(from) = range_from {
                 request = request.header("Range", format!("bytes={from}-"));
             }
-            if url.contains("api.") || url.contains("/api/v3/") || url.contains("/repos/") {
+            if purpose == Purpose::Api {
                 request = request.header("Accept", "application/vnd.github+json");
             }
-            if !follow_redirects {
+            if purpose == Purpose::Latest {
                 request = request
                     .config()
                     .max_redirects(0)
@@ -381,8 +417,8 @@ impl Http {
             let retry_after = match request.call() {
                 Ok(response) => {
                     let status = response.status().as_u16();
-                    let retryable = status >= 500 || (status == 429 && retry_429);
-                    if !retryable || attempt >= ATTEMPTS {
+                    let retryable = status >= 500 || (status == 429 && purpose != Purpose::Api);
+                    if !retryable || !attempts.left() {
                         if status >= 500 || status == 429 {
                             return Err(Error::HttpStatus {
                                 url: url.to_string(),
@@ -405,7 +441,7 @@ impl Http {
                     reporter.detail(&format!("{url} answered HTTP {status}; retrying"));
                     retry_after
                 }
-                Err(error) if attempt < ATTEMPTS && is_transient(&error) => {
+                Err(error) if attempts.left() && is_transient(&error) => {
                     reporter.detail(&format!("{url}: {error}; retrying"));
                     None
                 }
@@ -447,7 +483,7 @@ impl Http {
                 Err(e) => Err(read_error(Box::new(e))),
             };
         }
-        let response = self.get(url, None, true, true, reporter)?;
+        let response = self.get(url, Purpose::Text, &mut Attempts::default(), reporter)?;
         match response.status().as_u16() {
             200 => read_limited(response.into_body().into_reader(), limit)
                 .map(Some)
@@ -468,7 +504,7 @@ impl Http {
                 None => LatestAnswer::Status(404),
             });
         }
-        let response = self.get(url, None, false, true, reporter)?;
+        let response = self.get(url, Purpose::Latest, &mut Attempts::default(), reporter)?;
         let status = response.status().as_u16();
         if (300..400).contains(&status) {
             let location = response
@@ -497,7 +533,7 @@ impl Http {
                 None => ApiAnswer::Status(404, None),
             });
         }
-        let response = self.get(url, None, true, false, reporter)?;
+        let response = self.get(url, Purpose::Api, &mut Attempts::default(), reporter)?;
         let status = response.status().as_u16();
         if status == 200 {
             let json =
@@ -551,11 +587,15 @@ impl Http {
 
         let mut hasher = Sha256::new();
         let mut written: u64 = 0;
-        let mut attempt = 0;
+        let mut attempts = Attempts::default();
         loop {
-            attempt += 1;
             let resume_from = (written > 0).then_some(written);
-            let response = self.get(url, resume_from, true, true, reporter)?;
+            let response = self.get(
+                url,
+                Purpose::Asset { from: written },
+                &mut attempts,
+                reporter,
+            )?;
             let status = response.status().as_u16();
             let length = response
                 .headers()
@@ -605,9 +645,9 @@ impl Http {
                         bytes: total,
                     }));
                 }
-                Err((total, error)) if attempt < ATTEMPTS && is_transient_io(&error) => {
+                Err((total, error)) if attempts.left() && is_transient_io(&error) => {
                     if total == written {
-                        std::thread::sleep(backoff(attempt, None));
+                        std::thread::sleep(backoff(attempts.made, None));
                     }
                     reporter.detail(&format!(
                         "{url}: connection lost after {total} bytes ({error}); resuming"

@@ -821,3 +821,22 @@ fn from_source_without_cargo_says_how_to_get_it() {
         .stderr_has("needs `cargo`")
         .stderr_has("https://rustup.rs");
 }
+
+#[test]
+fn one_bound_covers_statuses_and_cut_bodies_together() {
+    let server = Server::start();
+    let asset = server.asset(CARO, "1.0.3", "caro-1.0.3-linux-amd64", &vec![9u8; 200_000]);
+    server
+        .fault_once(&asset, Fault::Status(503, None))
+        .fault_once(&asset, Fault::Status(502, None));
+    server
+        .fault_always(&asset, Fault::CutAfter(1_000))
+        .ignore_range();
+    let test = pinned(Test::new().server(&server), "1.0.3").args(["--platform", "linux-amd64"]);
+    test.run().failure().stderr_has(&asset);
+    assert_eq!(
+        server.hits(&asset),
+        4,
+        "two statuses and two cut bodies: four tries in all"
+    );
+}
