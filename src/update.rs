@@ -223,12 +223,9 @@ pub fn update_caro(
         platform,
         current,
         signatures: signature::Policy::from_env(env, request.require_signature)?,
+        receipt: Some((receipt_path, receipt)),
     };
-    let (outcome, asset) = target.update(request, http, reporter)?;
-    if let (UpdateOutcome::Updated { to, .. }, Some(asset)) = (&outcome, asset) {
-        record_update(&receipt_path, receipt, to, &asset, reporter)?;
-    }
-    Ok(outcome)
+    target.update(request, http, reporter)
 }
 
 /// Writes the new version and asset into the receipt, keeping everything else (directory,
@@ -258,17 +255,29 @@ pub fn update_installer(
     reporter: &dyn Reporter,
 ) -> Result<UpdateOutcome> {
     let current = Version::parse(env!("CARGO_PKG_VERSION")).expect("the crate version is semver");
+    update_running("caro-install", current, request, env, http, reporter)
+}
+
+/// Updates the running executable of `app` (`caro` through [`SelfUpdate`], or
+/// caro-install itself).
+fn update_running(
+    app: &str,
+    current: Version,
+    request: &UpdateRequest,
+    env: &Env,
+    http: &mut Http,
+    reporter: &dyn Reporter,
+) -> Result<UpdateOutcome> {
+    let source = if app == "caro-install" {
+        ReleaseSource::installer(env)
+    } else {
+        ReleaseSource::caro(env)
+    };
     let executable = std::env::current_exe()
-        .map_err(Error::file("find the running executable", "caro-install"))?;
-    let target = running_target(
-        "caro-install",
-        ReleaseSource::installer(env),
-        executable,
-        current,
-        env,
-        signature::Policy::from_env(env, request.require_signature)?,
-    )?;
-    Ok(target.update(request, http, reporter)?.0)
+        .map_err(Error::file("find the running executable", app.to_string()))?;
+    let signatures = signature::Policy::from_env(env, request.require_signature)?;
+    running_target(app, source, executable, current, env, signatures)?
+        .update(request, http, reporter)
 }
 
 /// What is being updated: which program, from where, which file, for which platform.
@@ -279,6 +288,9 @@ struct Target {
     platform: Choice,
     current: Version,
     signatures: signature::Policy,
+    /// The receipt (and its path) to record a replacement in: set when the binary is the
+    /// caro the receipt installed.
+    receipt: Option<(PathBuf, Receipt)>,
 }
 
 /// The target for a running program: refuses binaries a package manager owns, and a
@@ -292,7 +304,8 @@ fn running_target(
     signatures: signature::Policy,
 ) -> Result<Target> {
     let binary = std::fs::canonicalize(&executable).unwrap_or(executable);
-    let receipt = Receipt::load(&receipt::receipt_path(env)?).ok().flatten();
+    let receipt_path = receipt::receipt_path(env)?;
+    let receipt = Receipt::load(&receipt_path).ok().flatten();
     let receipt_dir = receipt.as_ref().map(|r| {
         std::fs::canonicalize(&r.install_prefix).unwrap_or_else(|_| r.install_prefix.clone())
     });
@@ -322,6 +335,7 @@ fn running_target(
         Some(key) if app != "caro-install" => Choice::forced(key.parse()?, "the receipt"),
         _ => platform::choose(&Facts::detect())?,
     };
+    let installed_here = receipt_dir.is_some() && binary.parent() == receipt_dir.as_deref();
     Ok(Target {
         app: app.to_string(),
         source,
@@ -329,39 +343,36 @@ fn running_target(
         platform,
         current,
         signatures,
+        receipt: receipt
+            .filter(|_| app == "caro" && installed_here)
+            .map(|receipt| (receipt_path, receipt)),
     })
 }
 
 impl Target {
-    /// Updates the binary; returns the outcome and, when it was replaced, the asset used.
+    /// Updates the binary (and the receipt, when it tracks it).
     fn update(
-        &self,
+        self,
         request: &UpdateRequest,
         http: &mut Http,
         reporter: &dyn Reporter,
-    ) -> Result<(UpdateOutcome, Option<VerifiedAsset>)> {
+    ) -> Result<UpdateOutcome> {
         http.trust_token_hosts(&self.source);
         let explicit = request.version.is_some();
         let wanted = request.version.clone().unwrap_or(VersionRequest::Latest);
         let (target, _) = install::resolve_version(&wanted, &self.source, http, reporter)?;
         if !needs_update(&self.current, &target, explicit) {
-            return Ok((
-                UpdateOutcome::UpToDate {
-                    app: self.app.clone(),
-                    version: self.current.clone(),
-                },
-                None,
-            ));
+            return Ok(UpdateOutcome::UpToDate {
+                app: self.app,
+                version: self.current,
+            });
         }
         if request.check_only {
-            return Ok((
-                UpdateOutcome::Available {
-                    app: self.app.clone(),
-                    current: self.current.clone(),
-                    target,
-                },
-                None,
-            ));
+            return Ok(UpdateOutcome::Available {
+                app: self.app,
+                current: self.current,
+                target,
+            });
         }
         let dir = self.binary.parent().unwrap_or(Path::new("."));
         let _lock = DirLock::acquire(dir, reporter)?;
@@ -387,13 +398,15 @@ impl Target {
             self.binary.display(),
             asset.url
         ));
-        let outcome = UpdateOutcome::Updated {
-            app: self.app.clone(),
-            from: self.current.clone(),
+        if let Some((path, receipt)) = self.receipt {
+            record_update(&path, receipt, &target, &asset, reporter)?;
+        }
+        Ok(UpdateOutcome::Updated {
+            app: self.app,
+            from: self.current,
             to: target,
-            path: self.binary.clone(),
-        };
-        Ok((outcome, Some(asset)))
+            path: self.binary,
+        })
     }
 
     /// Runs the new binary once with its version flag; it must start and exit 0.
@@ -521,33 +534,15 @@ impl SelfUpdate {
             check_only: self.check_only,
             require_signature: self.require_signature,
         };
-        let source = if self.app == "caro-install" {
-            ReleaseSource::installer(&env)
-        } else {
-            ReleaseSource::caro(&env)
-        };
-        let executable = std::env::current_exe()
-            .map_err(Error::file("find the running executable", self.app.clone()))?;
-        let signatures = signature::Policy::from_env(&env, self.require_signature)?;
-        let target = running_target(&self.app, source, executable, current, &env, signatures)?;
         let mut http = Http::from_env(&env)?;
-        let (outcome, asset) = target.update(&request, &mut http, self.reporter.as_ref())?;
-        if let (UpdateOutcome::Updated { to, path, .. }, Some(asset)) = (&outcome, asset) {
-            let receipt_path = receipt::receipt_path(&env)?;
-            if let Ok(Some(receipt)) = Receipt::load(&receipt_path)
-                && receipt.version != to.to_string()
-                && install::same_file(
-                    &receipt
-                        .install_prefix
-                        .join(install::executable_name(&self.app, asset.platform)),
-                    path,
-                )
-                && self.app == "caro"
-            {
-                record_update(&receipt_path, receipt, to, &asset, self.reporter.as_ref())?;
-            }
-        }
-        Ok(outcome)
+        update_running(
+            &self.app,
+            current,
+            &request,
+            &env,
+            &mut http,
+            self.reporter.as_ref(),
+        )
     }
 }
 
