@@ -91,10 +91,10 @@ impl Server {
                 let tls = tls.clone();
                 std::thread::spawn(move || {
                     let _ = match tls {
-                        None => serve(Plain(stream), &state),
+                        None => serve(stream, &state),
                         Some(config) => match rustls::ServerConnection::new(config) {
                             Ok(connection) => {
-                                serve(Tls(rustls::StreamOwned::new(connection, stream)), &state)
+                                serve(rustls::StreamOwned::new(connection, stream), &state)
                             }
                             Err(_) => Ok(()),
                         },
@@ -267,58 +267,25 @@ trait Connection: Read + Write {
     fn close(&mut self, clean: bool);
 }
 
-struct Plain(TcpStream);
-struct Tls(rustls::StreamOwned<rustls::ServerConnection, TcpStream>);
-
-impl Read for Plain {
-    fn read(&mut self, buffer: &mut [u8]) -> std::io::Result<usize> {
-        self.0.read(buffer)
-    }
-}
-
-impl Write for Plain {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.write(bytes)
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        self.0.flush()
-    }
-}
-
-impl Connection for Plain {
+impl Connection for TcpStream {
     fn close(&mut self, clean: bool) {
         if clean {
             // Let the client read everything, then close.
-            let _ = self.0.shutdown(Shutdown::Write);
-            let _ = self.0.set_read_timeout(Some(Duration::from_millis(200)));
-            let _ = self.0.read(&mut [0u8; 64]);
+            let _ = self.shutdown(Shutdown::Write);
+            let _ = self.set_read_timeout(Some(Duration::from_millis(200)));
+            let _ = self.read(&mut [0u8; 64]);
         }
-        let _ = self.0.shutdown(Shutdown::Both);
+        let _ = self.shutdown(Shutdown::Both);
     }
 }
 
-impl Read for Tls {
-    fn read(&mut self, buffer: &mut [u8]) -> std::io::Result<usize> {
-        self.0.read(buffer)
-    }
-}
-
-impl Write for Tls {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.write(bytes)
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        self.0.flush()
-    }
-}
-
-impl Connection for Tls {
+impl Connection for rustls::StreamOwned<rustls::ServerConnection, TcpStream> {
     fn close(&mut self, clean: bool) {
         if clean {
-            self.0.conn.send_close_notify();
-            let _ = self.0.flush();
+            self.conn.send_close_notify();
+            let _ = self.flush();
         }
-        let _ = self.0.sock.shutdown(Shutdown::Both);
+        let _ = self.sock.shutdown(Shutdown::Both);
     }
 }
 
