@@ -450,50 +450,32 @@ pub fn install(
         Vec::new()
     };
     warn_about_shadowing(env, dir, settings.modify_path, reporter);
-    let receipt_path = match &plan.receipt {
-        Some(path) => {
-            let mut receipt = match Receipt::load(path) {
-                Ok(Some(old)) => Receipt {
-                    extra: old.extra,
-                    path_edits: old.path_edits,
-                    ..Receipt::new(&source.repo, "", dir)
-                },
-                Ok(None) => Receipt::new(&source.repo, "", dir),
-                Err(error) => {
-                    reporter.warn(&format!("{error}; writing a new one"));
-                    Receipt::new(&source.repo, "", dir)
-                }
-            };
-            for edit in path_edits {
-                if !receipt
-                    .path_edits
-                    .iter()
-                    .any(|known| known.path == edit.path)
-                {
-                    receipt.path_edits.push(edit);
-                }
-            }
-            receipt.version = plan.version.to_string();
-            receipt.binaries = binaries;
-            receipt.modify_path = settings.modify_path;
-            receipt.platform = Some(plan.platform.platform.key().to_string());
-            receipt.asset_url = asset.as_ref().map(|a| a.url.clone());
-            receipt.sha256 = asset.as_ref().map(|a| a.sha256.to_string());
-            receipt.save(path)?;
-            reporter.detail(&format!("wrote {}", path.display()));
-            Some(path.clone())
+    let platform = asset
+        .as_ref()
+        .map_or(plan.platform.platform, |a| a.platform);
+    if let Some(path) = &plan.receipt {
+        let mut receipt = Receipt::new(&source.repo, &plan.version.to_string(), dir);
+        receipt.binaries = binaries;
+        receipt.modify_path = settings.modify_path;
+        receipt.platform = Some(platform.key().to_string());
+        receipt.asset_url = asset.as_ref().map(|a| a.url.clone());
+        receipt.sha256 = asset.as_ref().map(|a| a.sha256.to_string());
+        receipt.path_edits = path_edits;
+        match Receipt::load(path) {
+            Ok(Some(old)) => receipt.carry_over(old),
+            Ok(None) => {}
+            Err(error) => reporter.warn(&format!("{error}; writing a new one")),
         }
-        None => None,
-    };
+        receipt.save(path)?;
+        reporter.detail(&format!("wrote {}", path.display()));
+    }
     Ok(InstallOutcome::Installed(Installed {
         version: plan.version,
-        platform: asset
-            .as_ref()
-            .map_or(plan.platform.platform, |a| a.platform),
+        platform,
         binary: plan.binary,
         asset_url: asset.as_ref().map(|a| a.url.clone()),
         sha256: asset.map(|a| a.sha256),
-        receipt: receipt_path,
+        receipt: plan.receipt,
     }))
 }
 

@@ -153,6 +153,21 @@ impl Receipt {
         }
     }
 
+    /// Keeps what an earlier receipt knew that a reinstall does not redo: fields this
+    /// version does not know, and the PATH edits made before (a reinstall finds the lines
+    /// in place and makes no new edit, but uninstall must still undo the old ones; the
+    /// earlier record wins, as it knows whether the file was created).
+    pub fn carry_over(&mut self, old: Receipt) {
+        let mut edits = old.path_edits;
+        for edit in std::mem::take(&mut self.path_edits) {
+            if !edits.iter().any(|known| known.path == edit.path) {
+                edits.push(edit);
+            }
+        }
+        self.path_edits = edits;
+        self.extra = old.extra;
+    }
+
     /// Reads the receipt at `path`: `None` when there is none, an error naming the file
     /// when it is not valid.
     pub fn load(path: &Path) -> Result<Option<Receipt>> {
@@ -235,6 +250,29 @@ mod tests {
         let again = serde_json::to_value(&receipt).unwrap();
         assert_eq!(again["binary_aliases"], serde_json::json!({}));
         assert_eq!(again["provider"]["source"], "cargo-dist");
+    }
+
+    #[test]
+    fn a_reinstall_keeps_earlier_path_edits_and_unknown_fields() {
+        let edit = |path: &str, created| PathEdit {
+            path: path.into(),
+            line: None,
+            created,
+            added_newline: false,
+        };
+        let mut old = Receipt::new("wildcard/caro", "1.0.2", Path::new("/b"));
+        old.path_edits = vec![edit("/h/.profile", true)];
+        old.extra
+            .insert("future_field".into(), serde_json::json!(1));
+        let mut new = Receipt::new("wildcard/caro", "1.0.3", Path::new("/b"));
+        new.path_edits = vec![edit("/h/.profile", false), edit("/h/.zshenv", true)];
+        new.carry_over(old);
+        assert_eq!(
+            new.path_edits,
+            [edit("/h/.profile", true), edit("/h/.zshenv", true)]
+        );
+        assert_eq!(new.extra["future_field"], 1);
+        assert_eq!(new.version, "1.0.3");
     }
 
     #[test]
