@@ -147,6 +147,13 @@ pub enum Level {
     Verbose,
 }
 
+/// Writes `text` and a newline, ignoring failure: output that cannot be written (a closed
+/// pipe, as in `caro-install | head -1`) must never stop an install halfway, which
+/// `println!` would do by panicking.
+pub fn write_line(out: &mut dyn Write, text: &str) {
+    let _ = writeln!(out, "{text}");
+}
+
 /// Prints to stderr; draws a progress bar only when stderr is a terminal.
 pub struct Terminal {
     level: Level,
@@ -184,8 +191,8 @@ impl Terminal {
     fn line(&self, text: &str) {
         let bar = self.bar.lock().unwrap_or_else(|e| e.into_inner());
         match bar.as_ref() {
-            Some(bar) => bar.suspend(|| eprintln!("{text}")),
-            None => eprintln!("{text}"),
+            Some(bar) => bar.suspend(|| write_line(&mut std::io::stderr(), text)),
+            None => write_line(&mut std::io::stderr(), text),
         }
     }
 
@@ -262,7 +269,7 @@ impl Reporter for Terminal {
         if !std::io::stdin().is_terminal() || !self.interactive {
             return None;
         }
-        eprint!("{question} [y/N] ");
+        let _ = write!(std::io::stderr(), "{question} [y/N] ");
         let _ = std::io::stderr().flush();
         let mut answer = String::new();
         std::io::stdin().read_line(&mut answer).ok()?;

@@ -12,8 +12,12 @@
 //! - **Stalls, not size, end a transfer.** `CARO_HTTP_TIMEOUT` bounds the wait for each read,
 //!   never the whole transfer; a cut connection resumes with a `Range` request.
 //! - **Nothing secret leaks.** The token goes only to the configured API and base hosts over
-//!   https, and ureq drops it on every redirect; plain http is refused before connecting
-//!   unless the host is loopback.
+//!   https, and never on a redirect; plain http is refused before connecting unless the host
+//!   is loopback.
+//! - **Every hop is checked.** Redirects are followed here, not inside ureq, so each hop
+//!   passes [`check_redirect`]: https never downgrades to http, plain http only between
+//!   loopback hosts, no other scheme. A mirror cannot be turned into a cleartext download by
+//!   one `302`.
 
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom, Write};
@@ -21,7 +25,6 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use sha2::{Digest as _, Sha256};
-use ureq::config::RedirectAuthHeaders;
 use ureq::http::{Response, Uri};
 use ureq::tls::{RootCerts, TlsConfig};
 use ureq::{Agent, Body};
@@ -40,6 +43,21 @@ const ATTEMPTS: u32 = 4;
 
 /// The longest `Retry-After` honoured; beyond it the error is reported at once.
 const MAX_RETRY_AFTER: Duration = Duration::from_secs(60);
+
+/// The stall timeout of `env`: `CARO_HTTP_TIMEOUT` seconds, 30 by default.
+pub fn stall_timeout(env: &Env) -> Result<Duration> {
+    match env.var("CARO_HTTP_TIMEOUT") {
+        None => Ok(Duration::from_secs(DEFAULT_STALL_SECONDS)),
+        Some(text) => match text.trim().parse::<u64>() {
+            Ok(seconds) if seconds > 0 => Ok(Duration::from_secs(seconds)),
+            _ => Err(Error::InvalidVariable {
+                name: "CARO_HTTP_TIMEOUT",
+                value: text.to_string(),
+                expected: "a whole number of seconds above 0",
+            }),
+        },
+    }
+}
 
 /// The scheme of a URL the installer accepts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -83,6 +101,56 @@ pub fn is_loopback_host(host: &str) -> bool {
         || host
             .parse::<std::net::IpAddr>()
             .is_ok_and(|ip| ip.is_loopback())
+}
+
+/// The most redirects one request follows before giving up.
+const MAX_REDIRECTS: u32 = 10;
+
+/// Decides whether a redirect from `from` (already allowed) to `to` may be followed: `to`
+/// must pass [`check_url`] itself, must not be `file://` (a server never points into the
+/// local disk), and an https request never continues over plain http, not even to loopback.
+pub fn check_redirect(from: &str, to: &str) -> Result<()> {
+    let refuse = |reason| {
+        Err(Error::InsecureRedirect {
+            from: from.to_string(),
+            to: to.to_string(),
+            reason,
+        })
+    };
+    let scheme = match check_url(to) {
+        Ok(scheme) => scheme,
+        Err(Error::InsecureUrl { reason, .. }) => return refuse(reason),
+        Err(other) => return Err(other),
+    };
+    match (check_url(from)?, scheme) {
+        (_, Scheme::File) => refuse("a redirect may not lead to a file:// URL"),
+        (Scheme::Https, Scheme::LoopbackHttp) => {
+            refuse("an https download never continues over plain http")
+        }
+        _ => Ok(()),
+    }
+}
+
+/// The absolute URL a `Location` header names, relative to the URL that answered it
+/// (absolute, scheme-relative `//host/path`, absolute-path `/path`, or relative `path`).
+pub fn resolve_location(base: &str, location: &str) -> Option<String> {
+    let location = location.trim();
+    if location.contains("://") {
+        return Some(location.to_string());
+    }
+    let uri = base.parse::<Uri>().ok()?;
+    let scheme = uri.scheme_str()?;
+    if let Some(rest) = location.strip_prefix("//") {
+        return Some(format!("{scheme}://{rest}"));
+    }
+    let authority = uri.authority()?.as_str();
+    if location.starts_with('/') {
+        return Some(format!("{scheme}://{authority}{location}"));
+    }
+    let path = uri.path();
+    let folder = &path[..path.rfind('/').map_or(0, |i| i + 1)];
+    let folder = if folder.is_empty() { "/" } else { folder };
+    Some(format!("{scheme}://{authority}{folder}{location}"))
 }
 
 /// Turns a `file://` URL into a path, decoding `%XX` escapes.
@@ -267,19 +335,7 @@ impl std::fmt::Debug for Http {
 impl Http {
     /// Builds the client from `env`: stall timeout, TLS roots, proxy, token.
     pub fn from_env(env: &Env) -> Result<Http> {
-        let stall = match env.var("CARO_HTTP_TIMEOUT") {
-            None => Duration::from_secs(DEFAULT_STALL_SECONDS),
-            Some(text) => match text.trim().parse::<u64>() {
-                Ok(seconds) if seconds > 0 => Duration::from_secs(seconds),
-                _ => {
-                    return Err(Error::InvalidVariable {
-                        name: "CARO_HTTP_TIMEOUT",
-                        value: text.to_string(),
-                        expected: "a whole number of seconds above 0",
-                    });
-                }
-            },
-        };
+        let stall = stall_timeout(env)?;
         let proxy_url = ["HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"]
             .iter()
             .find_map(|name| env.var(name));
@@ -309,6 +365,11 @@ impl Http {
             token: env.github_token().map(str::to_string),
             token_hosts: Vec::new(),
         })
+    }
+
+    /// How long a transfer may go without progress.
+    pub fn stall(&self) -> Duration {
+        self.stall
     }
 
     /// Allows the token to go to `source`'s base and API hosts (over https only).
@@ -380,41 +441,17 @@ impl Http {
         reporter: &dyn Reporter,
     ) -> Result<Response<Body>> {
         check_url(url)?;
-        let uri: Uri = url.parse().map_err(|e| Error::Request {
-            url: url.to_string(),
-            source: Box::new(e),
-        })?;
         let range_from = match purpose {
             Purpose::Asset { from } if from > 0 => Some(from),
             _ => None,
         };
         loop {
             let attempt = attempts.take();
-            let mut request = self.agent_for(&uri)?.get(url);
-            if self.sends_token_to(url) {
-                request = request.header(
-                    "Authorization",
-                    format!("Bearer {}", self.token.as_deref().unwrap_or("")),
-                );
-            }
-            if let Some(from) = range_from {
-                request = request.header("Range", format!("bytes={from}-"));
-            }
-            if purpose == Purpose::Api {
-                request = request.header("Accept", "application/vnd.github+json");
-            }
-            if purpose == Purpose::Latest {
-                request = request
-                    .config()
-                    .max_redirects(0)
-                    .max_redirects_will_error(false)
-                    .build();
-            }
             let suffix = range_from
                 .map(|from| format!(" (resuming at byte {from})"))
                 .unwrap_or_default();
             reporter.detail(&format!("GET {url}{suffix}"));
-            let retry_after = match request.call() {
+            let retry_after = match self.call_following(url, purpose, range_from, reporter)? {
                 Ok(response) => {
                     let status = response.status().as_u16();
                     let retryable = status >= 500 || (status == 429 && purpose != Purpose::Api);
@@ -453,6 +490,89 @@ impl Http {
                 }
             };
             std::thread::sleep(backoff(attempt, retry_after));
+        }
+    }
+
+    /// Makes one request to `url` and follows its redirects here, each hop checked by
+    /// [`check_redirect`] before it is connected (the token goes with the first request
+    /// only). A `releases/latest` request is answered as it is: its redirect is the answer.
+    /// Small texts get a total deadline of the stall timeout, so a server dripping one byte
+    /// at a time cannot hold the installer.
+    fn call_following(
+        &self,
+        url: &str,
+        purpose: Purpose,
+        range_from: Option<u64>,
+        reporter: &dyn Reporter,
+    ) -> Result<Result<Response<Body>, ureq::Error>> {
+        let mut current = url.to_string();
+        for hop in 0..=MAX_REDIRECTS {
+            let uri: Uri = current.parse().map_err(|e| Error::Request {
+                url: current.clone(),
+                source: Box::new(e),
+            })?;
+            let mut request = self.agent_for(&uri)?.get(&current);
+            if hop == 0 && self.sends_token_to(&current) {
+                request = request.header(
+                    "Authorization",
+                    format!("Bearer {}", self.token.as_deref().unwrap_or("")),
+                );
+            }
+            if let Some(from) = range_from {
+                request = request.header("Range", format!("bytes={from}-"));
+            }
+            if purpose == Purpose::Api {
+                request = request.header("Accept", "application/vnd.github+json");
+            }
+            if !matches!(purpose, Purpose::Asset { .. }) {
+                request = request.config().timeout_global(Some(self.stall)).build();
+            }
+            let response = match request.call() {
+                Ok(response) => response,
+                Err(error) => return Ok(Err(error)),
+            };
+            let status = response.status().as_u16();
+            let location = response
+                .headers()
+                .get("location")
+                .and_then(|v| v.to_str().ok());
+            let (true, Some(location), false) = (
+                (300..400).contains(&status),
+                location,
+                purpose == Purpose::Latest,
+            ) else {
+                return Ok(Ok(response));
+            };
+            let next =
+                resolve_location(&current, location).ok_or_else(|| Error::InsecureRedirect {
+                    from: current.clone(),
+                    to: location.to_string(),
+                    reason: "the Location header is not a URL",
+                })?;
+            check_redirect(&current, &next)?;
+            reporter.detail(&format!("{current} redirected to {next}"));
+            current = next;
+        }
+        Err(Error::Request {
+            url: url.to_string(),
+            source: format!("more than {MAX_REDIRECTS} redirects").into(),
+        })
+    }
+
+    /// Returns whether `url` exists: a 2xx answer (the body is not read), or for `file://`
+    /// a file or folder at its path; a 404 is `false`, any other answer an error.
+    pub fn exists(&self, url: &str, reporter: &dyn Reporter) -> Result<bool> {
+        if check_url(url)? == Scheme::File {
+            return Ok(file_url_path(url).exists());
+        }
+        let response = self.get(url, Purpose::Text, &mut Attempts::default(), reporter)?;
+        match response.status().as_u16() {
+            200..=299 => Ok(true),
+            404 | 410 => Ok(false),
+            status => Err(Error::HttpStatus {
+                url: url.to_string(),
+                status,
+            }),
         }
     }
 
@@ -829,8 +949,9 @@ fn agent(stall: Duration, tls: TlsConfig, proxy: Option<ureq::Proxy>) -> Agent {
         .timeout_connect(Some(stall))
         .timeout_recv_response(Some(stall))
         .timeout_per_read(Some(stall))
-        .max_redirects(10)
-        .redirect_auth_headers(RedirectAuthHeaders::Never)
+        // Redirects are followed by `Http::call_following`, which checks every hop.
+        .max_redirects(0)
+        .max_redirects_will_error(false)
         .tls_config(tls)
         .proxy(proxy)
         .build()
@@ -941,6 +1062,54 @@ mod tests {
             file_url_path("file:///tmp/100%"),
             PathBuf::from("/tmp/100%")
         );
+    }
+
+    #[test]
+    fn every_redirect_hop_keeps_the_plain_http_rule() {
+        let allowed = [
+            ("https://github.com/a", "https://objects.example/b"),
+            ("http://127.0.0.1:1/a", "http://localhost:2/b"),
+            ("http://127.0.0.1:1/a", "https://cdn.example/b"),
+        ];
+        for (from, to) in allowed {
+            assert!(check_redirect(from, to).is_ok(), "{from} -> {to}");
+        }
+        let refused = [
+            ("https://github.com/a", "http://cdn.example/b"),
+            ("https://127.0.0.1:1/a", "http://127.0.0.1:1/b"),
+            ("http://127.0.0.1:1/a", "http://[::ffff:127.0.0.1]:1/b"),
+            ("http://127.0.0.1:1/a", "http://loopback.example/b"),
+            ("https://github.com/a", "file:///etc/passwd"),
+            ("https://github.com/a", "ftp://github.com/b"),
+        ];
+        for (from, to) in refused {
+            let error = check_redirect(from, to).unwrap_err();
+            let message = error.to_string();
+            assert!(
+                message.contains(from) && message.contains(to),
+                "{from} -> {to}: {message}"
+            );
+        }
+    }
+
+    #[test]
+    fn locations_resolve_against_the_url_that_answered() {
+        let base = "https://host.example/o/r/releases/download/v1/caro";
+        for (location, expected) in [
+            ("https://cdn.example/x", "https://cdn.example/x"),
+            ("//cdn.example/x", "https://cdn.example/x"),
+            ("/x/y", "https://host.example/x/y"),
+            (
+                "other",
+                "https://host.example/o/r/releases/download/v1/other",
+            ),
+        ] {
+            assert_eq!(
+                resolve_location(base, location).as_deref(),
+                Some(expected),
+                "{location}"
+            );
+        }
     }
 
     #[test]

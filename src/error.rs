@@ -50,6 +50,80 @@ pub enum Error {
         reason: &'static str,
     },
 
+    /// The temp file a download was written and verified in was replaced by another file
+    /// before it could be placed or run.
+    #[error(
+        "`{path}` was replaced by another file after it was downloaded and verified; refusing to place or run it"
+    )]
+    TempFileReplaced {
+        /// The temp file (or the final path, when the swap came during the rename).
+        path: PathBuf,
+    },
+
+    /// A receipt file far larger than any receipt: not read, since reading it whole would
+    /// cost its size in memory.
+    #[error(
+        "the receipt `{path}` is larger than {limit} bytes, so it is not a receipt caro-install wrote"
+    )]
+    ReceiptTooLarge {
+        /// The receipt path.
+        path: PathBuf,
+        /// The most a receipt may hold.
+        limit: u64,
+    },
+
+    /// The receipt names an install directory holding no caro: it was edited, or caro was
+    /// removed by hand. Update writes nothing there.
+    #[error("the receipt `{receipt}` says caro is at `{binary}`, but there is no caro there")]
+    NotInstalledThere {
+        /// The receipt.
+        receipt: PathBuf,
+        /// Where it says caro is.
+        binary: PathBuf,
+    },
+
+    /// A path that no shell could use (a line break, or PATH's separator).
+    #[error("{what} `{value}` cannot be used: {reason}")]
+    UnusablePath {
+        /// Which path: the install directory, or a variable's name.
+        what: String,
+        /// The path, with control characters escaped.
+        value: String,
+        /// Why it cannot work.
+        reason: String,
+    },
+
+    /// Another process held the install directory's lock for longer than we wait.
+    #[error("`{path}` is locked by {} and stayed locked for {seconds} s", holder.as_deref().unwrap_or("another caro-install"))]
+    LockTimeout {
+        /// The install directory.
+        path: PathBuf,
+        /// The process holding it, when the system tells.
+        holder: Option<String>,
+        /// How long we waited.
+        seconds: u64,
+    },
+
+    /// An install directory others can change files in, where a download could be swapped.
+    #[error("refusing to install into `{path}`: {reason}")]
+    UnsafeInstallDir {
+        /// The directory.
+        path: PathBuf,
+        /// What makes it unsafe.
+        reason: String,
+    },
+
+    /// A redirect hop that would leave https, reach plain http off loopback, or change scheme.
+    #[error("refusing the redirect from `{from}` to `{to}`: {reason}")]
+    InsecureRedirect {
+        /// The URL that answered with the redirect.
+        from: String,
+        /// Where it pointed.
+        to: String,
+        /// Why the hop was refused.
+        reason: &'static str,
+    },
+
     /// A request that failed without an HTTP answer (connect, TLS, reset, stall).
     #[error("request to `{url}` failed")]
     Request {
@@ -117,6 +191,22 @@ pub enum Error {
         version: String,
     },
 
+    /// Not one candidate of any platform, nor the release's page, exists: the version is
+    /// wrong, or the base URL is not a release host.
+    #[error("no {name} {version} build for platform `{platform}` was found, and release {version} does not exist at `{releases}` (tried {})", tried.join(", "))]
+    ReleaseNotFound {
+        /// The binary name.
+        name: String,
+        /// The requested version.
+        version: String,
+        /// The platform key.
+        platform: String,
+        /// The releases page (`CARO_INSTALLER_GITHUB_BASE_URL` and the repository).
+        releases: String,
+        /// Every asset URL tried, in order.
+        tried: Vec<String>,
+    },
+
     /// Every candidate asset name answered 404.
     #[error("no {name} {version} build for platform `{platform}` was found (tried {})", tried.join(", "))]
     NoAssetForPlatform {
@@ -165,7 +255,7 @@ pub enum Error {
     #[error("a signature is required, but no minisign public key is pinned")]
     NoSigningKey,
 
-    /// A key is pinned, `--require-signature` was given, and the release has no signature.
+    /// A key is pinned and the release has no signature for the asset.
     #[error("the signature `{url}` is missing, and a signature is required")]
     MissingSignature {
         /// The `.minisig` URL.
@@ -340,6 +430,38 @@ impl Error {
             Error::InsecureUrl { .. } => {
                 "use an https:// or file:// URL for CARO_INSTALLER_GITHUB_BASE_URL".to_string()
             }
+            Error::ReceiptTooLarge { path, .. } => format!(
+                "delete `{}` and install again, or pass `--install-dir`",
+                path.display()
+            ),
+            Error::NotInstalledThere { receipt, .. } => format!(
+                "install caro again (`caro-install --install-dir <DIR>`), which writes a new \
+                 receipt; or delete `{}` if caro is gone",
+                receipt.display()
+            ),
+            Error::UnusablePath { what, .. } if what.chars().all(|c| c.is_ascii_uppercase() || c == '_') => {
+                format!("set {what} to a path without line breaks, or pass --no-modify-path")
+            }
+            Error::UnusablePath { .. } => "choose an install directory without it with \
+                 --install-dir (or CARO_INSTALL_DIR), or pass --no-modify-path and set PATH \
+                 yourself"
+                .to_string(),
+            Error::LockTimeout { .. } => "another install or update is running there (or is \
+                 stuck): wait for it to end, or stop it, then run this again"
+                .to_string(),
+            Error::TempFileReplaced { .. } => "another program or user changed files in the \
+                 install directory while caro-install worked there; nothing was installed. \
+                 Install into a directory only you can write to (--install-dir)"
+                .to_string(),
+            Error::UnsafeInstallDir { path, .. } => format!(
+                "make it writable by its owner only (`chmod go-w {}`), or choose a directory \
+                 only you can write to with --install-dir",
+                path.display()
+            ),
+            Error::InsecureRedirect { .. } => "the release host sent the download somewhere it \
+                 may not go; report it to the mirror's operator, or use another mirror with \
+                 CARO_INSTALLER_GITHUB_BASE_URL"
+                .to_string(),
             Error::Request { .. } => "check your network connection, proxy (HTTPS_PROXY) and \
                  TLS settings (SSL_CERT_FILE), then run the command again"
                 .to_string(),
@@ -353,6 +475,13 @@ impl Error {
             Error::LatestIsPrerelease { version, .. } => {
                 format!("to install it anyway, pass `--version {version}`")
             }
+            Error::ReleaseNotFound {
+                version, releases, ..
+            } => format!(
+                "check that {version} is a released version (see {releases}), and that \
+                 CARO_INSTALLER_GITHUB_BASE_URL, the start of that address, points at the \
+                 release host"
+            ),
             Error::NoAssetForPlatform {
                 name,
                 platform,
@@ -387,10 +516,11 @@ impl Error {
             Error::NoSigningKey => {
                 "set CARO_INSTALL_MINISIGN_PUBKEY to the publisher's minisign public key".to_string()
             }
-            Error::MissingSignature { .. } => {
-                "this release is not signed; drop --require-signature to rely on its sha256 only"
-                    .to_string()
-            }
+            Error::MissingSignature { .. } => "with a minisign key pinned, every download must \
+                 be signed and nothing unsigned is installed; if this release is known to be \
+                 unsigned, unset CARO_INSTALL_MINISIGN_PUBKEY (and drop --require-signature) to \
+                 rely on its sha256 alone"
+                .to_string(),
             Error::SignatureInvalid { .. } => "the download may have been tampered with; \
                  nothing was installed. Check CARO_INSTALL_MINISIGN_PUBKEY and report it"
                 .to_string(),

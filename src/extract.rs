@@ -187,12 +187,52 @@ fn extract_tar_gz(
     Ok(found)
 }
 
+/// The most entries a zip may list: caro's archives hold one binary and a few documents,
+/// and the zip reader keeps the whole central directory in memory, so a zip of hundreds of
+/// thousands of empty entries would cost memory in proportion before any check ran.
+pub const MAX_ZIP_ENTRIES: u64 = 1000;
+
+/// The number of entries a zip's end-of-central-directory record declares, read from its
+/// last 64 KiB; `None` when there is no such record (then the zip reader reports it) and
+/// `u64::MAX` for a zip64 archive (which names its count elsewhere, and which no caro
+/// release needs).
+pub fn zip_entry_count(tail: &[u8]) -> Option<u64> {
+    const SIGNATURE: [u8; 4] = [0x50, 0x4b, 0x05, 0x06];
+    let at = tail.windows(4).rposition(|w| w == SIGNATURE)?;
+    let record = tail.get(at..at + 22)?;
+    let count = u16::from_le_bytes([record[10], record[11]]);
+    Some(if count == u16::MAX {
+        u64::MAX
+    } else {
+        u64::from(count)
+    })
+}
+
 fn extract_zip(
     archive: &mut File,
     binary: &str,
     out: &mut File,
     limit: u64,
 ) -> Result<Option<u64>, Problem> {
+    use std::io::{Seek, SeekFrom};
+    let length = archive.seek(SeekFrom::End(0))?;
+    let tail_length = length.min(64 * 1024 + 22);
+    archive.seek(SeekFrom::Start(length - tail_length))?;
+    let mut tail = Vec::with_capacity(tail_length as usize);
+    (&mut *archive).take(tail_length).read_to_end(&mut tail)?;
+    archive.seek(SeekFrom::Start(0))?;
+    if let Some(count) = zip_entry_count(&tail)
+        && count > MAX_ZIP_ENTRIES
+    {
+        return Err(Problem::Unsafe(format!(
+            "it lists {} entries, more than the {MAX_ZIP_ENTRIES} an install archive may have",
+            if count == u64::MAX {
+                "a zip64 number of".to_string()
+            } else {
+                count.to_string()
+            }
+        )));
+    }
     let mut zip = zip::ZipArchive::new(archive).map_err(|e| Problem::Io(io::Error::other(e)))?;
     let mut found = None;
     for index in 0..zip.len() {
@@ -247,6 +287,19 @@ mod tests {
             classify_entry("dir\\caro.exe", "caro.exe"),
             Ok(EntryRole::Binary)
         );
+    }
+
+    #[test]
+    fn the_declared_zip_entry_count_is_read_from_the_end_record() {
+        let mut tail = vec![0u8; 40];
+        tail.extend_from_slice(&[0x50, 0x4b, 0x05, 0x06, 0, 0, 0, 0, 0x10, 0x27, 0x10, 0x27]);
+        tail.extend_from_slice(&[0u8; 10]);
+        assert_eq!(zip_entry_count(&tail), Some(10_000));
+        assert_eq!(zip_entry_count(&tail[..40]), None);
+        let last = tail.len() - 12;
+        tail[last] = 0xff;
+        tail[last + 1] = 0xff;
+        assert_eq!(zip_entry_count(&tail), Some(u64::MAX));
     }
 
     #[test]

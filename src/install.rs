@@ -111,13 +111,15 @@ impl Settings {
                 None => platform::choose(&detect())?,
             },
         };
+        let modify_path =
+            unmanaged.is_none() && !request.no_modify_path && !env.flag("CARO_NO_MODIFY_PATH");
+        let install_dir = env.absolute(&install_dir);
+        check_usable_paths(&install_dir, modify_path, env)?;
         Ok(Settings {
             version,
-            install_dir: env.absolute(&install_dir),
+            install_dir,
             managed: unmanaged.is_none(),
-            modify_path: unmanaged.is_none()
-                && !request.no_modify_path
-                && !env.flag("CARO_NO_MODIFY_PATH"),
+            modify_path,
             platform,
             from_source: request.from_source,
             dry_run: request.dry_run,
@@ -125,6 +127,51 @@ impl Settings {
             signatures: signature::Policy::from_env(env, request.require_signature)?,
         })
     }
+}
+
+/// Refuses paths no shell could use, before anything changes: a line break anywhere in the
+/// install directory (a startup-file line cannot hold it), PATH's separator in it when PATH
+/// is to be edited (`:`; `;` on Windows), and a line break in `HOME`, `XDG_CONFIG_HOME` or
+/// `ZDOTDIR` when caro-install is to write startup files under them. Such an install used to
+/// report success while no shell found caro and uninstall could not find its own line.
+pub fn check_usable_paths(dir: &Path, modify_path: bool, env: &Env) -> Result<()> {
+    let separator = if cfg!(windows) { ';' } else { ':' };
+    let text = dir.to_string_lossy();
+    let unusable = |what: String, value: &str, reason: &str| Error::UnusablePath {
+        what,
+        value: value.escape_debug().to_string(),
+        reason: reason.to_string(),
+    };
+    if text.contains(['\n', '\r']) {
+        return Err(unusable(
+            "the install directory".to_string(),
+            &text,
+            "it contains a line break, which no startup file or PATH can hold",
+        ));
+    }
+    if modify_path && text.contains(separator) {
+        return Err(unusable(
+            "the install directory".to_string(),
+            &text,
+            &format!(
+                "it contains `{separator}`, which separates PATH entries, so PATH cannot name it"
+            ),
+        ));
+    }
+    if modify_path {
+        for name in ["HOME", "XDG_CONFIG_HOME", "ZDOTDIR"] {
+            if let Some(value) = env.var(name)
+                && value.contains(['\n', '\r'])
+            {
+                return Err(unusable(
+                    name.to_string(),
+                    value,
+                    "it contains a line break, which no startup file can hold",
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// `~/.local/bin`, or `%LOCALAPPDATA%\caro\bin` on Windows.
@@ -397,7 +444,8 @@ pub fn install(
     }
     let dir = &settings.install_dir;
     fs::create_dir_all(dir).map_err(Error::file("create the install directory", dir))?;
-    let _lock = DirLock::acquire(dir, reporter)?;
+    check_install_dir(dir, reporter)?;
+    let _lock = DirLock::acquire(dir, lock_wait(http.stall()), reporter)?;
     remove_leftovers(dir, reporter);
 
     let (placed, asset) = if settings.from_source {
@@ -416,18 +464,33 @@ pub fn install(
         };
         match fetch_verified(&wanted, http, reporter) {
             Ok((file, asset)) => (file, Some(asset)),
-            Err(error @ Error::NoAssetForPlatform { .. }) => {
-                if find_cargo(env).is_none()
-                    || !consents(
-                        settings.yes,
-                        reporter,
-                        &format!(
-                            "No prebuilt caro {} for {}. Build it from source with cargo (this takes minutes)?",
-                            plan.version, plan.platform.platform
-                        ),
-                    )
-                {
-                    return Err(error);
+            Err(Error::NoAssetForPlatform {
+                name,
+                version,
+                platform,
+                tried,
+            }) => {
+                if !release_exists(&source, &plan.version, http, reporter)? {
+                    return Err(Error::ReleaseNotFound {
+                        name,
+                        version,
+                        platform,
+                        releases: source.releases_page(),
+                        tried,
+                    });
+                }
+                // A source build takes minutes and runs code from crates.io: it needs
+                // `--from-source` or a "yes" typed at a terminal, never `-y` alone.
+                let question = format!(
+                    "No prebuilt caro {version} for {platform}. Build it from source with cargo (this takes minutes)?"
+                );
+                if find_cargo(env).is_none() || reporter.confirm(&question) != Some(true) {
+                    return Err(Error::NoAssetForPlatform {
+                        name,
+                        version,
+                        platform,
+                        tried,
+                    });
                 }
                 (
                     build_from_source(&plan.version, plan.platform.platform, dir, env, reporter)?,
@@ -586,7 +649,14 @@ pub fn fetch_verified(
                 "verified {url} ({} bytes, sha256 {expected})",
                 downloaded.bytes
             ));
-            check_signature(&url, download.file_mut(), signatures, http, reporter)?;
+            check_signature(
+                &url,
+                &candidate.file_name,
+                download.file_mut(),
+                signatures,
+                http,
+                reporter,
+            )?;
             let executable = match candidate.kind {
                 AssetKind::Binary => download,
                 kind => {
@@ -639,9 +709,11 @@ pub struct Wanted<'a> {
     pub signatures: &'a signature::Policy,
 }
 
-/// Verifies `<url>.minisig` against `file` when a key is pinned (SPEC section 7).
+/// Verifies `<url>.minisig` against `file` when a key is pinned (SPEC section 7): it must be
+/// published, made with the key, match the bytes, and name `asset_name`.
 fn check_signature(
     url: &str,
+    asset_name: &str,
     file: &mut File,
     policy: &signature::Policy,
     http: &Http,
@@ -651,27 +723,44 @@ fn check_signature(
         return Ok(());
     };
     let signature_url = format!("{url}.minisig");
-    match http.get_text(&signature_url, signature::MAX_SIGNATURE_BYTES, reporter)? {
-        Some(text) => {
-            signature::verify(key, &text, file).map_err(|reason| Error::SignatureInvalid {
-                url: signature_url.clone(),
-                reason,
-            })?;
-            reporter.detail(&format!("verified the minisign signature {signature_url}"));
-            Ok(())
-        }
-        None if policy.require => Err(Error::MissingSignature { url: signature_url }),
-        None => {
-            reporter.detail(&format!(
-                "{signature_url}: not published; sha256 verified only"
-            ));
-            Ok(())
-        }
-    }
+    let text = http
+        .get_text(&signature_url, signature::MAX_SIGNATURE_BYTES, reporter)?
+        .ok_or_else(|| Error::MissingSignature {
+            url: signature_url.clone(),
+        })?;
+    signature::verify(key, &text, file, asset_name).map_err(|reason| Error::SignatureInvalid {
+        url: signature_url.clone(),
+        reason,
+    })?;
+    reporter.detail(&format!("verified the minisign signature {signature_url}"));
+    Ok(())
 }
 
-fn consents(yes: bool, reporter: &dyn Reporter, question: &str) -> bool {
-    yes || reporter.confirm(question) == Some(true)
+/// Returns true if and only if release `version` exists although this platform's asset
+/// does not: its tag page answers, its folder exists (static mirrors), or another
+/// platform's build is published. A version that does not exist at all (a typo, or a
+/// wrong mirror) is then an error, never a source build.
+fn release_exists(
+    source: &ReleaseSource,
+    version: &Version,
+    http: &Http,
+    reporter: &dyn Reporter,
+) -> Result<bool> {
+    for url in [source.tag_url(version), source.download_folder_url(version)] {
+        if http.exists(&url, reporter)? {
+            return Ok(true);
+        }
+    }
+    for platform in Platform::ALL {
+        for candidate in release::asset_candidates("caro", version, platform) {
+            let sidecar = source.asset_url(version, &format!("{}.sha256", candidate.file_name));
+            if http.exists(&sidecar, reporter)? {
+                reporter.detail(&format!("release {version} exists: {sidecar}"));
+                return Ok(true);
+            }
+        }
+    }
+    Ok(false)
 }
 
 /// Finds `cargo` on the environment's PATH.
@@ -780,10 +869,45 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
 }
 
 /// A temp file in the destination directory, removed on drop unless persisted.
+///
+/// It remembers which file it created (device and inode on Unix): the digest covers the
+/// bytes written through the open descriptor, but placing and the start-up check go by
+/// path, so before either the path must still name that same file. Anyone who could swap
+/// it (the same user, root, or another user in a shared directory, which
+/// [`check_install_dir`] refuses) is caught here instead of getting their file installed.
 #[derive(Debug)]
 pub struct TempFile {
     path: PathBuf,
     file: Option<File>,
+    identity: Option<FileIdentity>,
+    /// Removes the file on Ctrl-C or SIGTERM while it exists.
+    _interrupt: crate::interrupt::Registration,
+}
+
+/// What tells one file from another whatever its name: device and inode on Unix; nothing
+/// elsewhere (Windows cannot rename or replace a file another process holds open).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct FileIdentity {
+    device: u64,
+    inode: u64,
+}
+
+impl FileIdentity {
+    fn of(metadata: &fs::Metadata) -> Option<FileIdentity> {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt;
+            Some(FileIdentity {
+                device: metadata.dev(),
+                inode: metadata.ino(),
+            })
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = metadata;
+            None
+        }
+    }
 }
 
 static TEMP_COUNTER: AtomicU32 = AtomicU32::new(0);
@@ -799,9 +923,12 @@ impl TempFile {
             .create_new(true)
             .open(&path)
             .map_err(Error::file("create a temp file in", dir))?;
+        let identity = file.metadata().ok().as_ref().and_then(FileIdentity::of);
         Ok(TempFile {
+            _interrupt: crate::interrupt::remove_on_interrupt(&path),
             path,
             file: Some(file),
+            identity,
         })
     }
 
@@ -815,9 +942,12 @@ impl TempFile {
             .write(true)
             .open(&path)
             .map_err(Error::file("open", &path))?;
+        let identity = file.metadata().ok().as_ref().and_then(FileIdentity::of);
         Ok(TempFile {
+            _interrupt: crate::interrupt::remove_on_interrupt(&path),
             path,
             file: Some(file),
+            identity,
         })
     }
 
@@ -880,12 +1010,42 @@ impl TempFile {
         Ok(())
     }
 
-    /// Renames the file over `target` as it is (no mode change) and syncs the directory.
+    /// Checks that the temp file's path still names the file this process wrote (and
+    /// hashed), so nothing swapped in behind it is run or placed.
+    pub fn check_unchanged(&self) -> Result<()> {
+        let Some(identity) = self.identity else {
+            return Ok(());
+        };
+        let now = fs::symlink_metadata(&self.path)
+            .ok()
+            .as_ref()
+            .and_then(FileIdentity::of);
+        if now == Some(identity) {
+            return Ok(());
+        }
+        Err(Error::TempFileReplaced {
+            path: self.path.clone(),
+        })
+    }
+
+    /// Renames the file over `target` as it is (no mode change) and syncs the directory,
+    /// after checking the path still names the file written; and checks again afterwards
+    /// that `target` is that file, so a swap in the instant between is reported, not hidden.
     pub fn replace(mut self, target: &Path) -> Result<()> {
         drop(self.file.take());
+        self.check_unchanged()?;
         fs::rename(&self.path, target).map_err(Error::file("move into place", target))?;
         self.path = PathBuf::new();
         sync_parent(target);
+        let placed = fs::symlink_metadata(target)
+            .ok()
+            .as_ref()
+            .and_then(FileIdentity::of);
+        if self.identity.is_some() && placed != self.identity {
+            return Err(Error::TempFileReplaced {
+                path: target.to_path_buf(),
+            });
+        }
         Ok(())
     }
 }
@@ -955,8 +1115,14 @@ pub struct DirLock {
 }
 
 impl DirLock {
-    /// Takes the lock, waiting (and saying so) while another installer holds it.
-    pub fn acquire(dir: &Path, reporter: &dyn Reporter) -> Result<DirLock> {
+    /// Takes the lock, waiting (and saying so) while another installer holds it, for at
+    /// most `wait`: then it gives up, naming the process that holds it where the system
+    /// tells (Linux), so a stuck or foreign installer never makes this one hang.
+    pub fn acquire(
+        dir: &Path,
+        wait: std::time::Duration,
+        reporter: &dyn Reporter,
+    ) -> Result<DirLock> {
         #[cfg(unix)]
         fn open(dir: &Path) -> std::io::Result<File> {
             File::open(dir)
@@ -970,19 +1136,124 @@ impl DirLock {
                 .open(dir.join(".caro-install.lock"))
         }
         let file = open(dir).map_err(Error::file("open for locking", dir))?;
-        match file.try_lock() {
-            Ok(()) => {}
-            Err(fs::TryLockError::WouldBlock) => {
-                reporter.info(&format!(
-                    "waiting for another caro-install working in {}",
-                    dir.display()
-                ));
-                file.lock().map_err(Error::file("lock", dir))?;
+        let deadline = std::time::Instant::now() + wait;
+        let mut said = false;
+        loop {
+            match file.try_lock() {
+                Ok(()) => return Ok(DirLock { _file: file }),
+                Err(fs::TryLockError::WouldBlock) => {}
+                Err(fs::TryLockError::Error(e)) => return Err(Error::file("lock", dir)(e)),
             }
-            Err(fs::TryLockError::Error(e)) => return Err(Error::file("lock", dir)(e)),
+            let holder = lock_holder(&file);
+            if std::time::Instant::now() >= deadline {
+                return Err(Error::LockTimeout {
+                    path: dir.to_path_buf(),
+                    holder,
+                    seconds: wait.as_secs(),
+                });
+            }
+            if !said {
+                reporter.info(&format!(
+                    "waiting for {} working in {} (at most {} s)",
+                    holder.as_deref().unwrap_or("another caro-install"),
+                    dir.display(),
+                    wait.as_secs()
+                ));
+                said = true;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
         }
-        Ok(DirLock { _file: file })
     }
+}
+
+/// Who holds the lock on `file`: "process 1234 (caro-install)", from `/proc/locks` on Linux;
+/// `None` elsewhere or when it cannot be told.
+fn lock_holder(file: &File) -> Option<String> {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let inode = file.metadata().ok()?.ino();
+        let locks = fs::read_to_string("/proc/locks").ok()?;
+        let pid = lock_holder_pid(&locks, inode)?;
+        let name = fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
+        let name = name.trim();
+        Some(if name.is_empty() {
+            format!("process {pid}")
+        } else {
+            format!("process {pid} ({name})")
+        })
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = file;
+        None
+    }
+}
+
+/// The pid holding a `FLOCK` on the file with `inode`, from the text of `/proc/locks`
+/// (`1: FLOCK  ADVISORY  WRITE 1234 fd:01:5678 0 EOF`; a waiting request has `->`).
+pub fn lock_holder_pid(locks: &str, inode: u64) -> Option<u32> {
+    locks.lines().find_map(|line| {
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        if fields.get(1) != Some(&"FLOCK") {
+            return None;
+        }
+        let device = fields.get(5)?;
+        let file_inode = device.rsplit(':').next()?.parse::<u64>().ok()?;
+        (file_inode == inode).then(|| fields.get(4)?.parse().ok())?
+    })
+}
+
+/// Checks that others cannot swap files in `dir` while caro-install works there: a
+/// directory anyone may write to without the sticky bit is refused; one a group may write
+/// to, or one owned by another user, is a warning (Homebrew's `/usr/local/bin` is
+/// group-writable by design). Unix only: Windows folders under `%LOCALAPPDATA%` are the
+/// user's own.
+pub fn check_install_dir(dir: &Path, reporter: &dyn Reporter) -> Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let metadata = fs::metadata(dir).map_err(Error::file("inspect", dir))?;
+        let mode = metadata.mode();
+        let sticky = mode & 0o1000 != 0;
+        if mode & 0o002 != 0 && !sticky {
+            return Err(Error::UnsafeInstallDir {
+                path: dir.to_path_buf(),
+                reason: format!(
+                    "every user can replace files in it (mode {:o}, no sticky bit), so a \
+                     verified download could be swapped before it is placed",
+                    mode & 0o7777
+                ),
+            });
+        }
+        if mode & 0o020 != 0 && !sticky {
+            reporter.warn(&format!(
+                "other members of group {} can replace files in {} (mode {:o}); caro is \
+                 verified when placed, but not afterwards",
+                metadata.gid(),
+                dir.display(),
+                mode & 0o7777
+            ));
+        }
+        // SAFETY: geteuid has no preconditions and cannot fail.
+        let me = unsafe { libc::geteuid() };
+        if metadata.uid() != me {
+            reporter.warn(&format!(
+                "{} belongs to another user (uid {}), who can replace caro there at any time",
+                dir.display(),
+                metadata.uid()
+            ));
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = (dir, reporter);
+    Ok(())
+}
+
+/// How long to wait for another installer's lock: four stall timeouts
+/// (`CARO_HTTP_TIMEOUT`, 30 s by default), the time one of its requests may take in all.
+pub fn lock_wait(stall: std::time::Duration) -> std::time::Duration {
+    stall.saturating_mul(4)
 }
 
 #[cfg(test)]

@@ -38,6 +38,7 @@ pub mod env;
 pub mod error;
 pub mod extract;
 pub mod install;
+pub mod interrupt;
 pub mod platform;
 pub mod receipt;
 pub mod release;

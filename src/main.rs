@@ -15,7 +15,7 @@ use cli::{Cli, Command, InstallArgs, Terminal, UpdateArgs};
 fn main() -> ExitCode {
     let cli = Cli::parse();
     if cli.print_version {
-        println!("caro-install {}", env!("CARGO_PKG_VERSION"));
+        print_out(&format!("caro-install {}", env!("CARGO_PKG_VERSION")));
         return ExitCode::SUCCESS;
     }
     let env = Env::from_process();
@@ -39,7 +39,8 @@ fn run(cli: Cli, env: &Env, terminal: &Terminal) -> Result<(), Error> {
             Ok(())
         }
         Some(Command::Status) => {
-            print!("{}", caro_install::status::Status::gather(env)?);
+            let status = caro_install::status::Status::gather(env)?.to_string();
+            print_out(status.trim_end_matches('\n'));
             Ok(())
         }
         Some(Command::Update(args)) => {
@@ -49,6 +50,11 @@ fn run(cli: Cli, env: &Env, terminal: &Terminal) -> Result<(), Error> {
             update(args, env, terminal, caro_install::update::update_installer)
         }
     }
+}
+
+/// Prints a line to stdout; a closed pipe is ignored (see [`cli::write_line`]).
+fn print_out(text: &str) {
+    cli::write_line(&mut std::io::stdout(), text);
 }
 
 type UpdateFn = fn(&UpdateRequest, &Env, &mut Http, &dyn Reporter) -> Result<UpdateOutcome, Error>;
@@ -62,7 +68,7 @@ fn update(args: UpdateArgs, env: &Env, terminal: &Terminal, update: UpdateFn) ->
     let mut http = Http::from_env(env)?;
     let outcome = update(&request, env, &mut http, terminal)?;
     if args.check {
-        println!("{outcome}");
+        print_out(&outcome.to_string());
     } else {
         terminal.info(&outcome.to_string());
     }
@@ -84,8 +90,8 @@ fn install(args: InstallArgs, env: &Env, terminal: &Terminal) -> Result<(), Erro
     let mut http = Http::from_env(env)?;
     match caro_install::install(&settings, env, &mut http, terminal)? {
         InstallOutcome::Planned(plan) => {
-            println!("caro-install dry run: nothing will be changed");
-            println!("{plan}");
+            print_out("caro-install dry run: nothing will be changed");
+            print_out(&plan.to_string());
         }
         InstallOutcome::Installed(installed) => terminal.info(&installed.to_string()),
     }

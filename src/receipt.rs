@@ -17,6 +17,9 @@ use crate::error::{Error, Result};
 /// The file name of the receipt inside caro's config directory.
 pub const RECEIPT_FILE: &str = "caro-receipt.json";
 
+/// The largest receipt read.
+pub const MAX_RECEIPT_BYTES: u64 = 1024 * 1024;
+
 /// Where the receipt lives: `${XDG_CONFIG_HOME:-~/.config}/caro/caro-receipt.json`
 /// (`%LOCALAPPDATA%\caro\caro-receipt.json` on Windows).
 pub fn receipt_path(env: &Env) -> Result<PathBuf> {
@@ -171,11 +174,24 @@ impl Receipt {
     /// Reads the receipt at `path`: `None` when there is none, an error naming the file
     /// when it is not valid.
     pub fn load(path: &Path) -> Result<Option<Receipt>> {
-        let text = match std::fs::read_to_string(path) {
-            Ok(text) => text,
+        use std::io::Read;
+        let file = match std::fs::File::open(path) {
+            Ok(file) => file,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(Error::file("read the receipt", path)(e)),
         };
+        // A receipt is a few hundred bytes; reading a huge file whole would cost its size.
+        let mut bytes = Vec::new();
+        file.take(MAX_RECEIPT_BYTES + 1)
+            .read_to_end(&mut bytes)
+            .map_err(Error::file("read the receipt", path))?;
+        if bytes.len() as u64 > MAX_RECEIPT_BYTES {
+            return Err(Error::ReceiptTooLarge {
+                path: path.to_path_buf(),
+                limit: MAX_RECEIPT_BYTES,
+            });
+        }
+        let text = String::from_utf8_lossy(&bytes);
         serde_json::from_str(&text)
             .map(Some)
             .map_err(|source| Error::CorruptReceipt {

@@ -175,6 +175,26 @@ impl ReleaseSource {
         )
     }
 
+    /// `B/R/releases/tag/v{V}`: the release's page, which exists once the release does.
+    pub fn tag_url(&self, version: &Version) -> String {
+        format!(
+            "{}/{}/releases/tag/{}",
+            self.base_url,
+            self.repo,
+            tag(version)
+        )
+    }
+
+    /// `B/R/releases/download/v{V}`: a folder on a static mirror (GitHub answers 404).
+    pub fn download_folder_url(&self, version: &Version) -> String {
+        format!(
+            "{}/{}/releases/download/{}",
+            self.base_url,
+            self.repo,
+            tag(version)
+        )
+    }
+
     /// `B/R/releases/latest`: a redirect to the tag, or a mirror's text body.
     pub fn latest_url(&self) -> String {
         format!("{}/{}/releases/latest", self.base_url, self.repo)

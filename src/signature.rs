@@ -4,10 +4,15 @@
 //! release host serves what caro's maintainers built: whoever can change a release can
 //! change both the asset and its sidecar. A minisign signature made with a key that never
 //! leaves the maintainers closes that gap. When a public key is pinned (built in, or
-//! `CARO_INSTALL_MINISIGN_PUBKEY`) and a release publishes `<asset>.minisig`, the signature
-//! must verify or nothing is installed; `--require-signature` makes a missing signature an
-//! error too. Releases are signed in pre-hashed mode (minisign's default since 0.8), which
-//! verifies a file of any size in one streaming pass.
+//! `CARO_INSTALL_MINISIGN_PUBKEY`), `<asset>.minisig` must exist and verify or nothing is
+//! installed; without a pinned key, `--require-signature` makes that an error too.
+//!
+//! A valid signature alone proves only that the maintainers signed *some* file: the signed
+//! 1.0.2 served as 1.0.3, or the arm64 build served as amd64, verifies just as well. So the
+//! signature's trusted comment (which the signature covers) must name the very file that
+//! was asked for, `file:<asset name>`, as `minisign -S` and our `dist` write it.
+//! Releases are signed in pre-hashed mode (minisign's default since 0.8), which verifies a
+//! file of any size in one streaming pass.
 
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
@@ -83,8 +88,14 @@ pub fn parse_public_key(text: &str) -> Result<PublicKey, String> {
 }
 
 /// Checks that `signature` (a `.minisig` file's text) signs the contents of `file` with
-/// `key`; the error is a sentence saying what is wrong.
-pub fn verify(key: &PublicKey, signature: &str, file: &mut File) -> Result<(), String> {
+/// `key`, and that its trusted comment names `asset_name`; the error is a sentence saying
+/// what is wrong.
+pub fn verify(
+    key: &PublicKey,
+    signature: &str,
+    file: &mut File,
+    asset_name: &str,
+) -> Result<(), String> {
     let signature = Signature::decode(signature)
         .map_err(|e| format!("it is not a minisign signature ({e})"))?;
     let mut verifier = key.verify_stream(&signature).map_err(|e| match e {
@@ -107,7 +118,23 @@ pub fn verify(key: &PublicKey, signature: &str, file: &mut File) -> Result<(), S
     }
     verifier
         .finalize()
-        .map_err(|_| "it does not match the downloaded file".to_string())
+        .map_err(|_| "it does not match the downloaded file".to_string())?;
+    let comment = signature.trusted_comment();
+    if names_file(comment, asset_name) {
+        return Ok(());
+    }
+    Err(format!(
+        "it signs another file: its trusted comment is `{comment}`, not `file:{asset_name}` \
+         (a signed build replayed under another name)"
+    ))
+}
+
+/// Returns true if and only if the trusted `comment` has the token `file:<asset_name>`
+/// (tokens are separated by white space, as minisign writes `timestamp:… file:… hashed`).
+pub fn names_file(comment: &str, asset_name: &str) -> bool {
+    comment
+        .split_whitespace()
+        .any(|token| token.strip_prefix("file:") == Some(asset_name))
 }
 
 #[cfg(test)]
@@ -136,6 +163,21 @@ mod tests {
                 .key()
                 .is_none()
         );
+    }
+
+    #[test]
+    fn the_trusted_comment_must_name_the_exact_file() {
+        let name = "caro-1.0.3-linux-amd64";
+        assert!(names_file("file:caro-1.0.3-linux-amd64", name));
+        assert!(names_file(
+            "timestamp:1555779966\tfile:caro-1.0.3-linux-amd64\thashed",
+            name
+        ));
+        assert!(!names_file("file:caro-1.0.2-linux-amd64", name));
+        assert!(!names_file("file:caro-1.0.3-linux-arm64", name));
+        assert!(!names_file("file:caro-1.0.3-linux-amd64.tar.gz", name));
+        assert!(!names_file("caro test release", name));
+        assert!(!names_file("", name));
     }
 
     #[test]

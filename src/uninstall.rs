@@ -61,24 +61,12 @@ pub fn uninstall(env: &Env, yes: bool, reporter: &dyn Reporter) -> Result<Uninst
             None => install::default_install_dir(env)?,
         },
     };
-    let names = match &receipt {
-        Some(receipt) if !receipt.binaries.is_empty() => receipt.binaries.clone(),
-        _ => vec!["caro".to_string(), "caro-install".to_string()],
+    // With a receipt, only what it lists (and caro-install could have made) is undone: a
+    // marked line it does not list was there before the install, and stays.
+    let (binaries, edits) = match &receipt {
+        Some(receipt) => trusted_parts(receipt, &dir, env, reporter),
+        None => found_parts(env, &dir, reporter),
     };
-    let binaries: Vec<PathBuf> = names
-        .iter()
-        .map(|name| dir.join(local_executable_name(name)))
-        .filter(|path| path.symlink_metadata().is_ok())
-        .collect();
-    let mut edits: Vec<PathEdit> = receipt
-        .as_ref()
-        .map(|r| r.path_edits.clone())
-        .unwrap_or_default();
-    for found in found_edits(env, &dir) {
-        if !edits.iter().any(|known| known.path == found.path) {
-            edits.push(found);
-        }
-    }
     let receipt_file = receipt_path.is_file().then_some(receipt_path);
     if binaries.is_empty() && edits.is_empty() && receipt_file.is_none() {
         return Ok(Uninstalled::default());
@@ -106,7 +94,8 @@ pub fn uninstall(env: &Env, yes: bool, reporter: &dyn Reporter) -> Result<Uninst
     }
 
     let _lock = if dir.is_dir() {
-        Some(DirLock::acquire(&dir, reporter)?)
+        let stall = crate::download::stall_timeout(env)?;
+        Some(DirLock::acquire(&dir, install::lock_wait(stall), reporter)?)
     } else {
         None
     };
@@ -130,6 +119,73 @@ pub fn uninstall(env: &Env, yes: bool, reporter: &dyn Reporter) -> Result<Uninst
         path_files,
         receipt: receipt_file,
     })
+}
+
+/// The binaries and edits of `receipt` that caro-install could have made: our two binary
+/// names (nothing with a path in it), and lines carrying our marker or our own files, in
+/// the files SPEC section 6 lists. A receipt is a file anyone with the user's rights can
+/// edit, so whatever else it names is reported and left alone.
+fn trusted_parts(
+    receipt: &Receipt,
+    dir: &Path,
+    env: &Env,
+    reporter: &dyn Reporter,
+) -> (Vec<PathBuf>, Vec<PathEdit>) {
+    let mut binaries = Vec::new();
+    for name in &receipt.binaries {
+        if name != "caro" && name != "caro-install" {
+            reporter.warn(&format!(
+                "the receipt lists the binary `{name}`, which caro-install never installs; left alone"
+            ));
+            continue;
+        }
+        let path = dir.join(local_executable_name(name));
+        if path.symlink_metadata().is_ok() {
+            binaries.push(path);
+        }
+    }
+    let editable = shell::editable_files(env);
+    let mut edits = Vec::new();
+    for edit in &receipt.path_edits {
+        let registry = cfg!(windows) && edit.path == Path::new(shell::windows::REGISTRY_PATH);
+        let known_file = editable.contains(&edit.path);
+        let our_line = edit
+            .line
+            .as_deref()
+            .is_none_or(|line| registry || line.trim_end().ends_with(shell::MARKER));
+        if (registry || known_file) && our_line {
+            edits.push(edit.clone());
+        } else {
+            reporter.warn(&format!(
+                "the receipt lists an edit of {}, which caro-install never makes; left alone",
+                edit.path.display()
+            ));
+        }
+    }
+    (binaries, edits)
+}
+
+/// Without a receipt: the marked lines and our own files, found by looking; and the
+/// binaries in `dir` only when caro-install's own copy is there too, the sign of an install
+/// by caro-install (a `caro` alone may be the user's own build, which is never deleted).
+fn found_parts(env: &Env, dir: &Path, reporter: &dyn Reporter) -> (Vec<PathBuf>, Vec<PathEdit>) {
+    let installer = dir.join(local_executable_name("caro-install"));
+    let caro = dir.join(local_executable_name("caro"));
+    let binaries = if installer.symlink_metadata().is_ok() {
+        [caro, installer]
+            .into_iter()
+            .filter(|path| path.symlink_metadata().is_ok())
+            .collect()
+    } else {
+        if caro.symlink_metadata().is_ok() {
+            reporter.warn(&format!(
+                "left {}: no receipt says caro-install installed it; delete it yourself if it should go",
+                caro.display()
+            ));
+        }
+        Vec::new()
+    };
+    (binaries, found_edits(env, dir))
 }
 
 /// Edits found without the receipt: marked lines and our files; on Windows, `dir` in the

@@ -22,6 +22,7 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::time::{Duration, Instant};
 
 use crate::download::Http;
 use crate::env::Env;
@@ -214,12 +215,21 @@ pub fn update_caro(
         Some(key) => Choice::forced(key.parse()?, "the receipt"),
         None => platform::choose(&Facts::detect())?,
     };
+    // The receipt is a file the user (or anyone with their rights) can edit: update only
+    // replaces a caro that is already where the receipt says, never writes a new file.
+    let binary = receipt
+        .install_prefix
+        .join(install::executable_name("caro", platform.platform));
+    if !receipt.install_prefix.is_absolute() || !binary.is_file() {
+        return Err(Error::NotInstalledThere {
+            receipt: receipt_path,
+            binary,
+        });
+    }
     let target = Target {
         app: "caro".to_string(),
         source: ReleaseSource::caro(env),
-        binary: receipt
-            .install_prefix
-            .join(install::executable_name("caro", platform.platform)),
+        binary,
         platform,
         current,
         signatures: signature::Policy::from_env(env, request.require_signature)?,
@@ -375,7 +385,8 @@ impl Target {
             });
         }
         let dir = self.binary.parent().unwrap_or(Path::new("."));
-        let _lock = DirLock::acquire(dir, reporter)?;
+        install::check_install_dir(dir, reporter)?;
+        let _lock = DirLock::acquire(dir, install::lock_wait(http.stall()), reporter)?;
         install::remove_leftovers(dir, reporter);
         reporter.info(&format!(
             "updating {} {} -> {target}",
@@ -391,6 +402,7 @@ impl Target {
         };
         let (mut new, asset) = install::fetch_verified(&wanted, http, reporter)?;
         new.make_executable()?;
+        new.check_unchanged()?;
         self.check_starts(new.path(), reporter)?;
         new.replace_running(&self.binary, reporter)?;
         reporter.detail(&format!(
@@ -409,34 +421,78 @@ impl Target {
         })
     }
 
-    /// Runs the new binary once with its version flag; it must start and exit 0.
+    /// Runs the new binary once with its version flag; it must start and exit 0 within
+    /// [`SANITY_RUN_SECONDS`]. Its output is read up to [`SANITY_RUN_BYTES`] (the rest is
+    /// discarded as it comes, so endless output costs nothing), and it runs without the
+    /// GitHub token: a build not yet trusted gets no secrets.
     fn check_starts(&self, path: &Path, reporter: &dyn Reporter) -> Result<()> {
         let flag = if self.app == "caro-install" {
             "-V"
         } else {
             "--version"
         };
-        let output =
-            Command::new(path)
-                .arg(flag)
-                .output()
-                .map_err(|source| Error::SanityCheck {
-                    path: path.to_path_buf(),
-                    detail: format!("it could not be started: {source}"),
-                })?;
-        if !output.status.success() {
-            return Err(Error::SanityCheck {
-                path: path.to_path_buf(),
-                detail: format!("`{flag}` exited with {}", output.status),
-            });
+        let failed = |detail: String| Error::SanityCheck {
+            path: path.to_path_buf(),
+            detail,
+        };
+        let mut child = Command::new(path)
+            .arg(flag)
+            .env_remove("CARO_GITHUB_TOKEN")
+            .env_remove("GITHUB_TOKEN")
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .map_err(|source| failed(format!("it could not be started: {source}")))?;
+        // The reader is never joined: a process the build left behind may hold its output
+        // open, and waiting for that would be the unbounded wait this avoids.
+        let stdout = child.stdout.take();
+        let (send, output) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut kept = Vec::new();
+            if let Some(mut stdout) = stdout {
+                use std::io::Read;
+                let _ = (&mut stdout).take(SANITY_RUN_BYTES).read_to_end(&mut kept);
+                let _ = send.send(kept);
+                let _ = std::io::copy(&mut stdout, &mut std::io::sink());
+            }
+        });
+        let deadline = Instant::now() + Duration::from_secs(SANITY_RUN_SECONDS);
+        let status = loop {
+            match child.try_wait() {
+                Ok(Some(status)) => break status,
+                Ok(None) if Instant::now() < deadline => {
+                    std::thread::sleep(Duration::from_millis(20));
+                }
+                Ok(None) => {
+                    let _ = child.kill();
+                    let _ = child.wait();
+                    return Err(failed(format!(
+                        "`{flag}` did not exit within {SANITY_RUN_SECONDS} s"
+                    )));
+                }
+                Err(source) => return Err(failed(format!("waiting for it failed: {source}"))),
+            }
+        };
+        let output = output
+            .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+            .unwrap_or_default();
+        if !status.success() {
+            return Err(failed(format!("`{flag}` exited with {status}")));
         }
         reporter.detail(&format!(
             "the new build says: {}",
-            String::from_utf8_lossy(&output.stdout).trim()
+            String::from_utf8_lossy(&output).trim()
         ));
         Ok(())
     }
 }
+
+/// How long the new build's start-up check may run.
+pub const SANITY_RUN_SECONDS: u64 = 10;
+
+/// How much of the start-up check's output is kept.
+pub const SANITY_RUN_BYTES: u64 = 64 * 1024;
 
 /// `caro self-update` as a library call: caro (or any program released the same way) updates
 /// the running binary. Reads the same environment variables as `caro-install`; prints

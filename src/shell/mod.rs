@@ -247,6 +247,42 @@ pub fn plan_edits(env: &Env, dir: &Path, probe: &dyn Probe) -> Result<Vec<Edit>>
     Ok(edits)
 }
 
+/// The first words of every file caro-install writes wholly (the env scripts): a file at
+/// one of our paths that does not start with them is the user's, and is never overwritten
+/// or deleted.
+pub const OWN_FILE_HEADER: &str = "# caro's PATH setup, written by caro-install";
+
+/// Returns true if and only if `text` is a file caro-install wrote (it starts with
+/// [`OWN_FILE_HEADER`]), whatever directory it was written for.
+pub fn is_own_file(text: &str) -> bool {
+    text.starts_with(OWN_FILE_HEADER)
+}
+
+/// Every file caro-install may edit or write in `env`: the sh-family startup files, zsh's
+/// `.zshenv` (in `$ZDOTDIR` too), and our own env scripts. A receipt naming any other file
+/// is not acted on: uninstall never touches a file caro-install could not have written.
+pub fn editable_files(env: &Env) -> Vec<PathBuf> {
+    let (Ok(home), Ok(files)) = (env.home(), Files::new(env)) else {
+        return Vec::new();
+    };
+    let mut paths: Vec<PathBuf> = [
+        ".profile",
+        ".bashrc",
+        ".bash_profile",
+        ".bash_login",
+        ".zshenv",
+    ]
+    .iter()
+    .map(|name| home.join(name))
+    .collect();
+    if let Some(zdotdir) = env.var("ZDOTDIR") {
+        paths.push(Path::new(zdotdir).join(".zshenv"));
+    }
+    paths.push(files.env_script);
+    paths.push(files.fish_conf);
+    paths
+}
+
 /// The env script for the sh family, for `dir`.
 pub fn env_script(dir: &Path, home: &Path) -> String {
     ENV_SH.replace("{dir}", &sh_quote(dir, home))

@@ -100,6 +100,12 @@ fn apply(edit: &Edit) -> io::Result<Option<PathEdit>> {
             if existed && text == *contents {
                 return Ok(None);
             }
+            if existed && !super::is_own_file(&text) {
+                return Err(io::Error::new(
+                    io::ErrorKind::AlreadyExists,
+                    "it exists and caro-install did not write it, so it is left as it is",
+                ));
+            }
             write_keeping_mode(&target, contents)?;
             Ok(Some(record))
         }
@@ -155,7 +161,13 @@ pub fn configure(env: &Env, dir: &Path, reporter: &dyn Reporter) -> Vec<PathEdit
         }
     };
     let mut records = Vec::new();
+    // The startup-file lines source the env script: if that file is the user's own, a line
+    // sourcing it would not find caro, so none is added.
+    let mut env_script_is_ours = true;
     for edit in &edits {
+        if let (Edit::Line { .. }, false) = (edit, env_script_is_ours) {
+            continue;
+        }
         match apply(edit) {
             Ok(Some(record)) => {
                 reporter.info(&format!(
@@ -168,6 +180,13 @@ pub fn configure(env: &Env, dir: &Path, reporter: &dyn Reporter) -> Vec<PathEdit
             }
             Ok(None) => reporter.detail(&format!("{} already set up", edit.path().display())),
             Err(error) => {
+                if let Edit::OwnFile {
+                    shell: Shell::Posix,
+                    ..
+                } = edit
+                {
+                    env_script_is_ours = false;
+                }
                 let by_hand = match edit {
                     Edit::Line { line, .. } => line.clone(),
                     Edit::OwnFile {
@@ -221,7 +240,11 @@ pub fn unconfigure(edits: &[PathEdit], reporter: &dyn Reporter) -> Vec<PathBuf> 
     let mut changed = Vec::new();
     for edit in edits {
         match undo(edit) {
-            Ok(true) => {
+            Ok(Undone::NotOurs) => reporter.warn(&format!(
+                "left {} as it is: caro-install did not write it",
+                edit.path.display()
+            )),
+            Ok(Undone::Changed) => {
                 let verb = if edit.line.is_some() {
                     "restored"
                 } else {
@@ -230,7 +253,9 @@ pub fn unconfigure(edits: &[PathEdit], reporter: &dyn Reporter) -> Vec<PathBuf> 
                 reporter.info(&format!("{verb} {}", edit.path.display()));
                 changed.push(edit.path.clone());
             }
-            Ok(false) => reporter.detail(&format!("{} had nothing of ours", edit.path.display())),
+            Ok(Undone::Nothing) => {
+                reporter.detail(&format!("{} had nothing of ours", edit.path.display()))
+            }
             Err(error) => {
                 let what = edit
                     .line
@@ -247,29 +272,41 @@ pub fn unconfigure(edits: &[PathEdit], reporter: &dyn Reporter) -> Vec<PathBuf> 
     changed
 }
 
-fn undo(edit: &PathEdit) -> io::Result<bool> {
+/// What undoing one edit did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Undone {
+    /// The line was removed or our file deleted.
+    Changed,
+    /// The file had nothing of ours (already undone, or never there).
+    Nothing,
+    /// The file at our path is the user's own: left alone.
+    NotOurs,
+}
+
+fn undo(edit: &PathEdit) -> io::Result<Undone> {
     let Some(line) = &edit.line else {
-        return match fs::remove_file(&edit.path) {
-            Ok(()) => {
-                // The folders made for our own files (fish/conf.d, fish), when now empty.
-                for dir in edit.path.ancestors().skip(1).take(2) {
-                    if fs::remove_dir(dir).is_err() {
-                        break;
-                    }
-                }
-                Ok(true)
+        match fs::read_to_string(&edit.path) {
+            Ok(text) if !super::is_own_file(&text) => return Ok(Undone::NotOurs),
+            Ok(_) => {}
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Undone::Nothing),
+            Err(e) => return Err(e),
+        }
+        fs::remove_file(&edit.path)?;
+        // The folders made for our own files (fish/conf.d, fish), when now empty.
+        for dir in edit.path.ancestors().skip(1).take(2) {
+            if fs::remove_dir(dir).is_err() {
+                break;
             }
-            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(false),
-            Err(e) => Err(e),
-        };
+        }
+        return Ok(Undone::Changed);
     };
     let target = resolve(&edit.path)?;
     let (text, existed) = read_or_empty(&target)?;
     if !existed {
-        return Ok(false);
+        return Ok(Undone::Nothing);
     }
     let Some(new) = super::remove_line(&text, line, edit.added_newline) else {
-        return Ok(false);
+        return Ok(Undone::Nothing);
     };
     if edit.created
         && new.trim().is_empty()
@@ -279,7 +316,7 @@ fn undo(edit: &PathEdit) -> io::Result<bool> {
     } else {
         write_keeping_mode(&target, &new)?;
     }
-    Ok(true)
+    Ok(Undone::Changed)
 }
 
 /// Finds our edits without a receipt: our own files where they exist, and every sh-family
@@ -293,20 +330,11 @@ pub fn find_edits(env: &Env) -> Vec<PathEdit> {
     };
     let line = super::source_line(&files.env_script, home);
     let mut found = Vec::new();
-    let mut candidates: Vec<PathBuf> = [
-        ".profile",
-        ".bashrc",
-        ".bash_profile",
-        ".bash_login",
-        ".zshenv",
-    ]
-    .iter()
-    .map(|n| home.join(n))
-    .collect();
-    if let Some(zdotdir) = env.var("ZDOTDIR") {
-        candidates.push(Path::new(zdotdir).join(".zshenv"));
-    }
-    for path in candidates {
+    let own_files = [&files.env_script, &files.fish_conf];
+    let startup_files = super::editable_files(env)
+        .into_iter()
+        .filter(|path| !own_files.contains(&path));
+    for path in startup_files {
         let has_ours = resolve(&path)
             .and_then(fs::read_to_string)
             .is_ok_and(|text| text.lines().any(|l| super::is_our_line(l, &line)));
@@ -320,7 +348,7 @@ pub fn find_edits(env: &Env) -> Vec<PathEdit> {
         }
     }
     for path in [files.env_script, files.fish_conf] {
-        if path.is_file() {
+        if fs::read_to_string(&path).is_ok_and(|text| super::is_own_file(&text)) {
             found.push(PathEdit {
                 path,
                 line: None,

@@ -217,7 +217,7 @@ mod installs {
             .arg(root.join("bin"))
             .args(["--no-modify-path", "-y"])
             .env_clear()
-            .env("PATH", "/usr/bin:/bin")
+            .env("PATH", root.join("no-tools"))
             .env("HOME", root.join("home"))
             .env("XDG_CONFIG_HOME", root.join("config"))
             .env(

@@ -653,6 +653,7 @@ fn dry_run_prints_the_plan_and_writes_nothing() {
     let server = Server::start();
     server.latest("1.1.0");
     let test = Test::new()
+        .tools(&["bash", "zsh", "fish"])
         .server(&server)
         .args(["--dry-run", "--platform", "macos-silicon"]);
     let output = test.run().success();
@@ -732,14 +733,13 @@ chmod +x "$root/bin/caro"
 "#,
         log = log.display()
     );
-    let fake_bin = test.root().join("fake-bin");
-    let test = test.write("fake-bin/cargo", script);
+    let test = test.write("tools/cargo", script).tools(&["mkdir", "chmod"]);
     {
         use std::os::unix::fs::PermissionsExt;
-        fs::set_permissions(fake_bin.join("cargo"), fs::Permissions::from_mode(0o755)).unwrap();
+        let cargo = test.tools_dir().join("cargo");
+        fs::set_permissions(cargo, fs::Permissions::from_mode(0o755)).unwrap();
     }
-    let path = format!("{}:/usr/bin:/bin", fake_bin.display());
-    test.env("PATH", &path)
+    test
 }
 
 fn cargo_args(test: &Test) -> Vec<String> {
@@ -780,13 +780,37 @@ fn from_source_runs_cargo_install_with_mlx_on_apple_silicon() {
     assert_eq!(test.receipt()["asset_url"], serde_json::Value::Null);
 }
 
+// SPEC 5 changed: `-y` only skips prompts and never consents to a source build (it used
+// to, so a typo in `--version` ran `cargo install` from crates.io). A "yes" typed at a
+// terminal prompt does, when the release exists without this platform's build.
 #[test]
-fn no_asset_with_cargo_and_yes_builds_from_source() {
+fn no_asset_and_yes_never_builds_from_source() {
     let server = Server::start();
+    server.caro("1.0.3", "macos-intel");
     let test = fake_cargo(
         pinned(Test::new().server(&server), "1.0.3").args(["--platform", "linux-amd64"]),
     );
-    test.run().success();
+    test.run()
+        .failure()
+        .stderr_has("no caro 1.0.3 build for platform `linux-amd64`")
+        .stderr_has("--from-source");
+    assert!(!test.root().join("cargo-args").exists());
+}
+
+#[test]
+fn no_asset_and_yes_at_the_prompt_builds_from_source() {
+    let server = Server::start();
+    server.caro("1.0.3", "macos-intel");
+    let test = fake_cargo(Test::new().server(&server).args([
+        "--version",
+        "1.0.3",
+        "--platform",
+        "linux-amd64",
+        "--no-modify-path",
+    ]));
+    test.run_in_terminal_with_input("y\n")
+        .success()
+        .stdout_has("Build it from source with cargo");
     assert_eq!(
         cargo_args(&test).len(),
         7,
@@ -796,8 +820,26 @@ fn no_asset_with_cargo_and_yes_builds_from_source() {
 }
 
 #[test]
+fn a_version_that_does_not_exist_is_never_built_even_with_yes() {
+    let server = Server::start();
+    server.caro("1.0.3", "linux-amd64");
+    let test = fake_cargo(
+        pinned(Test::new().server(&server), "1.0.9").args(["--platform", "linux-amd64"]),
+    );
+    test.run()
+        .failure()
+        .stderr_has("release 1.0.9 does not exist")
+        .stderr_has("caro-1.0.9-linux-amd64.tar.gz")
+        .stderr_has("help:")
+        .stderr_has("CARO_INSTALLER_GITHUB_BASE_URL")
+        .stderr_lacks("building caro");
+    assert!(!test.root().join("cargo-args").exists());
+}
+
+#[test]
 fn no_asset_without_consent_does_not_build() {
     let server = Server::start();
+    server.caro("1.0.3", "macos-intel");
     let test = fake_cargo(Test::new().server(&server).args([
         "--version",
         "1.0.3",

@@ -5,6 +5,7 @@ mod common;
 
 mod cli;
 mod dist;
+mod hostile;
 mod install;
 mod path;
 mod security;

@@ -7,30 +7,20 @@ use std::process::Command;
 
 use crate::common::*;
 
-const MINIMAL_PATH: &str = "/usr/bin:/bin";
+/// The shells the tests start, on the test's own PATH: the installer sees exactly these
+/// as installed, whatever else the machine has.
+const SHELLS: [&str; 4] = ["sh", "bash", "zsh", "fish"];
 
-/// The Debian package of each shell the tests start.
+/// The shell's program (failing with its Debian package when it is missing).
 fn require(shell: &str) -> PathBuf {
-    let package = match shell {
-        "sh" => "dash",
-        other => other,
-    };
-    MINIMAL_PATH
-        .split(':')
-        .map(|dir| Path::new(dir).join(shell))
-        .find(|path| path.is_file())
-        .unwrap_or_else(|| {
-            panic!(
-                "`{shell}` is not installed: run `apt-get install {package}` (scripts/test.sh does)"
-            )
-        })
+    system_tool(shell)
 }
 
 /// A test with one caro release on a server; the install makes the edits.
 fn installed(setup: impl FnOnce(Test) -> Test) -> (Test, Server) {
     let server = Server::start();
     server.caro("1.0.3", "linux-amd64");
-    let test = setup(Test::new().server(&server).args([
+    let test = setup(Test::new().tools(&SHELLS).server(&server).args([
         "--version",
         "1.0.3",
         "--platform",
@@ -55,7 +45,7 @@ fn in_shell(
         .arg(script)
         .env_clear()
         .env("HOME", test.home())
-        .env("PATH", MINIMAL_PATH)
+        .env("PATH", test.tools_dir())
         .env("TERM", "dumb")
         .envs(extra_env.iter().copied())
         .current_dir(test.home())
@@ -372,7 +362,11 @@ fn directory_already_on_path_edits_nothing() {
         Test::new()
             .server(&server)
             .args(["--version", "1.0.3", "--platform", "linux-amd64", "-y"]);
-    let path = format!("/usr/bin:{}/:/bin", test.bin_dir().display());
+    let path = format!(
+        "{}:{}/:/nonexistent",
+        test.tools_dir().display(),
+        test.bin_dir().display()
+    );
     let test = test.env("PATH", &path);
     test.run().success();
     let files: Vec<_> = test
@@ -434,9 +428,10 @@ fn another_caro_earlier_on_path_is_reported() {
         .write("other/caro", "#!/bin/sh\n");
     let other = test.root().join("other");
     let path = format!(
-        "{}:{}:/usr/bin:/bin",
+        "{}:{}:{}",
         other.display(),
-        test.bin_dir().display()
+        test.bin_dir().display(),
+        test.tools_dir().display()
     );
     let test = test.env("PATH", &path);
     test.run().success().stderr_has(&format!(

@@ -13,16 +13,16 @@ fn key() -> KeyPair {
     KeyPair::generate_unencrypted_keypair().unwrap()
 }
 
+/// A signature of `bytes` whose trusted comment names `file`, as `minisign -S` writes it.
+fn sign_as(key: &KeyPair, bytes: &[u8], file: &str) -> String {
+    let trusted = format!("timestamp:1700000000\tfile:{file}\thashed");
+    minisign::sign(None, &key.sk, Cursor::new(bytes), Some(&trusted), None)
+        .unwrap()
+        .into_string()
+}
+
 fn sign(key: &KeyPair, bytes: &[u8]) -> String {
-    minisign::sign(
-        None,
-        &key.sk,
-        Cursor::new(bytes),
-        Some("caro test release"),
-        None,
-    )
-    .unwrap()
-    .into_string()
+    sign_as(key, bytes, "caro-1.0.3-linux-amd64")
 }
 
 /// caro 1.0.3 published with a signature by `signer` of `signed` bytes.
@@ -81,20 +81,79 @@ fn a_signature_by_another_key_is_refused() {
         .stderr_has("made with another key than the pinned one");
 }
 
+// SPEC 7 changed: with a key pinned, a missing `.minisig` refuses (it used to install with
+// a note, so deleting the signature was enough to skip the check).
 #[test]
-fn an_unsigned_release_needs_require_signature_to_fail() {
+fn with_a_pinned_key_a_deleted_signature_installs_nothing() {
     let key = key();
     let server = Server::start();
     server.caro("1.0.3", "linux-amd64");
-    install(&server, &key)
+    for extra in [None, Some("--require-signature")] {
+        let test = install(&server, &key)
+            .args(extra)
+            .write("home/.local/bin/caro", "old");
+        test.run()
+            .failure()
+            .stderr_has("caro-1.0.3-linux-amd64.minisig` is missing")
+            .stderr_has("help:");
+        assert_eq!(fs::read(test.bin_dir().join("caro")).unwrap(), b"old");
+        assert_no_temp_files(&test.bin_dir());
+    }
+}
+
+#[test]
+fn without_a_pinned_key_an_unsigned_release_installs_on_its_sha256() {
+    let server = Server::start();
+    server.caro("1.0.3", "linux-amd64");
+    Test::new()
+        .server(&server)
+        .args(["--version", "1.0.3", "--platform", "linux-amd64"])
+        .args(["--no-modify-path", "-v"])
         .run()
         .success()
-        .stderr_has("not published; sha256 verified only");
-    install(&server, &key)
-        .arg("--require-signature")
-        .run()
+        .stderr_lacks("minisig");
+}
+
+#[test]
+fn a_signed_old_version_replayed_as_a_new_one_is_refused() {
+    let key = key();
+    let server = Server::start();
+    // The attacker serves the genuinely signed 1.0.2 build and signature as 1.0.3.
+    let old_bytes = stand_in("1.0.2");
+    let asset = server.asset(
+        "wildcard/caro",
+        "1.0.3",
+        "caro-1.0.3-linux-amd64",
+        &old_bytes,
+    );
+    server.file(
+        &format!("{asset}.minisig"),
+        sign_as(&key, &old_bytes, "caro-1.0.2-linux-amd64"),
+    );
+    let test = install(&server, &key).write("home/.local/bin/caro", "old");
+    test.run()
         .failure()
-        .stderr_has("caro-1.0.3-linux-amd64.minisig` is missing");
+        .stderr_has("it signs another file")
+        .stderr_has("file:caro-1.0.2-linux-amd64")
+        .stderr_has("help:");
+    assert_eq!(fs::read(test.bin_dir().join("caro")).unwrap(), b"old");
+}
+
+#[test]
+fn another_platforms_signed_build_is_refused() {
+    let key = key();
+    let server = Server::start();
+    let arm = stand_in("1.0.3");
+    let asset = server.asset("wildcard/caro", "1.0.3", "caro-1.0.3-linux-amd64", &arm);
+    server.file(
+        &format!("{asset}.minisig"),
+        sign_as(&key, &arm, "caro-1.0.3-linux-arm64"),
+    );
+    let test = install(&server, &key);
+    test.run()
+        .failure()
+        .stderr_has("file:caro-1.0.3-linux-arm64");
+    assert!(!test.bin_dir().join("caro").exists());
 }
 
 #[test]

@@ -11,10 +11,10 @@ use crate::common::*;
 /// caro 1.0.3 installed from `server` (with PATH configured), then 1.1.0 published as latest.
 fn installed_then_released(server: &Server) -> Test {
     server.caro("1.0.3", "linux-amd64");
-    let test =
-        Test::new()
-            .server(server)
-            .args(["--version", "1.0.3", "--platform", "linux-amd64", "-y"]);
+    let test = Test::new()
+        .tools(&["bash", "zsh", "fish"])
+        .server(server)
+        .args(["--version", "1.0.3", "--platform", "linux-amd64", "-y"]);
     test.run().success();
     server.caro("1.1.0", "linux-amd64");
     server.latest("1.1.0");
@@ -155,7 +155,7 @@ fn self_update_replaces_the_running_caro_install() {
         .arg("self-update")
         .env_clear()
         .env("HOME", test.home())
-        .env("PATH", "/usr/bin:/bin")
+        .env("PATH", test.tools_dir())
         .env("CARO_INSTALLER_GITHUB_BASE_URL", server.url())
         .env("CARO_INSTALLER_API_URL", format!("{}/api", server.url()))
         .output()
@@ -190,7 +190,7 @@ fn caro(test: &Test, server: &Server, binary: &std::path::Path, args: &[&str]) -
         .args(args)
         .env_clear()
         .env("HOME", test.home())
-        .env("PATH", "/usr/bin:/bin")
+        .env("PATH", test.tools_dir())
         .env("CARO_INSTALLER_GITHUB_BASE_URL", server.url())
         .env("CARO_INSTALLER_API_URL", format!("{}/api", server.url()))
         .stdin(Stdio::null())

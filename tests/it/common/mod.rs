@@ -28,17 +28,21 @@ pub struct Test {
 }
 
 impl Test {
-    /// A fresh temp HOME, a minimal PATH, and no network base URL.
+    /// A fresh temp HOME, a PATH of the test's own making (an empty `tools` folder that
+    /// [`Test::tools`] fills), and no network base URL. Nothing the machine has installed
+    /// (a Debian `cargo` in `/usr/bin`, say) is on it unless a test asks for it.
     pub fn new() -> Test {
         let dir = tempfile::Builder::new()
             .prefix("caro-it-")
             .tempdir()
             .expect("create a temp dir");
         fs::create_dir_all(dir.path().join("home")).unwrap();
+        fs::create_dir_all(dir.path().join("tools")).unwrap();
         let home = dir.path().join("home").to_string_lossy().into_owned();
+        let tools = dir.path().join("tools").to_string_lossy().into_owned();
         let env = BTreeMap::from([
             ("HOME".to_string(), home),
-            ("PATH".to_string(), "/usr/bin:/bin".to_string()),
+            ("PATH".to_string(), tools),
             (
                 "CARO_INSTALLER_GITHUB_BASE_URL".to_string(),
                 UNREACHABLE.to_string(),
@@ -83,6 +87,24 @@ impl Test {
         fs::create_dir_all(path.parent().unwrap()).unwrap();
         fs::write(path, contents).unwrap();
         self
+    }
+
+    /// Puts the machine's `names` (shells, `mkdir`, ...) into the test's PATH folder,
+    /// failing with the Debian package to install when one is missing.
+    pub fn tools(self, names: &[&str]) -> Test {
+        for name in names {
+            let target = self.tools_dir().join(name);
+            if target.exists() {
+                continue;
+            }
+            std::os::unix::fs::symlink(system_tool(name), target).expect("link a tool");
+        }
+        self
+    }
+
+    /// The folder that is the test's PATH.
+    pub fn tools_dir(&self) -> PathBuf {
+        self.dir.path().join("tools")
     }
 
     /// The temp dir.
@@ -151,6 +173,12 @@ impl Test {
     /// Runs the binary with a pseudo-terminal as stdin, stdout and stderr (through
     /// util-linux's `script`); everything it wrote comes back as stdout.
     pub fn run_in_terminal(&self) -> Output {
+        self.run_in_terminal_with_input("")
+    }
+
+    /// Runs the binary on a pseudo-terminal, typing `input` at it (answers to prompts).
+    pub fn run_in_terminal_with_input(&self, input: &str) -> Output {
+        use std::io::Write;
         assert!(
             Path::new("/usr/bin/script").is_file(),
             "`script` is not installed: run `apt-get install bsdutils` (scripts/test.sh does)"
@@ -160,16 +188,27 @@ impl Test {
             .chain(self.args.iter().map(String::as_str))
             .map(quote)
             .collect();
-        Command::new("/usr/bin/script")
+        let mut child = Command::new("/usr/bin/script")
             .args(["-qec", &line.join(" "), "/dev/null"])
             .env_clear()
             .envs(&self.env)
             .env("TERM", "xterm")
             .current_dir(self.dir.path())
-            .stdin(Stdio::null())
-            .output()
-            .expect("run script")
-            .into()
+            .stdin(if input.is_empty() {
+                Stdio::null()
+            } else {
+                Stdio::piped()
+            })
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("run script");
+        if let Some(mut stdin) = child.stdin.take() {
+            // Typed after the program has had time to ask.
+            std::thread::sleep(std::time::Duration::from_millis(500));
+            stdin.write_all(input.as_bytes()).expect("type into script");
+        }
+        child.wait_with_output().expect("run script").into()
     }
 
     /// Lists every file under `dir` (relative paths, sorted), for "nothing else was written".
@@ -179,6 +218,26 @@ impl Test {
         files.sort();
         files
     }
+}
+
+/// Where the machine has `name`, or a panic naming the Debian package that provides it.
+#[track_caller]
+pub fn system_tool(name: &str) -> PathBuf {
+    let package = match name {
+        "sh" => "dash",
+        "mkdir" | "chmod" | "cat" | "sleep" | "ls" | "mv" | "cp" | "rm" => "coreutils",
+        "script" => "bsdutils",
+        other => other,
+    };
+    ["/usr/bin", "/bin", "/usr/local/bin"]
+        .iter()
+        .map(|dir| Path::new(dir).join(name))
+        .find(|path| path.is_file())
+        .unwrap_or_else(|| {
+            panic!(
+                "`{name}` is not installed: run `apt-get install {package}` (scripts/test.sh does)"
+            )
+        })
 }
 
 fn walk(root: &Path, dir: &Path, files: &mut Vec<String>) {

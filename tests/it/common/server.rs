@@ -38,6 +38,9 @@ pub enum Fault {
     CutAfter(usize),
     /// Send the headers and this many body bytes, then go silent for this long.
     Stall(usize, Duration),
+    /// Send the body one byte at a time with this pause between bytes: never a stall,
+    /// never done.
+    Drip(Duration),
 }
 
 #[derive(Debug, Clone)]
@@ -389,6 +392,14 @@ fn serve(mut stream: impl Connection, state: &Mutex<State>) -> std::io::Result<(
             stream.write_all(&body[..n.min(body.len())])?;
             stream.flush()?;
             stream.close(false);
+        }
+        Some(Fault::Drip(pause)) => {
+            for byte in &body {
+                stream.write_all(std::slice::from_ref(byte))?;
+                stream.flush()?;
+                std::thread::sleep(pause);
+            }
+            stream.close(true);
         }
         Some(Fault::Stall(n, wait)) => {
             stream.write_all(&body[..n.min(body.len())])?;
