@@ -242,6 +242,8 @@ enum Purpose {
     Latest,
     /// The GitHub API: JSON, and a 429 is the rate limit, reported rather than retried.
     Api,
+    /// Does it exist? A `HEAD` request: nothing is downloaded.
+    Probe,
 }
 
 /// The tries one transfer may make, shared by everything that can fail in it (no answer,
@@ -450,7 +452,12 @@ impl Http {
             let suffix = range_from
                 .map(|from| format!(" (resuming at byte {from})"))
                 .unwrap_or_default();
-            reporter.detail(&format!("GET {url}{suffix}"));
+            let method = if purpose == Purpose::Probe {
+                "HEAD"
+            } else {
+                "GET"
+            };
+            reporter.detail(&format!("{method} {url}{suffix}"));
             let retry_after = match self.call_following(url, purpose, range_from, reporter)? {
                 Ok(response) => {
                     let status = response.status().as_u16();
@@ -511,7 +518,12 @@ impl Http {
                 url: current.clone(),
                 source: Box::new(e),
             })?;
-            let mut request = self.agent_for(&uri)?.get(&current);
+            let agent = self.agent_for(&uri)?;
+            let mut request = if purpose == Purpose::Probe {
+                agent.head(&current)
+            } else {
+                agent.get(&current)
+            };
             if hop == 0 && self.sends_token_to(&current) {
                 request = request.header(
                     "Authorization",
@@ -565,7 +577,7 @@ impl Http {
         if check_url(url)? == Scheme::File {
             return Ok(file_url_path(url).exists());
         }
-        let response = self.get(url, Purpose::Text, &mut Attempts::default(), reporter)?;
+        let response = self.get(url, Purpose::Probe, &mut Attempts::default(), reporter)?;
         match response.status().as_u16() {
             200..=299 => Ok(true),
             404 | 410 => Ok(false),

@@ -362,7 +362,7 @@ pub enum Error {
     },
 
     /// The binary belongs to a package manager.
-    #[error("{app} at `{}` was installed by {manager}, so caro-install does not replace it", path.display())]
+    #[error("{app} at `{}` was installed by {manager}, so {manager} updates it: `{command}`", path.display())]
     ManagedElsewhere {
         /// The program.
         app: String,
@@ -375,7 +375,7 @@ pub enum Error {
     },
 
     /// The running binary is not the one the receipt says was installed.
-    #[error("this {app} runs from `{}`, but caro-install installed it at `{}`", running.display(), installed.display())]
+    #[error("this {app} runs from `{}`, but the installed copy is at `{}`", running.display(), installed.display())]
     NotTheInstalledCopy {
         /// The program.
         app: String,
@@ -392,6 +392,17 @@ pub enum Error {
         path: PathBuf,
         /// What happened.
         detail: String,
+    },
+
+    /// An error as [`SelfUpdate`](crate::SelfUpdate) hands it to a host program: the error,
+    /// its causes and its help, phrased with the host's command, in one message, so a host
+    /// that prints it with `{e}` or anyhow's `{e:#}` still tells its user what to do.
+    #[error("{}", hosted_message(error, help.as_deref()))]
+    Hosted {
+        /// The error itself (see [`Error::kind`]).
+        error: Box<Error>,
+        /// What the user can do, in the host's words.
+        help: Option<String>,
     },
 
     /// A release that `dist` cannot lay out as asked: an unknown binary name, no builds, a
@@ -416,7 +427,37 @@ impl Error {
     /// What the user can do about this error, printed as a `help:` line; `None` when there
     /// is nothing useful to suggest.
     pub fn help(&self) -> Option<String> {
+        self.help_for(&Invocation::installer())
+    }
+
+    /// The error itself: for a [`Error::Hosted`] error the one it wraps, else `self`.
+    /// Match on this to tell kinds of failure apart.
+    pub fn kind(&self) -> &Error {
+        match self {
+            Error::Hosted { error, .. } => error.kind(),
+            other => other,
+        }
+    }
+
+    /// Wraps the error for a host program: message, causes and help (phrased for
+    /// `invocation`) in its `Display`.
+    pub fn hosted(self, invocation: &Invocation) -> Error {
+        if let Error::Hosted { .. } = self {
+            return self;
+        }
+        let help = self.help_for(invocation);
+        Error::Hosted {
+            error: Box::new(self),
+            help,
+        }
+    }
+
+    /// What the user can do, phrased for how they run the update: caro-install's flags, or
+    /// the host program's command.
+    pub fn help_for(&self, invocation: &Invocation) -> Option<String> {
+        let pin = |version: &str| invocation.pin(version);
         let help = match self {
+            Error::Hosted { help, .. } => return help.clone(),
             Error::InvalidVersion { .. } => {
                 "pass a version like `1.0.2`, `v1.0.2`, `1.1.0-beta.2` or `latest`".to_string()
             }
@@ -465,15 +506,17 @@ impl Error {
             Error::Request { .. } => "check your network connection, proxy (HTTPS_PROXY) and \
                  TLS settings (SSL_CERT_FILE), then run the command again"
                 .to_string(),
-            Error::RateLimited { .. } => "set CARO_GITHUB_TOKEN to a GitHub token to raise the \
-                 limit, or pin a version with `--version` (which needs no API request)"
-                .to_string(),
-            Error::LatestUnknown { .. } => {
-                "pin a version with `--version`, which needs no lookup of the latest release"
-                    .to_string()
-            }
+            Error::RateLimited { .. } => format!(
+                "set CARO_GITHUB_TOKEN to a GitHub token to raise the limit, or pin a version \
+                 with {} (which needs no API request)",
+                pin("<VERSION>")
+            ),
+            Error::LatestUnknown { .. } => format!(
+                "pin a version with {}, which needs no lookup of the latest release",
+                pin("<VERSION>")
+            ),
             Error::LatestIsPrerelease { version, .. } => {
-                format!("to install it anyway, pass `--version {version}`")
+                format!("to install it anyway, use {}", pin(version))
             }
             Error::ReleaseNotFound {
                 version, releases, ..
@@ -491,7 +534,9 @@ impl Error {
                 let mut help = format!(
                     "check that {name} {version} exists and publishes a `{platform}` build"
                 );
-                if name == "caro" {
+                if name == "caro" && invocation.hosted {
+                    let _ = write!(help, ", or build it with `cargo install caro --locked`");
+                } else if name == "caro" {
                     let _ = write!(help, ", or build it with `--from-source` (needs cargo)");
                 }
                 if platform.ends_with("-musl") {
@@ -502,11 +547,11 @@ impl Error {
                 }
                 help
             }
-            Error::MissingSidecar { .. } | Error::InvalidSidecar { .. } => {
+            Error::MissingSidecar { .. } | Error::InvalidSidecar { .. } => format!(
                 "the release is incomplete or the mirror is broken; nothing was installed. \
-                 Report it to the publisher or try another --version"
-                    .to_string()
-            }
+                 Report it to the publisher or try another version ({})",
+                pin("<VERSION>")
+            ),
             Error::ChecksumMismatch { .. } => "the download was corrupted or tampered with; \
                  nothing was installed. Run the command again, and report it if it persists"
                 .to_string(),
@@ -538,12 +583,17 @@ impl Error {
                  or reinstall into its directory with `caro-install --install-dir DIR`"
                 .to_string(),
             Error::ManagedElsewhere { command, .. } => format!("update it with {command}"),
+            Error::NotTheInstalledCopy { installed, .. } if invocation.hosted => {
+                format!("update the installed copy instead: run `{}`", installed.display())
+            }
             Error::NotTheInstalledCopy { installed, .. } => {
                 format!("run `{}` instead, or `caro-install update`", installed.display())
             }
-            Error::SanityCheck { .. } => "the release may be broken for this platform; the old binary was kept. \
-                 Try `--version` with an earlier release"
-                .to_string(),
+            Error::SanityCheck { .. } => format!(
+                "the release may be broken for this platform; the old binary was kept. Try an \
+                 earlier release with {}",
+                pin("<VERSION>")
+            ),
             Error::File { .. } => {
                 "check that the path exists and that you may write to it".to_string()
             }
@@ -564,4 +614,56 @@ impl Error {
             source,
         }
     }
+}
+
+/// How the user runs an update, so help lines name the right command: caro-install's own
+/// flags, or the command of a host program that links the library (`caro self-update`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invocation {
+    /// The command that updates, e.g. `caro self-update`.
+    command: String,
+    /// True for a host program: no caro-install flags exist there.
+    hosted: bool,
+}
+
+impl Invocation {
+    /// The `caro-install` binary: versions are pinned with `--version`.
+    pub fn installer() -> Invocation {
+        Invocation {
+            command: "caro-install".to_string(),
+            hosted: false,
+        }
+    }
+
+    /// A host program's update command, which takes the version as its argument
+    /// (`caro self-update 1.2.0`).
+    pub fn host(command: &str) -> Invocation {
+        Invocation {
+            command: command.trim().to_string(),
+            hosted: true,
+        }
+    }
+
+    /// How to ask for `version`, in backticks.
+    pub fn pin(&self, version: &str) -> String {
+        if self.hosted {
+            format!("`{} {version}`", self.command)
+        } else {
+            format!("`--version {version}`")
+        }
+    }
+}
+
+/// The message of an [`Error::Hosted`]: the error and every cause on one line, then its help.
+fn hosted_message(error: &Error, help: Option<&str>) -> String {
+    let mut message = error.to_string();
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        let _ = write!(message, ": {cause}");
+        source = cause.source();
+    }
+    if let Some(help) = help {
+        let _ = write!(message, "\nhelp: {help}");
+    }
+    message
 }

@@ -470,15 +470,6 @@ pub fn install(
                 platform,
                 tried,
             }) => {
-                if !release_exists(&source, &plan.version, http, reporter)? {
-                    return Err(Error::ReleaseNotFound {
-                        name,
-                        version,
-                        platform,
-                        releases: source.releases_page(),
-                        tried,
-                    });
-                }
                 // A source build takes minutes and runs code from crates.io: it needs
                 // `--from-source` or a "yes" typed at a terminal, never `-y` alone.
                 let question = format!(
@@ -683,12 +674,64 @@ pub fn fetch_verified(
             ));
         }
     }
-    Err(Error::NoAssetForPlatform {
-        name: name.to_string(),
-        version: version.to_string(),
-        platform: choice.platform.key().to_string(),
+    Err(missing_build(wanted, tried, http, reporter))
+}
+
+/// Checks that `wanted` is published (its asset and sidecar exist) without downloading
+/// it, and returns the asset's URL: what an "update available" answer rests on.
+pub fn find_published(wanted: &Wanted, http: &Http, reporter: &dyn Reporter) -> Result<String> {
+    let mut tried = Vec::new();
+    for platform in [Some(wanted.choice.platform), wanted.choice.fallback]
+        .into_iter()
+        .flatten()
+    {
+        for candidate in release::asset_candidates(wanted.name, wanted.version, platform) {
+            let url = wanted
+                .source
+                .asset_url(wanted.version, &candidate.file_name);
+            if !http.exists(&url, reporter)? {
+                tried.push(url);
+                continue;
+            }
+            let sidecar = format!("{url}.sha256");
+            if !http.exists(&sidecar, reporter)? {
+                return Err(Error::MissingSidecar {
+                    url: sidecar,
+                    asset: url,
+                });
+            }
+            return Ok(url);
+        }
+    }
+    Err(missing_build(wanted, tried, http, reporter))
+}
+
+/// The error for a build of `wanted` that is not published: [`Error::ReleaseNotFound`]
+/// when the release itself does not exist (a typo, a wrong mirror), else
+/// [`Error::NoAssetForPlatform`]. A failure to ask counts as "exists", the milder claim.
+fn missing_build(
+    wanted: &Wanted,
+    tried: Vec<String>,
+    http: &Http,
+    reporter: &dyn Reporter,
+) -> Error {
+    let (name, version) = (wanted.name.to_string(), wanted.version.to_string());
+    let platform = wanted.choice.platform.key().to_string();
+    if !release_exists(wanted.name, wanted.source, wanted.version, http, reporter).unwrap_or(true) {
+        return Error::ReleaseNotFound {
+            name,
+            version,
+            platform,
+            releases: wanted.source.releases_page(),
+            tried,
+        };
+    }
+    Error::NoAssetForPlatform {
+        name,
+        version,
+        platform,
         tried,
-    })
+    }
 }
 
 /// What [`fetch_verified`] fetches: which program, from which release, for which platform,
@@ -741,6 +784,7 @@ fn check_signature(
 /// platform's build is published. A version that does not exist at all (a typo, or a
 /// wrong mirror) is then an error, never a source build.
 fn release_exists(
+    name: &str,
     source: &ReleaseSource,
     version: &Version,
     http: &Http,
@@ -752,7 +796,7 @@ fn release_exists(
         }
     }
     for platform in Platform::ALL {
-        for candidate in release::asset_candidates("caro", version, platform) {
+        for candidate in release::asset_candidates(name, version, platform) {
             let sidecar = source.asset_url(version, &format!("{}.sha256", candidate.file_name));
             if http.exists(&sidecar, reporter)? {
                 reporter.detail(&format!("release {version} exists: {sidecar}"));

@@ -52,7 +52,7 @@ pub mod update;
 pub use checksum::{Digest, parse_sidecar};
 pub use download::Http;
 pub use env::Env;
-pub use error::{Error, Result};
+pub use error::{Error, Invocation, Result};
 pub use install::{InstallOutcome, InstallRequest, Installed, Plan, Settings, install};
 pub use platform::{Choice, Facts, Platform, choose};
 pub use receipt::Receipt;

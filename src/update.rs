@@ -26,7 +26,7 @@ use std::time::{Duration, Instant};
 
 use crate::download::Http;
 use crate::env::Env;
-use crate::error::{Error, Result};
+use crate::error::{Error, Invocation, Result};
 use crate::install::{self, DirLock, VerifiedAsset};
 use crate::platform::{self, Choice, Facts};
 use crate::receipt::{self, Receipt};
@@ -36,6 +36,7 @@ use crate::signature;
 
 /// What an update found or did.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum UpdateOutcome {
     /// Nothing to do: the installed version is the target (or newer than `latest`).
     UpToDate {
@@ -64,6 +65,23 @@ pub enum UpdateOutcome {
         /// The binary's path.
         path: PathBuf,
     },
+}
+
+impl UpdateOutcome {
+    /// Returns true if and only if the binary was replaced.
+    pub fn is_updated(&self) -> bool {
+        matches!(self, UpdateOutcome::Updated { .. })
+    }
+
+    /// The version the program is at after this (up to date, or updated), or would be at
+    /// (available).
+    pub fn target(&self) -> &Version {
+        match self {
+            UpdateOutcome::UpToDate { version, .. } => version,
+            UpdateOutcome::Available { target, .. } => target,
+            UpdateOutcome::Updated { to, .. } => to,
+        }
+    }
 }
 
 impl fmt::Display for UpdateOutcome {
@@ -377,21 +395,7 @@ impl Target {
                 version: self.current,
             });
         }
-        if request.check_only {
-            return Ok(UpdateOutcome::Available {
-                app: self.app,
-                current: self.current,
-                target,
-            });
-        }
         let dir = self.binary.parent().unwrap_or(Path::new("."));
-        install::check_install_dir(dir, reporter)?;
-        let _lock = DirLock::acquire(dir, install::lock_wait(http.stall()), reporter)?;
-        install::remove_leftovers(dir, reporter);
-        reporter.info(&format!(
-            "updating {} {} -> {target}",
-            self.app, self.current
-        ));
         let wanted = install::Wanted {
             name: &self.app,
             source: &self.source,
@@ -400,10 +404,27 @@ impl Target {
             dir,
             signatures: &self.signatures,
         };
+        if request.check_only {
+            // "Available" is a promise that an update would find a verifiable build.
+            let url = install::find_published(&wanted, http, reporter)?;
+            reporter.detail(&format!("{url} and its .sha256 are published"));
+            return Ok(UpdateOutcome::Available {
+                app: self.app,
+                current: self.current,
+                target,
+            });
+        }
+        install::check_install_dir(dir, reporter)?;
+        let _lock = DirLock::acquire(dir, install::lock_wait(http.stall()), reporter)?;
+        install::remove_leftovers(dir, reporter);
+        reporter.info(&format!(
+            "updating {} {} -> {target}",
+            self.app, self.current
+        ));
         let (mut new, asset) = install::fetch_verified(&wanted, http, reporter)?;
         new.make_executable()?;
         new.check_unchanged()?;
-        self.check_starts(new.path(), reporter)?;
+        self.check_starts(new.path(), &target, reporter)?;
         new.replace_running(&self.binary, reporter)?;
         reporter.detail(&format!(
             "verified and placed {} from {}",
@@ -425,7 +446,7 @@ impl Target {
     /// [`SANITY_RUN_SECONDS`]. Its output is read up to [`SANITY_RUN_BYTES`] (the rest is
     /// discarded as it comes, so endless output costs nothing), and it runs without the
     /// GitHub token: a build not yet trusted gets no secrets.
-    fn check_starts(&self, path: &Path, reporter: &dyn Reporter) -> Result<()> {
+    fn check_starts(&self, path: &Path, target: &Version, reporter: &dyn Reporter) -> Result<()> {
         let flag = if self.app == "caro-install" {
             "-V"
         } else {
@@ -480,12 +501,28 @@ impl Target {
         if !status.success() {
             return Err(failed(format!("`{flag}` exited with {status}")));
         }
-        reporter.detail(&format!(
-            "the new build says: {}",
-            String::from_utf8_lossy(&output).trim()
-        ));
+        let said = String::from_utf8_lossy(&output);
+        let said = said.trim();
+        reporter.detail(&format!("the new build says: {said}"));
+        // A build that reports another version would be "updated" again on every run.
+        if !reports_version(said, target) {
+            return Err(failed(format!(
+                "`{flag}` printed `{}`, not version {target}: the release's build does not \
+                 match its tag",
+                said.lines().next().unwrap_or("")
+            )));
+        }
         Ok(())
     }
+}
+
+/// Returns true if and only if `output` (of `--version`) names `version` as a word of its
+/// own (`caro 1.1.0`, `caro v1.1.0 (abc123)`; not `1.1.01`).
+pub fn reports_version(output: &str, version: &Version) -> bool {
+    let wanted = version.to_string();
+    output
+        .split(|c: char| c.is_whitespace() || "()[],;\"'".contains(c))
+        .any(|word| word.trim_start_matches(['v', 'V']) == wanted)
 }
 
 /// How long the new build's start-up check may run.
@@ -496,20 +533,27 @@ pub const SANITY_RUN_BYTES: u64 = 64 * 1024;
 
 /// `caro self-update` as a library call: caro (or any program released the same way) updates
 /// the running binary. Reads the same environment variables as `caro-install`; prints
-/// nothing unless given a [`Reporter`].
+/// nothing unless given a [`Reporter`]. Its errors speak the host's language: every help
+/// names the host's command ([`SelfUpdate::command`], `caro self-update` by default), never
+/// caro-install's flags, and is part of the error's `Display`.
 ///
 /// ```no_run
+/// let version: Option<String> = None; // what clap gives for an optional argument
 /// let outcome = caro_install::SelfUpdate::new("caro", "1.0.3")
-///     .version(Some("1.1.0"))
+///     .command("caro self-update")
+///     .version(version)
 ///     .check_only(true)
 ///     .run()?;
-/// assert!(matches!(outcome, caro_install::UpdateOutcome::Available { .. }));
+/// if !outcome.is_updated() {
+///     println!("{outcome}"); // "caro 1.1.0 is available (installed: 1.0.3)"
+/// }
 /// # Ok::<(), caro_install::Error>(())
 /// ```
 pub struct SelfUpdate {
     app: String,
     current: String,
     version: Option<String>,
+    command: Option<String>,
     check_only: bool,
     require_signature: bool,
     env: Option<Env>,
@@ -535,6 +579,7 @@ impl SelfUpdate {
             app: app.to_string(),
             current: current_version.to_string(),
             version: None,
+            command: None,
             check_only: false,
             require_signature: false,
             env: None,
@@ -543,9 +588,18 @@ impl SelfUpdate {
     }
 
     /// Pins the version to move to (`Some("1.2.0")`, `v` prefix accepted); `None` means
-    /// latest. A pinned lower version is a downgrade, done because it was asked for.
-    pub fn version(mut self, version: Option<&str>) -> SelfUpdate {
-        self.version = version.map(str::to_string);
+    /// latest. A pinned lower version is a downgrade, done because it was asked for. Takes
+    /// what clap gives for an optional argument (`Option<String>`) as well as `Option<&str>`.
+    pub fn version(mut self, version: Option<impl AsRef<str>>) -> SelfUpdate {
+        self.version = version.map(|v| v.as_ref().to_string());
+        self
+    }
+
+    /// How the user runs this update (`caro self-update`, the default for app `caro`): help
+    /// lines say `caro self-update 1.2.0` to pin a version. The command must take the
+    /// version as its argument.
+    pub fn command(mut self, command: &str) -> SelfUpdate {
+        self.command = Some(command.to_string());
         self
     }
 
@@ -575,8 +629,28 @@ impl SelfUpdate {
         self
     }
 
-    /// Runs the update.
+    /// Runs the update. It **blocks** (network, disk, the new build's start-up check): from
+    /// async code, call it on a blocking thread, e.g. in tokio
+    /// `tokio::task::spawn_blocking(move || update.run()).await?`.
+    ///
+    /// # Errors
+    ///
+    /// Every failure is an [`Error::Hosted`], whose `Display` holds the error, its causes
+    /// and what to do, in the words of [`SelfUpdate::command`]; [`Error::kind`] gives the
+    /// failure to match on. Among them: the binary belongs to a package manager
+    /// ([`Error::ManagedElsewhere`], naming its upgrade command), the version or its build
+    /// does not exist, a download or check failed (the running binary is then untouched).
     pub fn run(self) -> Result<UpdateOutcome> {
+        let invocation = Invocation::host(
+            self.command
+                .as_deref()
+                .unwrap_or(&format!("{} self-update", self.app)),
+        );
+        self.run_unhosted()
+            .map_err(|error| error.hosted(&invocation))
+    }
+
+    fn run_unhosted(self) -> Result<UpdateOutcome> {
         let env = self.env.unwrap_or_else(Env::from_process);
         let current =
             Version::parse(self.current.trim().trim_start_matches(['v', 'V'])).map_err(|e| {
@@ -608,6 +682,22 @@ mod tests {
 
     fn v(text: &str) -> Version {
         Version::parse(text).unwrap()
+    }
+
+    #[test]
+    fn the_start_up_check_looks_for_the_version_as_a_word() {
+        assert!(reports_version("caro 1.1.0", &v("1.1.0")));
+        assert!(reports_version(
+            "caro v1.1.0 (abc1234 2026-01-01)",
+            &v("1.1.0")
+        ));
+        assert!(reports_version(
+            "caro-install 1.1.0-beta.2\n",
+            &v("1.1.0-beta.2")
+        ));
+        assert!(!reports_version("caro 1.0.3", &v("1.1.0")));
+        assert!(!reports_version("caro 1.1.01", &v("1.1.0")));
+        assert!(!reports_version("", &v("1.1.0")));
     }
 
     #[test]

@@ -37,7 +37,7 @@ fn downloads(server: &Server) -> usize {
     server
         .requests()
         .iter()
-        .filter(|r| r.path.contains("/download/"))
+        .filter(|r| r.method == "GET" && r.path.contains("/download/"))
         .count()
 }
 
@@ -338,4 +338,94 @@ fn two_concurrent_updates_end_with_one_valid_binary() {
     assert_eq!(fs::read(test.bin_dir().join("caro")).unwrap(), body);
     assert_eq!(test.receipt()["version"], "1.1.0");
     assert_no_temp_files(&test.bin_dir());
+}
+
+#[test]
+fn inside_caro_every_help_names_caro_self_update() {
+    let server = Server::start();
+    let test = installed_then_released(&server);
+    let installed = test.bin_dir().join("caro");
+    fs::copy(example_caro(), &installed).unwrap();
+    // A version that does not exist: the help says how caro pins one, never `--version`
+    // (caro's own main would swallow that flag) nor `--from-source`.
+    let output = caro(&test, &server, &installed, &["self-update", "9.9.9"]).failure();
+    let output = output
+        .stderr_has("release 9.9.9 does not exist")
+        .stderr_has("help:")
+        .stderr_lacks("--version")
+        .stderr_lacks("--from-source")
+        .stderr_lacks("caro-install update");
+    assert!(output.stderr.starts_with("error: "), "{}", output.stderr);
+    // A pre-release `latest` names `caro self-update <version>`.
+    server.latest("1.2.0-beta.1");
+    caro(&test, &server, &installed, &["self-update"])
+        .failure()
+        .stderr_has("use `caro self-update 1.2.0-beta.1`");
+}
+
+#[test]
+fn a_caro_owned_by_cargo_says_the_cargo_command_however_it_is_printed() {
+    let server = Server::start();
+    let test = installed_then_released(&server);
+    let cargo_copy = test.home().join(".cargo/bin/caro");
+    fs::create_dir_all(cargo_copy.parent().unwrap()).unwrap();
+    fs::copy(example_caro(), &cargo_copy).unwrap();
+    // The example prints with anyhow's `{e:#}`; the message itself carries the command.
+    caro(&test, &server, &cargo_copy, &["self-update"])
+        .failure()
+        .stderr_has("so cargo updates it: `cargo install caro --force --locked`")
+        .stderr_lacks("caro-install does not replace it");
+}
+
+#[test]
+fn check_says_available_only_for_a_published_build() {
+    let server = Server::start();
+    let test = installed_then_released(&server);
+    let installed = test.bin_dir().join("caro");
+    fs::copy(example_caro(), &installed).unwrap();
+    let before = downloads(&server);
+    caro(
+        &test,
+        &server,
+        &installed,
+        &["self-update", "--check", "9.9.9"],
+    )
+    .failure()
+    .stderr_has("release 9.9.9 does not exist")
+    .stderr_lacks("is available");
+    // The release exists, its sidecar does not: not "available" either.
+    server.file(
+        "/wildcard/caro/releases/download/v1.2.0/caro-1.2.0-linux-amd64",
+        stand_in("1.2.0"),
+    );
+    caro(
+        &test,
+        &server,
+        &installed,
+        &["self-update", "--check", "1.2.0"],
+    )
+    .failure()
+    .stderr_has("caro-1.2.0-linux-amd64.sha256` is missing");
+    assert_eq!(downloads(&server), before, "--check downloads nothing");
+}
+
+#[test]
+fn a_new_build_reporting_the_old_version_is_not_installed() {
+    let server = Server::start();
+    let test = installed_then_released(&server);
+    // The 1.2.0 release's build still says 1.0.3: it would be "updated" on every run.
+    server.asset(
+        "wildcard/caro",
+        "1.2.0",
+        "caro-1.2.0-linux-amd64",
+        &stand_in("1.0.3"),
+    );
+    test.run_with(&["update", "--version", "1.2.0"])
+        .failure()
+        .stderr_has("printed `caro 1.0.3`, not version 1.2.0")
+        .stderr_has("help:");
+    assert_eq!(
+        run_installed(&test.bin_dir().join("caro"), "--version"),
+        "caro 1.0.3\n"
+    );
 }

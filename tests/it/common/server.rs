@@ -16,6 +16,7 @@ use super::tls::Pki;
 /// One logged request.
 #[derive(Debug, Clone)]
 pub struct Request {
+    pub method: String,
     pub path: String,
     pub headers: Vec<(String, String)>,
 }
@@ -294,7 +295,7 @@ impl Connection for rustls::StreamOwned<rustls::ServerConnection, TcpStream> {
 
 /// Reads the request head (request line and headers) a byte at a time, so nothing of the
 /// connection is buffered away from the writer.
-fn read_head(stream: &mut impl Read) -> std::io::Result<(String, Vec<(String, String)>)> {
+fn read_head(stream: &mut impl Read) -> std::io::Result<Request> {
     let mut head = Vec::new();
     let mut byte = [0u8; 1];
     while !head.ends_with(b"\r\n\r\n") && head.len() < 64 * 1024 {
@@ -305,24 +306,32 @@ fn read_head(stream: &mut impl Read) -> std::io::Result<(String, Vec<(String, St
     }
     let text = String::from_utf8_lossy(&head);
     let mut lines = text.split("\r\n");
-    let path = lines
+    let request_line = lines.next().unwrap_or("");
+    let method = request_line
+        .split_whitespace()
         .next()
-        .and_then(|line| line.split_whitespace().nth(1))
+        .unwrap_or("GET")
+        .to_string();
+    let path = request_line
+        .split_whitespace()
+        .nth(1)
         .unwrap_or("/")
         .to_string();
     let headers = lines
         .filter_map(|line| line.split_once(':'))
         .map(|(name, value)| (name.trim().to_string(), value.trim().to_string()))
         .collect();
-    Ok((path, headers))
+    Ok(Request {
+        method,
+        path,
+        headers,
+    })
 }
 
 fn serve(mut stream: impl Connection, state: &Mutex<State>) -> std::io::Result<()> {
-    let (path, headers) = read_head(&mut stream)?;
-    let request = Request {
-        path: path.clone(),
-        headers,
-    };
+    let request = read_head(&mut stream)?;
+    let head_only = request.method == "HEAD";
+    let path = request.path.clone();
     let range_from = request
         .header("range")
         .and_then(|r| r.strip_prefix("bytes="))
@@ -387,6 +396,11 @@ fn serve(mut stream: impl Connection, state: &Mutex<State>) -> std::io::Result<(
     }
     head.push_str("\r\n");
     stream.write_all(head.as_bytes())?;
+    if head_only {
+        stream.flush()?;
+        stream.close(true);
+        return Ok(());
+    }
     match fault {
         Some(Fault::CutAfter(n)) => {
             stream.write_all(&body[..n.min(body.len())])?;
