@@ -34,6 +34,15 @@ say "cargo clippy --all-targets -D warnings"
 cargo clippy --quiet --all-targets -- -D warnings
 cargo clippy --quiet --lib --no-default-features -- -D warnings
 
+say "Rust 1.85, caro's MSRV (scripts/msrv.sh)"
+bash scripts/msrv.sh
+
+say "what crates.io would get (cargo package --list)"
+if cargo package --list --allow-dirty --quiet | grep -E '^(fixtures|fuzz|tests|bench)/'; then
+    echo "error: cargo package would ship the files above; narrow include in Cargo.toml" >&2
+    exit 1
+fi
+
 say "cargo doc (no broken links in the crate's tour)"
 RUSTDOCFLAGS="-D warnings" cargo doc --quiet --no-deps --lib
 

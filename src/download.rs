@@ -381,9 +381,7 @@ impl Http {
                 .parse::<Uri>()
                 .ok()
                 .and_then(|u| u.host().map(str::to_ascii_lowercase));
-            if let Some(host) = host
-                && !self.token_hosts.contains(&host)
-            {
+            if let Some(host) = host.filter(|host| !self.token_hosts.contains(host)) {
                 self.token_hosts.push(host);
             }
         }

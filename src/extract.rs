@@ -221,9 +221,7 @@ fn extract_zip(
     let mut tail = Vec::with_capacity(tail_length as usize);
     (&mut *archive).take(tail_length).read_to_end(&mut tail)?;
     archive.seek(SeekFrom::Start(0))?;
-    if let Some(count) = zip_entry_count(&tail)
-        && count > MAX_ZIP_ENTRIES
-    {
+    if let Some(count) = zip_entry_count(&tail).filter(|&count| count > MAX_ZIP_ENTRIES) {
         return Err(Problem::Unsafe(format!(
             "it lists {} entries, more than the {MAX_ZIP_ENTRIES} an install archive may have",
             if count == u64::MAX {
@@ -239,10 +237,7 @@ fn extract_zip(
         let entry = zip
             .by_index(index)
             .map_err(|e| Problem::Io(io::Error::other(e)))?;
-        let path = entry
-            .name()
-            .map_err(|e| Problem::Io(io::Error::other(e)))?
-            .into_owned();
+        let path = entry.name().to_string();
         const S_IFMT: u32 = 0o170000;
         const S_IFLNK: u32 = 0o120000;
         if entry

@@ -160,9 +160,7 @@ pub fn check_usable_paths(dir: &Path, modify_path: bool, env: &Env) -> Result<()
     }
     if modify_path {
         for name in ["HOME", "XDG_CONFIG_HOME", "ZDOTDIR"] {
-            if let Some(value) = env.var(name)
-                && value.contains(['\n', '\r'])
-            {
+            if let Some(value) = env.var(name).filter(|v| v.contains(['\n', '\r'])) {
                 return Err(unusable(
                     name.to_string(),
                     value,
@@ -1115,9 +1113,7 @@ impl Drop for TempDir {
 /// Flushes a directory entry change (the rename) to disk; best effort, Unix only.
 fn sync_parent(path: &Path) {
     #[cfg(unix)]
-    if let Some(parent) = path.parent()
-        && let Ok(dir) = File::open(parent)
-    {
+    if let Some(Ok(dir)) = path.parent().map(File::open) {
         let _ = dir.sync_all();
     }
     #[cfg(not(unix))]
@@ -1183,10 +1179,10 @@ impl DirLock {
         let deadline = std::time::Instant::now() + wait;
         let mut said = false;
         loop {
-            match file.try_lock() {
-                Ok(()) => return Ok(DirLock { _file: file }),
-                Err(fs::TryLockError::WouldBlock) => {}
-                Err(fs::TryLockError::Error(e)) => return Err(Error::file("lock", dir)(e)),
+            match try_lock_exclusive(&file) {
+                Ok(true) => return Ok(DirLock { _file: file }),
+                Ok(false) => {}
+                Err(e) => return Err(Error::file("lock", dir)(e)),
             }
             let holder = lock_holder(&file);
             if std::time::Instant::now() >= deadline {
@@ -1207,6 +1203,55 @@ impl DirLock {
             }
             std::thread::sleep(std::time::Duration::from_millis(100));
         }
+    }
+}
+
+/// Takes an exclusive lock on `file` without waiting: `Ok(false)` when another process holds
+/// it. flock on Unix, LockFileEx on Windows, both released when the file is closed (also by
+/// a crash). `std::fs::File::try_lock` does the same from Rust 1.89; caro builds with 1.85.
+fn try_lock_exclusive(file: &File) -> std::io::Result<bool> {
+    #[cfg(unix)]
+    {
+        use std::os::fd::AsRawFd;
+        // SAFETY: flock only reads the descriptor, which `file` keeps open.
+        if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } == 0 {
+            return Ok(true);
+        }
+        let error = std::io::Error::last_os_error();
+        if error.kind() == std::io::ErrorKind::WouldBlock {
+            return Ok(false);
+        }
+        Err(error)
+    }
+    #[cfg(windows)]
+    {
+        use std::os::windows::io::AsRawHandle;
+        use windows_sys::Win32::Foundation::ERROR_LOCK_VIOLATION;
+        use windows_sys::Win32::Storage::FileSystem::{
+            LOCKFILE_EXCLUSIVE_LOCK, LOCKFILE_FAIL_IMMEDIATELY, LockFileEx,
+        };
+        use windows_sys::Win32::System::IO::OVERLAPPED;
+        // SAFETY: a zeroed OVERLAPPED is valid (offset 0, no event); LockFileEx only uses
+        // the handle, which `file` keeps open, and the OVERLAPPED for this call.
+        let locked = unsafe {
+            let mut overlapped: OVERLAPPED = std::mem::zeroed();
+            LockFileEx(
+                file.as_raw_handle() as _,
+                LOCKFILE_EXCLUSIVE_LOCK | LOCKFILE_FAIL_IMMEDIATELY,
+                0,
+                u32::MAX,
+                u32::MAX,
+                &mut overlapped,
+            )
+        };
+        if locked != 0 {
+            return Ok(true);
+        }
+        let error = std::io::Error::last_os_error();
+        if error.raw_os_error() == Some(ERROR_LOCK_VIOLATION as i32) {
+            return Ok(false);
+        }
+        Err(error)
     }
 }
 

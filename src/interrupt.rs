@@ -85,10 +85,10 @@ mod imp {
         PATHS[slot].store(std::ptr::null_mut(), Ordering::SeqCst);
         let mut state = STATE.lock().unwrap_or_else(|e| e.into_inner());
         state.0 = state.0.saturating_sub(1);
-        if state.0 == 0
-            && let Some(previous) = state.1.take()
-        {
-            restore(&previous);
+        if state.0 == 0 {
+            if let Some(previous) = state.1.take() {
+                restore(&previous);
+            }
         }
     }
 

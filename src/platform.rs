@@ -308,9 +308,10 @@ fn sysctl_flag(name: &str) -> bool {
 /// `/bin/sh` names the dynamic loader, and musl's is `ld-musl-*`. When `/bin/sh` is static
 /// or unreadable, the presence of a musl loader and absence of a glibc one decides.
 fn detect_libc() -> Libc {
-    if let Ok(bytes) = std::fs::read("/bin/sh")
-        && let Some(interpreter) = elf_interpreter(&bytes)
-    {
+    let interpreter = std::fs::read("/bin/sh")
+        .ok()
+        .and_then(|bytes| elf_interpreter(&bytes));
+    if let Some(interpreter) = interpreter {
         return libc_of_interpreter(&interpreter);
     }
     let has_musl_loader = std::fs::read_dir("/lib").is_ok_and(|entries| {

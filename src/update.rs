@@ -345,11 +345,12 @@ fn running_target(
             command: manager.upgrade_command(app),
         });
     }
-    if let Some(receipt_dir) = &receipt_dir
-        && binary.parent() != Some(receipt_dir.as_path())
-        && receipt
-            .as_ref()
-            .is_some_and(|r| r.binaries.iter().any(|b| b == app))
+    let listed = receipt
+        .as_ref()
+        .is_some_and(|r| r.binaries.iter().any(|b| b == app));
+    if let Some(receipt_dir) = receipt_dir
+        .as_ref()
+        .filter(|dir| listed && binary.parent() != Some(dir.as_path()))
     {
         return Err(Error::NotTheInstalledCopy {
             app: app.to_string(),

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# The crate builds with caro's Rust (MSRV 1.85, SPEC 8): checks the library caro links
+# (`--no-default-features`) and the binary with a real Rust 1.85 compiler.
+#
+# rustup cannot download toolchains here, but Debian bookworm ships rustc-web 1.85: its
+# packages (rustc, its std, and the LLVM it links) are unpacked into
+# ~/.cache/caro-install-msrv, beside the machine's own toolchains and changing none of them,
+# and cargo runs with RUSTC pointing at that compiler. A first run downloads about 90 MB and
+# checks the crate in about two minutes; later runs take seconds.
+#
+# The tests and their dev-dependencies (rcgen, time) need a newer Rust: they run on the
+# everyday toolchain, and caro never builds them.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+msrv=$(sed -n 's/^rust-version = "\([0-9.]*\)".*/\1/p' Cargo.toml)
+cache="${XDG_CACHE_HOME:-$HOME/.cache}/caro-install-msrv"
+root="$cache/root"
+rustc_wrapper="$cache/rustc-$msrv"
+
+say() { printf '==> %s\n' "$*"; }
+fail() {
+    printf 'error: %s\n' "$1" >&2
+    [ $# -gt 1 ] && printf 'help: %s\n' "$2" >&2
+    exit 1
+}
+
+if [ ! -x "$rustc_wrapper" ]; then
+    command -v apt-get >/dev/null || fail "the MSRV check needs Debian's apt-get to fetch rustc-web $msrv" \
+        "check the crate with a Rust $msrv toolchain yourself: cargo +$msrv check --lib --no-default-features"
+    [ -n "$(apt-cache madison rustc-web 2>/dev/null | head -1)" ] || apt-get update -qq
+    version=$(apt-cache madison rustc-web | awk -v v="$msrv" '$3 ~ "^"v"\\." {print $3; exit}')
+    [ -n "$version" ] || fail "Debian offers no rustc-web $msrv.x" \
+        "run apt-get update, or check with a Rust $msrv toolchain: cargo +$msrv check --lib --no-default-features"
+    llvm=$(apt-cache show "rustc-web=$version" | sed -n 's/.*libLLVM-\([0-9]*\).*/\1/p' | head -1)
+    llvm=${llvm:-19}
+    say "fetching rustc-web $version (and libllvm$llvm) into $cache"
+    downloads=$(mktemp -d)
+    trap 'rm -rf "$downloads"' EXIT
+    (cd "$downloads" && apt-get download -qq "rustc-web=$version" "libstd-rust-web-dev=$version" \
+        "libstd-rust-web-$msrv=$version" "libllvm$llvm" 2>/dev/null) ||
+        fail "could not download rustc-web $version" "run apt-get update and try again"
+    mkdir -p "$root"
+    for deb in "$downloads"/*.deb; do dpkg-deb -x "$deb" "$root"; done
+    cat > "$rustc_wrapper" <<EOF
+#!/bin/sh
+LD_LIBRARY_PATH="$root/usr/lib/x86_64-linux-gnu\${LD_LIBRARY_PATH:+:\$LD_LIBRARY_PATH}" exec "$root/usr/bin/rustc" "\$@"
+EOF
+    chmod +x "$rustc_wrapper"
+fi
+
+"$rustc_wrapper" --version | grep -q "^rustc $msrv" ||
+    fail "$rustc_wrapper is not rustc $msrv" "delete $cache and run this again"
+
+export RUSTC="$rustc_wrapper" CARGO_TARGET_DIR="$cache/target" RUSTFLAGS="-D warnings"
+say "rustc $msrv: the library caro links (--no-default-features)"
+cargo check --quiet --locked --lib --no-default-features
+say "rustc $msrv: the library and the caro-install binary (default features)"
+cargo check --quiet --locked --lib --bins
+say "the crate builds with Rust $msrv"
