@@ -207,6 +207,19 @@ pub enum Error {
         tried: Vec<String>,
     },
 
+    /// `latest` names a release that has no build for this platform yet.
+    #[error("the latest release, {name} {version}, has no `{platform}` build yet (tried {})", tried.join(", "))]
+    LatestNotBuiltYet {
+        /// The binary name.
+        name: String,
+        /// The latest version.
+        version: String,
+        /// The platform key.
+        platform: String,
+        /// Every URL tried, in order.
+        tried: Vec<String>,
+    },
+
     /// Every candidate asset name answered 404.
     #[error("no {name} {version} build for platform `{platform}` was found (tried {})", tried.join(", "))]
     NoAssetForPlatform {
@@ -524,6 +537,11 @@ impl Error {
                 "check that {version} is a released version (see {releases}), and that \
                  CARO_INSTALLER_GITHUB_BASE_URL, the start of that address, points at the \
                  release host"
+            ),
+            Error::LatestNotBuiltYet { .. } => format!(
+                "a release is published before its builds are uploaded, which takes a few \
+                 minutes: try again soon, or pin the release before it with {}",
+                pin("<VERSION>")
             ),
             Error::NoAssetForPlatform {
                 name,

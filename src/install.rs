@@ -460,7 +460,9 @@ pub fn install(
             dir,
             signatures: &settings.signatures,
         };
-        match fetch_verified(&wanted, http, reporter) {
+        match fetch_verified(&wanted, http, reporter)
+            .map_err(|e| not_built_yet(e, &settings.version))
+        {
             Ok((file, asset)) => (file, Some(asset)),
             Err(Error::NoAssetForPlatform {
                 name,
@@ -605,7 +607,7 @@ pub fn fetch_verified(
                 choice.platform
             ));
         }
-        for candidate in release::asset_candidates(name, version, platform) {
+        for candidate in release::download_candidates(name, version, platform) {
             let url = source.asset_url(version, &candidate.file_name);
             let mut download = TempFile::create(dir, &candidate.file_name)?;
             let Some(downloaded) = http.download(&url, download.file_mut(), reporter)? else {
@@ -675,6 +677,28 @@ pub fn fetch_verified(
     Err(missing_build(wanted, tried, http, reporter))
 }
 
+/// For `latest`, a missing build is news about the release, not the platform: caro creates
+/// its release before the builds are uploaded, so for a few minutes `latest` has none.
+pub fn not_built_yet(error: Error, requested: &VersionRequest) -> Error {
+    match (error, requested) {
+        (
+            Error::NoAssetForPlatform {
+                name,
+                version,
+                platform,
+                tried,
+            },
+            VersionRequest::Latest,
+        ) => Error::LatestNotBuiltYet {
+            name,
+            version,
+            platform,
+            tried,
+        },
+        (error, _) => error,
+    }
+}
+
 /// Checks that `wanted` is published (its asset and sidecar exist) without downloading
 /// it, and returns the asset's URL: what an "update available" answer rests on.
 pub fn find_published(wanted: &Wanted, http: &Http, reporter: &dyn Reporter) -> Result<String> {
@@ -683,7 +707,7 @@ pub fn find_published(wanted: &Wanted, http: &Http, reporter: &dyn Reporter) -> 
         .into_iter()
         .flatten()
     {
-        for candidate in release::asset_candidates(wanted.name, wanted.version, platform) {
+        for candidate in release::download_candidates(wanted.name, wanted.version, platform) {
             let url = wanted
                 .source
                 .asset_url(wanted.version, &candidate.file_name);

@@ -64,6 +64,28 @@ impl Platform {
         }
     }
 
+    /// Other names releases have used for this platform, tried only after the canonical
+    /// names answered 404: caro's betas were uploaded by hand as
+    /// `caro-1.1.0-beta.2-macos-aarch64`, and other tools publish Rust target triples or
+    /// `darwin-arm64`.
+    pub fn aliases(self) -> &'static [&'static str] {
+        match self {
+            Platform::LinuxAmd64 => &["linux-x86_64", "x86_64-unknown-linux-gnu"],
+            Platform::LinuxArm64 => &["linux-aarch64", "aarch64-unknown-linux-gnu"],
+            Platform::LinuxAmd64Musl => &["linux-x86_64-musl", "x86_64-unknown-linux-musl"],
+            Platform::LinuxArm64Musl => &["linux-aarch64-musl", "aarch64-unknown-linux-musl"],
+            Platform::MacosIntel => &["macos-x86_64", "darwin-amd64", "x86_64-apple-darwin"],
+            Platform::MacosSilicon => &[
+                "macos-aarch64",
+                "macos-arm64",
+                "darwin-arm64",
+                "aarch64-apple-darwin",
+            ],
+            Platform::WindowsAmd64 => &["windows-x86_64", "x86_64-pc-windows-msvc"],
+            Platform::WindowsArm64 => &["windows-aarch64", "aarch64-pc-windows-msvc"],
+        }
+    }
+
     /// Returns true if and only if binaries for this platform are Windows executables.
     pub fn is_windows(self) -> bool {
         matches!(self, Platform::WindowsAmd64 | Platform::WindowsArm64)

@@ -93,9 +93,9 @@ pub struct Candidate {
     pub kind: AssetKind,
 }
 
-/// The asset names to try for `name` (`caro` or `caro-install`) at `version` on `platform`,
-/// in order: versioned binary, versioned archive, legacy binary. The next is tried only
-/// when the previous answered 404.
+/// The asset names a release publishes for `name` (`caro` or `caro-install`) at `version`
+/// on `platform`, in the order they are tried: versioned binary, versioned archive, legacy
+/// binary. The next is tried only when the previous answered 404. `dist` publishes these.
 pub fn asset_candidates(name: &str, version: &Version, platform: Platform) -> Vec<Candidate> {
     let exe = platform.exe_suffix();
     let (archive_ext, archive_kind) = if platform.is_windows() {
@@ -117,6 +117,19 @@ pub fn asset_candidates(name: &str, version: &Version, platform: Platform) -> Ve
             kind: AssetKind::Binary,
         },
     ]
+}
+
+/// Every name the installer tries: [`asset_candidates`], then the versioned binary under
+/// each of the platform's [aliases](Platform::aliases) (hand-uploaded releases), tried
+/// only after the canonical names answered 404.
+pub fn download_candidates(name: &str, version: &Version, platform: Platform) -> Vec<Candidate> {
+    let exe = platform.exe_suffix();
+    let mut candidates = asset_candidates(name, version, platform);
+    candidates.extend(platform.aliases().iter().map(|alias| Candidate {
+        file_name: format!("{name}-{version}-{alias}{exe}"),
+        kind: AssetKind::Binary,
+    }));
+    candidates
 }
 
 /// Where a repository's releases are published: base URL, `owner/name`, and the API root.

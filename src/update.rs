@@ -388,8 +388,8 @@ impl Target {
     ) -> Result<UpdateOutcome> {
         http.trust_token_hosts(&self.source);
         let explicit = request.version.is_some();
-        let wanted = request.version.clone().unwrap_or(VersionRequest::Latest);
-        let (target, _) = install::resolve_version(&wanted, &self.source, http, reporter)?;
+        let requested = request.version.clone().unwrap_or(VersionRequest::Latest);
+        let (target, _) = install::resolve_version(&requested, &self.source, http, reporter)?;
         if !needs_update(&self.current, &target, explicit) {
             return Ok(UpdateOutcome::UpToDate {
                 app: self.app,
@@ -407,7 +407,8 @@ impl Target {
         };
         if request.check_only {
             // "Available" is a promise that an update would find a verifiable build.
-            let url = install::find_published(&wanted, http, reporter)?;
+            let url = install::find_published(&wanted, http, reporter)
+                .map_err(|e| install::not_built_yet(e, &requested))?;
             reporter.detail(&format!("{url} and its .sha256 are published"));
             return Ok(UpdateOutcome::Available {
                 app: self.app,
@@ -422,7 +423,8 @@ impl Target {
             "updating {} {} -> {target}",
             self.app, self.current
         ));
-        let (mut new, asset) = install::fetch_verified(&wanted, http, reporter)?;
+        let (mut new, asset) = install::fetch_verified(&wanted, http, reporter)
+            .map_err(|e| install::not_built_yet(e, &requested))?;
         new.make_executable()?;
         new.check_unchanged()?;
         self.check_starts(new.path(), &target, reporter)?;

@@ -882,3 +882,41 @@ fn one_bound_covers_statuses_and_cut_bodies_together() {
         "two statuses and two cut bodies: four tries in all"
     );
 }
+
+#[test]
+fn a_hand_uploaded_release_under_an_alias_installs_after_the_canonical_names() {
+    let server = Server::start();
+    let asset = server.asset(
+        CARO,
+        "1.1.0-beta.2",
+        "caro-1.1.0-beta.2-macos-aarch64",
+        &stand_in("1.1.0-beta.2"),
+    );
+    let test =
+        pinned(Test::new().server(&server), "1.1.0-beta.2").args(["--platform", "macos-silicon"]);
+    test.run().success();
+    assert_eq!(
+        run_installed(&test.bin_dir().join("caro"), "--version"),
+        "caro 1.1.0-beta.2\n"
+    );
+    let canonical =
+        "/wildcard/caro/releases/download/v1.1.0-beta.2/caro-1.1.0-beta.2-macos-silicon";
+    let order: Vec<String> = server.requests().into_iter().map(|r| r.path).collect();
+    let first_canonical = order.iter().position(|p| p == canonical).unwrap();
+    let alias = order.iter().position(|p| *p == asset).unwrap();
+    assert!(first_canonical < alias, "{order:?}");
+}
+
+#[test]
+fn latest_without_this_platforms_build_says_the_builds_are_not_there_yet() {
+    let server = Server::start();
+    server.caro("1.1.0", "macos-intel");
+    server.latest("1.1.0");
+    let test = Test::new()
+        .server(&server)
+        .args(["--platform", "linux-amd64", "--no-modify-path"]);
+    test.run()
+        .failure()
+        .stderr_has("the latest release, caro 1.1.0, has no `linux-amd64` build yet")
+        .stderr_has("try again soon, or pin the release before it with `--version <VERSION>`");
+}
