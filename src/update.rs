@@ -138,6 +138,10 @@ pub enum Manager {
     Npm,
     /// The system's package manager (`/usr/bin` and friends).
     System,
+    /// A NuGet package (`tools/caro.exe` in a package folder).
+    NuGet,
+    /// A container image (`/usr/local/bin` inside Docker or Podman).
+    Container,
 }
 
 impl Manager {
@@ -150,6 +154,11 @@ impl Manager {
             Manager::System => {
                 format!("your package manager (for example `sudo apt upgrade {app}`)")
             }
+            Manager::NuGet => format!("Update-Package {app}"),
+            Manager::Container => {
+                "a newer image (`docker pull` the image this container runs, then recreate it)"
+                    .to_string()
+            }
         }
     }
 
@@ -160,8 +169,32 @@ impl Manager {
             Manager::Homebrew => "Homebrew",
             Manager::Npm => "npm",
             Manager::System => "the system's package manager",
+            Manager::NuGet => "NuGet",
+            Manager::Container => "its container image",
         }
     }
+}
+
+/// Which package manager owns the binary at `path` (already resolved through symlinks),
+/// if any, when running inside a container (`in_container`, from `/.dockerenv` or
+/// `/run/.containerenv`) or not: a binary in `/usr/local/bin` of an image belongs to the
+/// image, and replacing it would be lost with the container.
+pub fn managed_by_in(
+    path: &Path,
+    receipt_dir: Option<&Path>,
+    in_container: bool,
+) -> Option<Manager> {
+    let ours = receipt_dir.is_some_and(|receipt_dir| path.parent() == Some(receipt_dir));
+    if in_container && !ours && path.starts_with("/usr/local/bin") {
+        return Some(Manager::Container);
+    }
+    managed_by(path, receipt_dir)
+}
+
+/// Returns true if and only if this process runs inside a Docker or Podman container.
+pub fn in_container() -> bool {
+    cfg!(target_os = "linux")
+        && (Path::new("/.dockerenv").exists() || Path::new("/run/.containerenv").exists())
 }
 
 /// Which package manager owns the binary at `path` (already resolved through symlinks),
@@ -179,6 +212,13 @@ pub fn managed_by(path: &Path, receipt_dir: Option<&Path>) -> Option<Manager> {
     }
     if parts.iter().any(|p| p == "node_modules") {
         return Some(Manager::Npm);
+    }
+    // NuGet: `packages/caro.1.0.2/tools/caro.exe` or `.nuget/packages/caro/1.0.2/tools/`.
+    let in_tools = parts.len() >= 3 && parts[parts.len() - 2].eq_ignore_ascii_case("tools");
+    let package_folder = parts.iter().any(|p| p.eq_ignore_ascii_case(".nuget"))
+        || parts.iter().any(|p| p.eq_ignore_ascii_case("packages"));
+    if in_tools && package_folder {
+        return Some(Manager::NuGet);
     }
     if parts.windows(2).any(|w| w[0] == ".cargo" && w[1] == "bin") && !ours {
         return Some(Manager::Cargo);
@@ -337,7 +377,7 @@ fn running_target(
     let receipt_dir = receipt.as_ref().map(|r| {
         std::fs::canonicalize(&r.install_prefix).unwrap_or_else(|_| r.install_prefix.clone())
     });
-    if let Some(manager) = managed_by(&binary, receipt_dir.as_deref()) {
+    if let Some(manager) = managed_by_in(&binary, receipt_dir.as_deref(), in_container()) {
         return Err(Error::ManagedElsewhere {
             app: app.to_string(),
             path: binary,
@@ -717,6 +757,35 @@ mod tests {
         // A pre-release ahead of the last release is not "downgraded" to it by `latest`.
         assert!(!needs_update(&v("1.2.0-beta.1"), &v("1.1.0"), false));
         assert!(needs_update(&v("1.1.0-beta.2"), &v("1.1.0"), false));
+    }
+
+    #[test]
+    fn nuget_packages_and_container_images_are_recognised() {
+        let nuget = [
+            r"C:\proj\packages\caro.1.0.2\tools\caro.exe",
+            r"C:\Users\u\.nuget\packages\caro\1.0.2\tools\caro.exe",
+        ];
+        for path in nuget {
+            let path = PathBuf::from(path.replace('\\', std::path::MAIN_SEPARATOR_STR));
+            assert_eq!(managed_by(&path, None), Some(Manager::NuGet), "{path:?}");
+        }
+        assert_eq!(
+            managed_by(Path::new("/home/u/tools/caro"), None),
+            None,
+            "a folder named tools alone is not a package"
+        );
+        let image = Path::new("/usr/local/bin/caro");
+        assert_eq!(managed_by_in(image, None, true), Some(Manager::Container));
+        assert_eq!(managed_by_in(image, None, false), None);
+        assert_eq!(
+            managed_by_in(image, Some(Path::new("/usr/local/bin")), true),
+            None,
+            "installed there by caro-install inside the container: ours"
+        );
+        assert_eq!(
+            Manager::NuGet.upgrade_command("caro"),
+            "Update-Package caro"
+        );
     }
 
     #[test]
