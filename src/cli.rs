@@ -77,6 +77,11 @@ pub struct InstallArgs {
     #[arg(long)]
     pub from_source: bool,
 
+    /// Accepted for caro's old install scripts (`sh -s -- --force`): an install always
+    /// replaces the binary, so it changes nothing
+    #[arg(long, short = 'f', hide = true)]
+    pub force: bool,
+
     /// Print the plan (version, platform, URLs, files) and change nothing
     #[arg(long)]
     pub dry_run: bool,

@@ -163,7 +163,10 @@ impl Receipt {
     pub fn carry_over(&mut self, old: Receipt) {
         let mut edits = old.path_edits;
         for edit in std::mem::take(&mut self.path_edits) {
-            if !edits.iter().any(|known| known.path == edit.path) {
+            if !edits
+                .iter()
+                .any(|known| known.path == edit.path && known.line == edit.line)
+            {
                 edits.push(edit);
             }
         }

@@ -145,6 +145,7 @@ fn trusted_parts(
         }
     }
     let editable = shell::editable_files(env);
+    let legacy_files = shell::legacy::files(env);
     let mut edits = Vec::new();
     for edit in &receipt.path_edits {
         let registry = cfg!(windows) && edit.path == Path::new(shell::windows::REGISTRY_PATH);
@@ -153,7 +154,9 @@ fn trusted_parts(
             .line
             .as_deref()
             .is_none_or(|line| registry || line.trim_end().ends_with(shell::MARKER));
-        if (registry || known_file) && our_line {
+        let legacy_block = legacy_files.contains(&edit.path)
+            && edit.line.as_deref().is_some_and(shell::legacy::is_block);
+        if ((registry || known_file) && our_line) || legacy_block {
             edits.push(edit.clone());
         } else {
             reporter.warn(&format!(

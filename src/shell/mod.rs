@@ -17,6 +17,7 @@
 //! answers "does this file exist, is this shell installed"; the effects are in [`unix`]
 //! and (for the registry) [`windows`].
 
+pub mod legacy;
 pub mod unix;
 pub mod windows;
 

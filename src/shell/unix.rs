@@ -203,6 +203,33 @@ pub fn configure(env: &Env, dir: &Path, reporter: &dyn Reporter) -> Vec<PathEdit
         }
     }
     append_github_path(env, dir, reporter);
+    records.extend(take_over_legacy(env, reporter));
+    records
+}
+
+/// Finds the PATH blocks caro's old install scripts appended (see [`super::legacy`]) and
+/// returns them as edits for the receipt, so uninstall removes them; nothing is written.
+fn take_over_legacy(env: &Env, reporter: &dyn Reporter) -> Vec<PathEdit> {
+    let mut records = Vec::new();
+    for path in super::legacy::files(env) {
+        let Ok(text) = resolve(&path).and_then(fs::read_to_string) else {
+            continue;
+        };
+        for block in super::legacy::find_blocks(&text) {
+            reporter.info(&format!(
+                "found caro's old PATH setup in {} (`{}`); caro-install now looks after it, \
+                 and uninstall removes it",
+                path.display(),
+                block.trim().replace('\n', " / ")
+            ));
+            records.push(PathEdit {
+                path: path.clone(),
+                line: Some(block),
+                created: false,
+                added_newline: false,
+            });
+        }
+    }
     records
 }
 
@@ -305,7 +332,13 @@ fn undo(edit: &PathEdit) -> io::Result<Undone> {
     if !existed {
         return Ok(Undone::Nothing);
     }
-    let Some(new) = super::remove_line(&text, line, edit.added_newline) else {
+    // A block of caro's old install scripts: comment and PATH line, taken over at install.
+    let removed = if line.contains('\n') {
+        super::legacy::remove_block(&text, line)
+    } else {
+        super::remove_line(&text, line, edit.added_newline)
+    };
+    let Some(new) = removed else {
         return Ok(Undone::Nothing);
     };
     if edit.created

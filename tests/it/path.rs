@@ -465,3 +465,33 @@ fn status_reports_version_receipt_shells_and_path() {
         .stdout_has("caro is not installed")
         .stdout_has("receipt:   none");
 }
+
+#[test]
+fn caros_old_path_lines_are_taken_over_once_and_removed_by_uninstall() {
+    let old_bash = "alias ll='ls -l'\n\n# caro PATH\nexport PATH=\"$HOME/.cargo/bin:$PATH\"\n";
+    let old_fish = "set -gx EDITOR vi\n\n# Added by caro installer\nset -gx PATH /opt/caro $PATH\n";
+    let (test, _server) = installed(|t| {
+        t.write("home/.zshrc", old_bash)
+            .write("home/.config/fish/config.fish", old_fish)
+            .arg("--force")
+    });
+    // A second install (the old scripts' `--force` is accepted) records nothing twice.
+    test.run()
+        .success()
+        .stderr_has("found caro's old PATH setup in");
+    let edits = test.receipt()["path_edits"].as_array().unwrap().clone();
+    let legacy: Vec<_> = edits
+        .iter()
+        .filter(|e| e["line"].as_str().is_some_and(|l| l.contains("\n")))
+        .collect();
+    assert_eq!(legacy.len(), 2, "{edits:#?}");
+    test.run_with(&["uninstall", "-y"]).success();
+    assert_eq!(
+        fs::read_to_string(test.home().join(".zshrc")).unwrap(),
+        "alias ll='ls -l'\n"
+    );
+    assert_eq!(
+        fs::read_to_string(test.home().join(".config/fish/config.fish")).unwrap(),
+        "set -gx EDITOR vi\n"
+    );
+}
