@@ -179,7 +179,7 @@ impl Terminal {
         let interactive = std::io::stderr().is_terminal();
         Terminal {
             level,
-            color: interactive && env.var("NO_COLOR").is_none(),
+            color: interactive && env.var("NO_COLOR").is_none() && env.var("TERM") != Some("dumb"),
             interactive,
             bar: Mutex::new(None),
         }

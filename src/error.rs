@@ -104,6 +104,13 @@ pub enum Error {
         seconds: u64,
     },
 
+    /// The install directory's path names a file.
+    #[error("the install directory `{path}` is a file, not a directory")]
+    InstallDirIsAFile {
+        /// The path.
+        path: PathBuf,
+    },
+
     /// An install directory others can change files in, where a download could be swapped.
     #[error("refusing to install into `{path}`: {reason}")]
     UnsafeInstallDir {
@@ -176,6 +183,18 @@ pub enum Error {
     /// Neither the `releases/latest` redirect, a mirror's text body, nor the API named a tag.
     #[error("could not find the latest release of `{repo}`: {detail}")]
     LatestUnknown {
+        /// The `owner/name` repository.
+        repo: String,
+        /// What each source answered.
+        detail: String,
+    },
+
+    /// Neither `releases/latest` nor the API know the repository: the base URL (or the
+    /// repository) is wrong, not the version.
+    #[error("no releases of `{repo}` were found at `{base_url}`: {detail}")]
+    ReleasesNotFound {
+        /// `CARO_INSTALLER_GITHUB_BASE_URL` as used.
+        base_url: String,
         /// The `owner/name` repository.
         repo: String,
         /// What each source answered.
@@ -507,6 +526,10 @@ impl Error {
                  install directory while caro-install worked there; nothing was installed. \
                  Install into a directory only you can write to (--install-dir)"
                 .to_string(),
+            Error::InstallDirIsAFile { .. } => {
+                "pass the directory to install into with --install-dir (or CARO_INSTALL_DIR)"
+                    .to_string()
+            }
             Error::UnsafeInstallDir { path, .. } => format!(
                 "make it writable by its owner only (`chmod go-w {}`), or choose a directory \
                  only you can write to with --install-dir",
@@ -523,6 +546,11 @@ impl Error {
                 "set CARO_GITHUB_TOKEN to a GitHub token to raise the limit, or pin a version \
                  with {} (which needs no API request)",
                 pin("<VERSION>")
+            ),
+            Error::ReleasesNotFound { base_url, .. } => format!(
+                "check CARO_INSTALLER_GITHUB_BASE_URL (now `{base_url}`) and \
+                 CARO_INSTALL_REPO: together they must name a GitHub release page or a mirror \
+                 of one"
             ),
             Error::LatestUnknown { .. } => format!(
                 "pin a version with {}, which needs no lookup of the latest release",

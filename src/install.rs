@@ -88,7 +88,11 @@ impl Settings {
         let version = match request.version {
             Some(version) => version,
             None => match env.var("CARO_INSTALL_VERSION") {
-                Some(text) => text.parse()?,
+                Some(text) => text.parse().map_err(|_| Error::InvalidVariable {
+                    name: "CARO_INSTALL_VERSION",
+                    value: text.to_string(),
+                    expected: "a valid version: 1.0.2, v1.0.2, 1.1.0-beta.2 or latest",
+                })?,
                 None => VersionRequest::Latest,
             },
         };
@@ -107,7 +111,16 @@ impl Settings {
         let platform = match request.platform {
             Some(platform) => Choice::forced(platform, "--platform"),
             None => match env.var("CARO_INSTALL_PLATFORM") {
-                Some(key) => Choice::forced(key.parse()?, "CARO_INSTALL_PLATFORM"),
+                Some(key) => Choice::forced(
+                    key.parse().map_err(|_| Error::InvalidVariable {
+                        name: "CARO_INSTALL_PLATFORM",
+                        value: key.to_string(),
+                        expected: "a platform key: linux-amd64, linux-arm64, linux-amd64-musl, \
+                                   linux-arm64-musl, macos-intel, macos-silicon, \
+                                   windows-amd64 or windows-arm64",
+                    })?,
+                    "CARO_INSTALL_PLATFORM",
+                ),
                 None => platform::choose(&detect())?,
             },
         };
@@ -298,6 +311,9 @@ pub struct Installed {
     pub sha256: Option<Digest>,
     /// The receipt written, if any.
     pub receipt: Option<PathBuf>,
+    /// How to use caro in the shell that ran the install, when PATH was configured for new
+    /// shells only (nothing when the directory is already on PATH).
+    pub use_now: Option<String>,
 }
 
 impl fmt::Display for Installed {
@@ -308,7 +324,11 @@ impl fmt::Display for Installed {
             self.version,
             self.platform,
             self.binary.display()
-        )
+        )?;
+        if let Some(use_now) = &self.use_now {
+            write!(f, "\n{use_now}")?;
+        }
+        Ok(())
     }
 }
 
@@ -348,7 +368,9 @@ fn resolve_latest(
 ) -> Result<(Version, String)> {
     use crate::download::{ApiAnswer, LatestAnswer};
     let latest_url = source.latest_url();
-    let first = match http.get_latest(&latest_url, reporter)? {
+    let answer = http.get_latest(&latest_url, reporter)?;
+    let first_missing = answer == LatestAnswer::Status(404);
+    let first = match answer {
         LatestAnswer::Redirect(location) => match release::version_from_location(&location) {
             Some(version) => return Ok((version, format!("latest, from {latest_url}"))),
             None => format!("{latest_url} redirected to `{location}`, which is not a release tag"),
@@ -374,6 +396,11 @@ fn resolve_latest(
             reset: reset.map(|at| {
                 receipt::rfc3339(std::time::UNIX_EPOCH + std::time::Duration::from_secs(at))
             }),
+        }),
+        ApiAnswer::Status(404, _) if first_missing => Err(Error::ReleasesNotFound {
+            base_url: source.base_url.clone(),
+            repo: source.repo.clone(),
+            detail: format!("{first}, and {api_url} answered HTTP 404"),
         }),
         ApiAnswer::Status(status, _) => Err(Error::LatestUnknown {
             repo: source.repo.clone(),
@@ -437,10 +464,26 @@ pub fn install(
         settings.platform.platform, settings.platform.reason
     ));
     let plan = plan(settings, env, http, reporter)?;
+    let dir = &settings.install_dir;
+    if dir.exists() && !dir.is_dir() {
+        return Err(Error::InstallDirIsAFile { path: dir.clone() });
+    }
     if settings.dry_run {
+        // A plan that cannot work says so: its build must be published.
+        if !settings.from_source {
+            let wanted = Wanted {
+                name: "caro",
+                source: &source,
+                version: &plan.version,
+                choice: &plan.platform,
+                dir,
+                signatures: &settings.signatures,
+            };
+            find_published(&wanted, http, reporter)
+                .map_err(|e| not_built_yet(e, &settings.version))?;
+        }
         return Ok(InstallOutcome::Planned(plan));
     }
-    let dir = &settings.install_dir;
     fs::create_dir_all(dir).map_err(Error::file("create the install directory", dir))?;
     check_install_dir(dir, reporter)?;
     let _lock = DirLock::acquire(dir, lock_wait(http.stall()), reporter)?;
@@ -504,6 +547,9 @@ pub fn install(
         Vec::new()
     };
     warn_about_shadowing(env, dir, settings.modify_path, reporter);
+    let use_now = (settings.modify_path && !shell::is_on_path(env, dir, &RealProbe::new(env)))
+        .then(|| shell::use_now_hint(env))
+        .flatten();
     let platform = asset
         .as_ref()
         .map_or(plan.platform.platform, |a| a.platform);
@@ -530,6 +576,7 @@ pub fn install(
         asset_url: asset.as_ref().map(|a| a.url.clone()),
         sha256: asset.map(|a| a.sha256),
         receipt: plan.receipt,
+        use_now,
     }))
 }
 
@@ -1472,9 +1519,13 @@ mod tests {
         let error = Settings::resolve(request(), &env, linux).unwrap_err();
         assert!(error.to_string().contains("linux-x86"), "{error}");
         let env = Env::from_vars([("HOME", "/home/u"), ("CARO_INSTALL_VERSION", "../../x")]);
+        // Since issue 14 a bad variable is named as the variable (a usage error, exit 2).
         assert!(matches!(
             Settings::resolve(request(), &env, linux),
-            Err(Error::InvalidVersion { .. })
+            Err(Error::InvalidVariable {
+                name: "CARO_INSTALL_VERSION",
+                ..
+            })
         ));
         let env = Env::from_vars([("PATH", "/bin")]);
         assert!(matches!(

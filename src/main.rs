@@ -13,7 +13,10 @@ use caro_install::{Env, Error, Facts, Http, Reporter, UpdateOutcome};
 use cli::{Cli, Command, InstallArgs, Terminal, UpdateArgs};
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => return usage_error(&error),
+    };
     if cli.print_version {
         print_out(&format!("caro-install {}", env!("CARGO_PKG_VERSION")));
         return ExitCode::SUCCESS;
@@ -22,11 +25,52 @@ fn main() -> ExitCode {
     let terminal = Terminal::new(&cli.output, &env);
     match run(cli, &env, &terminal) {
         Ok(()) => ExitCode::SUCCESS,
+        // Declining a prompt is the user's choice, not a failure: a plain note and exit 0,
+        // as rustup does when its uninstall is declined.
+        Err(Error::Cancelled { action }) => {
+            terminal.info(&format!("cancelled {action}: nothing was changed"));
+            ExitCode::SUCCESS
+        }
         Err(error) => {
             terminal.error(&error);
-            ExitCode::FAILURE
+            if is_usage(&error) {
+                ExitCode::from(2)
+            } else {
+                ExitCode::FAILURE
+            }
         }
     }
+}
+
+/// Prints clap's error (with its "did you mean") and exits 2, or 0 for `--help`. A bare
+/// `--version` gets a pointer to `-V`: `--version` takes the caro version to install.
+fn usage_error(error: &clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    let _ = error.print();
+    let bare_version = std::env::args().skip(1).last().as_deref() == Some("--version")
+        && matches!(
+            error.kind(),
+            ErrorKind::InvalidValue | ErrorKind::MissingRequiredArgument | ErrorKind::NoEquals
+        );
+    if bare_version {
+        cli::write_line(
+            &mut std::io::stderr(),
+            "help: `--version` takes the caro version to install (1.0.2, latest); \
+             `caro-install -V` prints caro-install's own version",
+        );
+    }
+    ExitCode::from(u8::try_from(error.exit_code()).unwrap_or(2))
+}
+
+/// Returns true if and only if `error` is about what the user typed or set (a flag's or a
+/// variable's value): exit status 2, like clap's own usage errors.
+fn is_usage(error: &Error) -> bool {
+    matches!(
+        error.kind(),
+        Error::InvalidVersion { .. }
+            | Error::UnknownPlatform { .. }
+            | Error::InvalidVariable { .. }
+    )
 }
 
 fn run(cli: Cli, env: &Env, terminal: &Terminal) -> Result<(), Error> {

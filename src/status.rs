@@ -17,6 +17,9 @@ pub struct Status {
     pub receipt_path: PathBuf,
     /// The receipt, when there is one.
     pub receipt: Option<Receipt>,
+    /// Why the receipt could not be read (corrupt, too large), when it could not: status
+    /// then shows what it can find without it.
+    pub receipt_problem: Option<String>,
     /// The directory caro is (or would be) in.
     pub dir: PathBuf,
     /// Whether the caro binary exists there.
@@ -31,7 +34,10 @@ impl Status {
     /// Gathers the status for `env`.
     pub fn gather(env: &Env) -> Result<Status> {
         let receipt_path = receipt::receipt_path(env)?;
-        let receipt = Receipt::load(&receipt_path)?;
+        let (receipt, receipt_problem) = match Receipt::load(&receipt_path) {
+            Ok(receipt) => (receipt, None),
+            Err(error) => (None, Some(error.to_string())),
+        };
         let dir = match &receipt {
             Some(receipt) => receipt.install_prefix.clone(),
             None => match env.var("CARO_INSTALL_DIR") {
@@ -47,6 +53,7 @@ impl Status {
             shadowing: shell::shadowing(env, &dir, &binary, &probe),
             receipt_path,
             receipt,
+            receipt_problem,
             dir,
         })
     }
@@ -87,24 +94,34 @@ impl fmt::Display for Status {
                 if let Some(url) = &receipt.asset_url {
                     writeln!(f, "from:      {url}")?;
                 }
-                let shells: Vec<String> = receipt
-                    .path_edits
-                    .iter()
-                    .map(|edit| edit.path.display().to_string())
-                    .collect();
-                match (receipt.modify_path, shells.is_empty()) {
+                let mut shells: Vec<String> = Vec::new();
+                for edit in &receipt.path_edits {
+                    let path = edit.path.display().to_string();
+                    if !shells.contains(&path) {
+                        shells.push(path);
+                    }
+                }
+                match (receipt.modify_path, shells.split_first()) {
                     (false, _) => writeln!(
                         f,
                         "shells:    not configured (installed with --no-modify-path)"
                     )?,
-                    (true, true) => writeln!(
+                    (true, None) => writeln!(
                         f,
                         "shells:    no file needed a change (the directory was already on PATH)"
                     )?,
-                    (true, false) => writeln!(f, "shells:    configured in {}", shells.join(", "))?,
+                    (true, Some((first, rest))) => {
+                        writeln!(f, "shells:    {first}")?;
+                        for path in rest {
+                            writeln!(f, "           {path}")?;
+                        }
+                    }
                 }
             }
-            None => writeln!(f, "receipt:   none at {}", self.receipt_path.display())?,
+            None => match &self.receipt_problem {
+                Some(problem) => writeln!(f, "receipt:   unusable: {problem}")?,
+                None => writeln!(f, "receipt:   none at {}", self.receipt_path.display())?,
+            },
         }
         if self.on_path {
             writeln!(

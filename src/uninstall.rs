@@ -23,6 +23,8 @@ pub struct Uninstalled {
     pub binaries: Vec<PathBuf>,
     /// Startup files restored and our own files deleted.
     pub path_files: Vec<PathBuf>,
+    /// Of those, the startup files given back without our lines (the rest were deleted).
+    pub restored: Vec<PathBuf>,
     /// The receipt, if there was one.
     pub receipt: Option<PathBuf>,
 }
@@ -32,12 +34,24 @@ impl fmt::Display for Uninstalled {
         if self.binaries.is_empty() && self.path_files.is_empty() && self.receipt.is_none() {
             return f.write_str("caro is not installed: nothing to remove");
         }
-        write!(
-            f,
-            "uninstalled caro: removed {} binaries, restored {} files",
-            self.binaries.len(),
-            self.path_files.len()
-        )
+        let count = |n: usize, what: &str| match n {
+            1 => format!("1 {what}"),
+            n => format!("{n} {what}s"),
+        };
+        let removed_files =
+            self.path_files.len() - self.restored.len() + usize::from(self.receipt.is_some());
+        let mut done = vec![format!(
+            "removed {} and {}",
+            count(self.binaries.len(), "binary").replace("binarys", "binaries"),
+            count(removed_files, "file")
+        )];
+        if !self.restored.is_empty() {
+            done.push(format!(
+                "restored {} without caro-install's lines",
+                count(self.restored.len(), "startup file")
+            ));
+        }
+        write!(f, "uninstalled caro: {}", done.join("; "))
     }
 }
 
@@ -114,9 +128,19 @@ pub fn uninstall(env: &Env, yes: bool, reporter: &dyn Reporter) -> Result<Uninst
             let _ = fs::remove_dir(config); // only when empty
         }
     }
+    let restored = path_files
+        .iter()
+        .filter(|path| {
+            edits
+                .iter()
+                .any(|edit| &edit.path == *path && edit.line.is_some())
+        })
+        .cloned()
+        .collect();
     Ok(Uninstalled {
         binaries,
         path_files,
+        restored,
         receipt: receipt_file,
     })
 }

@@ -459,12 +459,13 @@ impl Target {
         install::check_install_dir(dir, reporter)?;
         let _lock = DirLock::acquire(dir, install::lock_wait(http.stall()), reporter)?;
         install::remove_leftovers(dir, reporter);
+        let (mut new, asset) = install::fetch_verified(&wanted, http, reporter)
+            .map_err(|e| install::not_built_yet(e, &requested))?;
+        // Said once the new build is here and verified, not before a lookup that may fail.
         reporter.info(&format!(
             "updating {} {} -> {target}",
             self.app, self.current
         ));
-        let (mut new, asset) = install::fetch_verified(&wanted, http, reporter)
-            .map_err(|e| install::not_built_yet(e, &requested))?;
         new.make_executable()?;
         new.check_unchanged()?;
         self.check_starts(new.path(), &target, reporter)?;

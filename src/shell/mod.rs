@@ -248,6 +248,21 @@ pub fn plan_edits(env: &Env, dir: &Path, probe: &dyn Probe) -> Result<Vec<Edit>>
     Ok(edits)
 }
 
+/// What to run to use caro in the current shell once PATH is configured for new shells, as
+/// rustup and uv say it: source the env script (sh family) or fish's file; on Windows a
+/// new terminal picks up the user Path. `None` when there is nothing of ours to source.
+pub fn use_now_hint(env: &Env) -> Option<String> {
+    #[cfg(windows)]
+    {
+        let _ = env;
+        Some("To use caro, open a new terminal (this one keeps its old Path).".to_string())
+    }
+    #[cfg(not(windows))]
+    {
+        unix::use_now_hint(env)
+    }
+}
+
 /// The first words of every file caro-install writes wholly (the env scripts): a file at
 /// one of our paths that does not start with them is the user's, and is never overwritten
 /// or deleted.

@@ -233,6 +233,29 @@ fn take_over_legacy(env: &Env, reporter: &dyn Reporter) -> Vec<PathEdit> {
     records
 }
 
+/// The lines that make the current shell find caro: source our env script, and fish's
+/// file when there is one; only files caro-install wrote are named.
+pub fn use_now_hint(env: &Env) -> Option<String> {
+    let home = env.home().ok()?;
+    let files = Files::new(env).ok()?;
+    let ours = |path: &Path| fs::read_to_string(path).is_ok_and(|t| super::is_own_file(&t));
+    if !ours(&files.env_script) {
+        return None;
+    }
+    let sh = format!(". {}", super::sh_quote(&files.env_script, home));
+    let mut hint =
+        "To use caro in this shell now, run (new shells find it on their own):".to_string();
+    if ours(&files.fish_conf) {
+        let fish = format!("source {}", super::fish_quote(&files.fish_conf, home));
+        hint.push_str(&format!(
+            "\n    {sh}    # sh, bash, zsh\n    {fish}    # fish"
+        ));
+    } else {
+        hint.push_str(&format!("\n    {sh}"));
+    }
+    Some(hint)
+}
+
 /// Inside GitHub Actions, makes later steps of the job find `dir` too.
 fn append_github_path(env: &Env, dir: &Path, reporter: &dyn Reporter) {
     let Some(file) = env.var("GITHUB_PATH") else {

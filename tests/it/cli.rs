@@ -62,17 +62,24 @@ fn unknown_platform_lists_the_keys() {
 
 #[test]
 fn bad_environment_values_fail_with_their_name() {
+    // A bad value is a usage error, like the flag's (exit 2; it was 1 before issue 14).
     Test::new()
         .env("CARO_HTTP_TIMEOUT", "soon")
         .args(["--version", "1.0.3"])
         .run()
-        .failure()
+        .code(2)
         .stderr_has("CARO_HTTP_TIMEOUT");
     Test::new()
         .env("CARO_INSTALL_VERSION", "1.0.2/../../x")
         .run()
-        .failure()
-        .stderr_has("invalid version");
+        .code(2)
+        .stderr_has("CARO_INSTALL_VERSION is set to `1.0.2/../../x`, which is not a valid version");
+    Test::new()
+        .env("CARO_INSTALL_PLATFORM", "linux-x86")
+        .run()
+        .code(2)
+        .stderr_has("CARO_INSTALL_PLATFORM is set to `linux-x86`")
+        .stderr_has("linux-amd64");
 }
 
 #[test]
@@ -170,4 +177,49 @@ fn progress_bar_and_colour_only_on_a_terminal() {
         "{}",
         plain.stdout
     );
+}
+
+#[test]
+fn a_typo_gets_a_suggestion_and_a_bare_version_points_to_v() {
+    Test::new()
+        .arg("instal")
+        .run()
+        .code(2)
+        .stderr_has("similar")
+        .stderr_has("install");
+    Test::new()
+        .arg("--version")
+        .run()
+        .code(2)
+        .stderr_has("`caro-install -V` prints caro-install's own version");
+}
+
+#[test]
+fn the_last_lines_say_how_to_use_caro_in_this_shell() {
+    let server = Server::start();
+    server.caro("1.0.3", "linux-amd64");
+    let test = Test::new().tools(&["sh"]).server(&server).args([
+        "--version",
+        "1.0.3",
+        "--platform",
+        "linux-amd64",
+    ]);
+    let output = test.run().success();
+    assert!(
+        output.stderr.ends_with(
+            "To use caro in this shell now, run (new shells find it on their own):\n    . \"$HOME/.config/caro/env\"\n"
+        ),
+        "{}",
+        output.stderr
+    );
+    // Already on PATH: nothing to say.
+    let on_path = format!(
+        "{}:{}",
+        test.bin_dir().display(),
+        test.tools_dir().display()
+    );
+    test.env("PATH", &on_path)
+        .run()
+        .success()
+        .stderr_lacks("To use caro");
 }

@@ -652,6 +652,7 @@ fn fixture_mirror_sidecars_match_their_assets() {
 fn dry_run_prints_the_plan_and_writes_nothing() {
     let server = Server::start();
     server.latest("1.1.0");
+    server.caro("1.1.0", "macos-silicon");
     let test = Test::new()
         .tools(&["bash", "zsh", "fish"])
         .server(&server)
@@ -685,8 +686,8 @@ PATH:     new shells find caro after these changes:
         server
             .requests()
             .iter()
-            .all(|r| !r.path.contains("/download/")),
-        "a dry run downloads nothing"
+            .all(|r| r.method == "HEAD" || !r.path.contains("/download/")),
+        "a dry run downloads nothing (it only asks, with HEAD, that its build exists)"
     );
 }
 
@@ -919,4 +920,46 @@ fn latest_without_this_platforms_build_says_the_builds_are_not_there_yet() {
         .failure()
         .stderr_has("the latest release, caro 1.1.0, has no `linux-amd64` build yet")
         .stderr_has("try again soon, or pin the release before it with `--version <VERSION>`");
+}
+
+#[test]
+fn a_dry_run_of_a_version_that_does_not_exist_fails() {
+    let server = Server::start();
+    server.caro("1.0.3", "linux-amd64");
+    let test = pinned(Test::new().server(&server), "1.0.9").args([
+        "--platform",
+        "linux-amd64",
+        "--dry-run",
+    ]);
+    test.run()
+        .failure()
+        .stderr_has("release 1.0.9 does not exist");
+    assert_eq!(test.tree(&test.home()), Vec::<String>::new());
+}
+
+#[test]
+fn an_install_directory_that_is_a_file_is_named_as_such() {
+    let server = Server::start();
+    server.caro("1.0.3", "linux-amd64");
+    let test = pinned(Test::new().server(&server), "1.0.3")
+        .args(["--platform", "linux-amd64"])
+        .write("home/.local/bin", "a file");
+    test.run()
+        .failure()
+        .stderr_has("is a file, not a directory")
+        .stderr_has("--install-dir")
+        .stderr_lacks("File exists");
+}
+
+#[test]
+fn a_mirror_that_is_not_there_points_at_the_base_url() {
+    let test = Test::new()
+        .env("CARO_INSTALLER_GITHUB_BASE_URL", "file:///nonexistent")
+        .env("CARO_INSTALLER_API_URL", "file:///nonexistent/api")
+        .args(["--platform", "linux-amd64"]);
+    test.run()
+        .failure()
+        .stderr_has("no releases of `wildcard/caro` were found at `file:///nonexistent`")
+        .stderr_has("check CARO_INSTALLER_GITHUB_BASE_URL (now `file:///nonexistent`)")
+        .stderr_lacks("--version");
 }
