@@ -241,9 +241,11 @@ impl Reporter for Terminal {
         }
         let name = url.rsplit('/').next().unwrap_or(url).to_string();
         let bar = match total {
+            // `wide_bar` takes what the terminal's width leaves, so the line never wraps:
+            // at 80 columns the bar gets about 20, at 60 a few, and the figures stay.
             Some(total) => ProgressBar::new(total).with_style(
                 ProgressStyle::with_template(
-                    "{msg} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} {eta}",
+                    "{msg} [{wide_bar}] {bytes}/{total_bytes} {bytes_per_sec} {eta}",
                 )
                 .unwrap_or_else(|_| ProgressStyle::default_bar())
                 .progress_chars("=> "),
