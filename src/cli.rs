@@ -53,6 +53,16 @@ pub enum Command {
     SelfUpdate(UpdateArgs),
     /// Show what is installed, where, which version, PATH state, shadowing copies
     Status,
+    /// Print the completion script for a shell: bash, zsh, fish or powershell
+    #[command(after_help = "Load it in the current shell:
+  bash:        source <(caro-install completions bash)
+  zsh:         source <(caro-install completions zsh)   (after compinit)
+  fish:        caro-install completions fish | source
+  PowerShell:  caro-install completions powershell | Out-String | Invoke-Expression")]
+    Completions {
+        /// The shell
+        shell: clap_complete::Shell,
+    },
 }
 
 #[derive(Debug, Clone, Args, Default)]

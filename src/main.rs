@@ -5,7 +5,7 @@ mod cli;
 
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{CommandFactory, Parser};
 
 use caro_install::install::{InstallOutcome, InstallRequest, Settings};
 use caro_install::update::UpdateRequest;
@@ -80,6 +80,12 @@ fn run(cli: Cli, env: &Env, terminal: &Terminal) -> Result<(), Error> {
         Some(Command::Uninstall { yes }) => {
             let removed = caro_install::uninstall::uninstall(env, yes, terminal)?;
             terminal.info(&removed.to_string());
+            Ok(())
+        }
+        Some(Command::Completions { shell }) => {
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "caro-install", &mut script);
+            print_out(String::from_utf8_lossy(&script).trim_end_matches('\n'));
             Ok(())
         }
         Some(Command::Status) => {

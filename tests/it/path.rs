@@ -495,3 +495,53 @@ fn caros_old_path_lines_are_taken_over_once_and_removed_by_uninstall() {
         "set -gx EDITOR vi\n"
     );
 }
+
+#[test]
+fn completions_load_in_each_real_shell() {
+    let test = Test::new().tools(&SHELLS);
+    let script = |shell: &str| {
+        let output = test.run_with(&["completions", shell]).success();
+        let path = test.root().join(format!("completion.{shell}"));
+        fs::write(&path, output.stdout).unwrap();
+        path
+    };
+    let bash = script("bash");
+    let found = in_shell(
+        &test,
+        "bash",
+        "-c",
+        &format!("source '{}' && complete -p caro-install", bash.display()),
+        &[],
+    );
+    assert!(found.join("\n").contains("caro-install"), "{found:?}");
+    let zsh = script("zsh");
+    let found = in_shell(
+        &test,
+        "zsh",
+        "-fc",
+        &format!(
+            "autoload -U compinit && compinit -u -D && source '{}' && print -r -- ${{_comps[caro-install]}}",
+            zsh.display()
+        ),
+        &[],
+    );
+    assert_eq!(found, ["_caro-install"]);
+    let fish = script("fish");
+    let found = in_shell(
+        &test,
+        "fish",
+        "-c",
+        &format!(
+            "source '{}'; complete -C 'caro-install upd'",
+            fish.display()
+        ),
+        &[],
+    );
+    assert!(found.iter().any(|l| l.starts_with("update")), "{found:?}");
+    // No PowerShell here: its script is checked for the registration it makes.
+    let powershell = fs::read_to_string(script("powershell")).unwrap();
+    assert!(
+        powershell.contains("Register-ArgumentCompleter -Native -CommandName 'caro-install'"),
+        "{powershell}"
+    );
+}
