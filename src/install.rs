@@ -484,6 +484,11 @@ pub fn install(
         }
         return Ok(InstallOutcome::Planned(plan));
     }
+    // Folders this install creates, so uninstall can take them away again when empty.
+    let mut created_dirs = missing_dirs(dir);
+    if let Some(receipt_dir) = plan.receipt.as_deref().and_then(Path::parent) {
+        created_dirs.extend(missing_dirs(receipt_dir));
+    }
     fs::create_dir_all(dir).map_err(Error::file("create the install directory", dir))?;
     check_install_dir(dir, reporter)?;
     let _lock = DirLock::acquire(dir, lock_wait(http.stall()), reporter)?;
@@ -561,6 +566,7 @@ pub fn install(
         receipt.asset_url = asset.as_ref().map(|a| a.url.clone());
         receipt.sha256 = asset.as_ref().map(|a| a.sha256.to_string());
         receipt.path_edits = path_edits;
+        receipt.created_dirs = created_dirs;
         match Receipt::load(path) {
             Ok(Some(old)) => receipt.carry_over(old),
             Ok(None) => {}
@@ -722,6 +728,14 @@ pub fn fetch_verified(
         }
     }
     Err(missing_build(wanted, tried, http, reporter))
+}
+
+/// `path` and those of its parents that do not exist yet, deepest first.
+fn missing_dirs(path: &Path) -> Vec<PathBuf> {
+    path.ancestors()
+        .take_while(|dir| !dir.as_os_str().is_empty() && dir.symlink_metadata().is_err())
+        .map(Path::to_path_buf)
+        .collect()
 }
 
 /// For `latest`, a missing build is news about the release, not the platform: caro creates

@@ -65,6 +65,11 @@ pub struct Receipt {
     /// When the install finished, RFC 3339 UTC.
     #[serde(default)]
     pub installed_at: Option<String>,
+    /// The folders the install created (the install directory, the receipt's folder and
+    /// any missing parents), which uninstall removes again once they are empty. Absent
+    /// before 0.2.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub created_dirs: Vec<PathBuf>,
     /// Fields this version does not know, kept as they were.
     #[serde(flatten)]
     pub extra: BTreeMap<String, serde_json::Value>,
@@ -152,6 +157,7 @@ impl Receipt {
             sha256: None,
             path_edits: Vec::new(),
             installed_at: Some(rfc3339(SystemTime::now())),
+            created_dirs: Vec::new(),
             extra: BTreeMap::new(),
         }
     }
@@ -171,6 +177,11 @@ impl Receipt {
             }
         }
         self.path_edits = edits;
+        for dir in old.created_dirs {
+            if !self.created_dirs.contains(&dir) {
+                self.created_dirs.push(dir);
+            }
+        }
         self.extra = old.extra;
     }
 

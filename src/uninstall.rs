@@ -81,6 +81,7 @@ pub fn uninstall(env: &Env, yes: bool, reporter: &dyn Reporter) -> Result<Uninst
         Some(receipt) => trusted_parts(receipt, &dir, env, reporter),
         None => found_parts(env, &dir, reporter),
     };
+    let receipt_dir = receipt_path.parent().map(Path::to_path_buf);
     let receipt_file = receipt_path.is_file().then_some(receipt_path);
     if binaries.is_empty() && edits.is_empty() && receipt_file.is_none() {
         return Ok(Uninstalled::default());
@@ -128,12 +129,14 @@ pub fn uninstall(env: &Env, yes: bool, reporter: &dyn Reporter) -> Result<Uninst
             let _ = fs::remove_dir(config); // only when empty
         }
     }
+    if let Some(receipt) = &receipt {
+        remove_created_dirs(receipt, &dir, receipt_dir.as_deref(), reporter);
+    }
+    // What is still there was given back without our lines; the rest was deleted.
     let restored = path_files
         .iter()
         .filter(|path| {
-            edits
-                .iter()
-                .any(|edit| &edit.path == *path && edit.line.is_some())
+            path.symlink_metadata().is_ok() || *path == Path::new(shell::windows::REGISTRY_PATH)
         })
         .cloned()
         .collect();
@@ -190,6 +193,30 @@ fn trusted_parts(
         }
     }
     (binaries, edits)
+}
+
+/// Removes the folders the install created, deepest first, once they are empty: only the
+/// install directory, the receipt's folder, and their parents (what an install can have
+/// created), whatever else an edited receipt lists.
+fn remove_created_dirs(
+    receipt: &Receipt,
+    dir: &Path,
+    receipt_dir: Option<&Path>,
+    reporter: &dyn Reporter,
+) {
+    let mut dirs: Vec<&PathBuf> = receipt
+        .created_dirs
+        .iter()
+        .filter(|created| {
+            dir.starts_with(created) || receipt_dir.is_some_and(|r| r.starts_with(created))
+        })
+        .collect();
+    dirs.sort_by_key(|d| std::cmp::Reverse(d.components().count()));
+    for created in dirs {
+        if fs::remove_dir(created).is_ok() {
+            reporter.info(&format!("removed the empty folder {}", created.display()));
+        }
+    }
 }
 
 /// Without a receipt: the marked lines and our own files, found by looking; and the

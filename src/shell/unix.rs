@@ -295,7 +295,8 @@ pub fn unconfigure(edits: &[PathEdit], reporter: &dyn Reporter) -> Vec<PathBuf> 
                 edit.path.display()
             )),
             Ok(Undone::Changed) => {
-                let verb = if edit.line.is_some() {
+                // A file we created and only held our line is deleted, not restored.
+                let verb = if edit.path.symlink_metadata().is_ok() {
                     "restored"
                 } else {
                     "removed"

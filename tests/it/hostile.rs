@@ -314,7 +314,8 @@ fn an_env_script_the_user_wrote_is_neither_overwritten_nor_deleted() {
     test.run_with(&["uninstall", "-y"]).success();
     assert_eq!(fs::read_to_string(&env_script).unwrap(), mine);
     assert_eq!(fs::read_to_string(&fish_conf).unwrap(), fish);
-    // Without a receipt too.
+    // Without a receipt too (the uninstall took away the folder it had created).
+    fs::create_dir_all(test.bin_dir()).unwrap();
     fs::write(test.bin_dir().join("caro"), "my own build").unwrap();
     test.run_with(&["uninstall", "-y"])
         .success()

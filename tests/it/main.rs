@@ -10,4 +10,5 @@ mod install;
 mod path;
 mod security;
 mod signature;
+mod snapshots;
 mod update;

@@ -545,3 +545,18 @@ fn completions_load_in_each_real_shell() {
         "{powershell}"
     );
 }
+
+#[test]
+fn uninstall_removes_the_empty_folders_the_install_created_and_no_others() {
+    let (test, _server) = installed(|t| t);
+    test.run_with(&["uninstall", "-y"])
+        .success()
+        .stderr_has("removed the empty folder");
+    assert!(!test.home().join(".local").exists());
+    assert!(!test.home().join(".config/caro").exists());
+    // A folder that was there before the install stays, empty or not.
+    let (test, _server) = installed(|t| t.write("home/.local/bin/.keep", ""));
+    fs::remove_file(test.bin_dir().join(".keep")).unwrap();
+    test.run_with(&["uninstall", "-y"]).success();
+    assert!(test.bin_dir().is_dir());
+}

@@ -393,3 +393,32 @@ pub fn fixtures() -> PathBuf {
 pub fn file_url(path: &Path) -> String {
     format!("file://{}", path.display())
 }
+
+/// Compares what users read with `tests/it/snapshots/<name>.txt`, so a change to a message
+/// is a reviewed change: run with `UPDATE_SNAPSHOTS=1` to rewrite the file, then read the
+/// diff. `replace` turns run-specific text (the temp HOME, the server's port) into names.
+#[track_caller]
+pub fn assert_snapshot(name: &str, actual: &str, replace: &[(&str, &str)]) {
+    let mut text = actual.to_string();
+    for (from, to) in replace {
+        text = text.replace(from, to);
+    }
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/it/snapshots")
+        .join(format!("{name}.txt"));
+    if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(&path, &text).unwrap();
+        return;
+    }
+    let expected = fs::read_to_string(&path).unwrap_or_else(|_| {
+        panic!(
+            "no snapshot {}: run with UPDATE_SNAPSHOTS=1 and review it",
+            path.display()
+        )
+    });
+    assert_eq!(
+        text, expected,
+        "{name} changed (run with UPDATE_SNAPSHOTS=1 to accept)"
+    );
+}
