@@ -429,3 +429,20 @@ fn a_new_build_reporting_the_old_version_is_not_installed() {
         "caro 1.0.3\n"
     );
 }
+
+#[test]
+fn update_refreshes_the_installed_time_that_status_shows() {
+    let server = Server::start();
+    let test = installed_then_released(&server);
+    let mut receipt = test.receipt();
+    receipt["installed_at"] = "2000-01-01T00:00:00Z".into();
+    fs::write(test.receipt_path(), receipt.to_string()).unwrap();
+    test.run_with(&["update"]).success();
+    let status = test.run_with(&["status"]).success();
+    assert!(
+        !status.stdout.contains("installed: 2000-01-01"),
+        "{}",
+        status.stdout
+    );
+    assert!(status.stdout.contains("caro 1.1.0"), "{}", status.stdout);
+}
