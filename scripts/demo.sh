@@ -6,7 +6,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-cargo build --quiet
+# Only the binary, with cargo's own progress: a first build on a small machine takes
+# minutes, and a silent one looks hung.
+if [ ! -x target/debug/caro-install ]; then
+    echo "==> building caro-install (the first build compiles its dependencies: a few minutes)" >&2
+fi
+cargo build --bin caro-install
 demo="$PWD/target/demo"
 rm -rf "$demo"
 mkdir -p "$demo/home"
