@@ -960,12 +960,45 @@ fn copy_self(target: &Path, reporter: &dyn Reporter) -> Result<()> {
     if same_file(&current, target) {
         return Ok(());
     }
+    // A reinstall usually finds this very build there already: reading 2-3 MB to compare
+    // costs far less than writing and fsyncing a copy.
+    if same_contents(&current, target) {
+        reporter.detail(&format!("{} is this build already", target.display()));
+        return Ok(());
+    }
     let dir = target.parent().unwrap_or(Path::new("."));
     let mut temp = TempFile::create(dir, "caro-install")?;
     let mut source = File::open(&current).map_err(Error::file("read", &current))?;
     std::io::copy(&mut source, temp.file_mut())
         .map_err(Error::file("copy caro-install to", target))?;
     temp.persist(target, reporter)
+}
+
+/// Returns true if and only if both files exist and hold the same bytes.
+fn same_contents(a: &Path, b: &Path) -> bool {
+    use std::io::Read;
+    let (Ok(mut a), Ok(mut b)) = (File::open(a), File::open(b)) else {
+        return false;
+    };
+    let same_length = match (a.metadata(), b.metadata()) {
+        (Ok(ma), Ok(mb)) => ma.len() == mb.len() && mb.is_file(),
+        _ => false,
+    };
+    if !same_length {
+        return false;
+    }
+    let (mut buffer_a, mut buffer_b) = (vec![0u8; 64 * 1024], vec![0u8; 64 * 1024]);
+    loop {
+        let Ok(n) = a.read(&mut buffer_a) else {
+            return false;
+        };
+        if n == 0 {
+            return true;
+        }
+        if b.read_exact(&mut buffer_b[..n]).is_err() || buffer_a[..n] != buffer_b[..n] {
+            return false;
+        }
+    }
 }
 
 /// Returns true if and only if both paths name the same existing file.

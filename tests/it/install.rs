@@ -963,3 +963,22 @@ fn a_mirror_that_is_not_there_points_at_the_base_url() {
         .stderr_has("check CARO_INSTALLER_GITHUB_BASE_URL (now `file:///nonexistent`)")
         .stderr_lacks("--version");
 }
+
+#[cfg(unix)]
+#[test]
+fn a_reinstall_keeps_the_same_caro_install_copy() {
+    use std::os::unix::fs::MetadataExt;
+    let server = Server::start();
+    server.caro("1.0.3", "linux-amd64");
+    let test =
+        pinned(Test::new().server(&server), "1.0.3").args(["--platform", "linux-amd64", "-v"]);
+    test.run().success();
+    let copy = test.bin_dir().join("caro-install");
+    let inode = fs::metadata(&copy).unwrap().ino();
+    test.run().success().stderr_has("is this build already");
+    assert_eq!(
+        fs::metadata(&copy).unwrap().ino(),
+        inode,
+        "not written again"
+    );
+}
