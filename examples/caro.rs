@@ -102,7 +102,7 @@ async fn main() -> ExitCode {
 async fn self_update(version: Option<String>, check: bool) -> anyhow::Result<()> {
     let update = SelfUpdate::new("caro", VERSION)
         .command("caro self-update")
-        .version(version)
+        .version(version.as_deref())
         .check_only(check)
         .reporter(Progress {
             terminal: std::io::stderr().is_terminal(),

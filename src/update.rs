@@ -585,7 +585,7 @@ pub const SANITY_RUN_BYTES: u64 = 64 * 1024;
 /// let version: Option<String> = None; // what clap gives for an optional argument
 /// let outcome = caro_install::SelfUpdate::new("caro", "1.0.3")
 ///     .command("caro self-update")
-///     .version(version)
+///     .version(version.as_deref())
 ///     .check_only(true)
 ///     .run()?;
 /// if !outcome.is_updated() {
@@ -632,10 +632,13 @@ impl SelfUpdate {
     }
 
     /// Pins the version to move to (`Some("1.2.0")`, `v` prefix accepted); `None` means
-    /// latest. A pinned lower version is a downgrade, done because it was asked for. Takes
-    /// what clap gives for an optional argument (`Option<String>`) as well as `Option<&str>`.
-    pub fn version(mut self, version: Option<impl AsRef<str>>) -> SelfUpdate {
-        self.version = version.map(|v| v.as_ref().to_string());
+    /// latest. A pinned lower version is a downgrade, done because it was asked for. What
+    /// clap gives for an optional argument passes as `.version(version.as_deref())`.
+    ///
+    /// (It takes `Option<&str>` rather than `Option<impl AsRef<str>>`: with the latter the
+    /// contract's own `.version(None)` would not compile, as `None` names no type.)
+    pub fn version(mut self, version: Option<&str>) -> SelfUpdate {
+        self.version = version.map(str::to_string);
         self
     }
 
