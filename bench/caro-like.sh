@@ -52,12 +52,12 @@ build() {
 
 # Prints the duplicate crates, one `name vX.Y.Z` a line, sorted.
 duplicates() {
-    cargo tree --locked -d -e normal --depth 0 "$@" | grep . | sort -u
+    cargo tree --quiet --locked -d -e normal --depth 0 "$@" | grep . | sort -u
 }
 
 # Prints the crates that depend directly on one version of a crate (`name@version`).
 dependents() {
-    cargo tree --locked -e normal --features self-update -i "$1" --depth 1 --prefix none |
+    cargo tree --quiet --locked -e normal --features self-update -i "$1" --depth 1 --prefix none |
         tail -n +2 | awk '{print $1 " " $2}' | sort -u | paste -sd, - | sed 's/,/, /g'
 }
 
