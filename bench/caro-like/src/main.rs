@@ -103,7 +103,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::SelfUpdate { version, check } => {
             let update = caro_install::SelfUpdate::new("caro", env!("CARGO_PKG_VERSION"))
                 .command("caro self-update")
-                .version(version)
+                .version(version.as_deref())
                 .check_only(check);
             // `run` blocks (network, disk, a child process): keep it off the async runtime.
             let outcome = tokio::task::spawn_blocking(move || update.run())
