@@ -162,6 +162,30 @@ impl Manager {
         }
     }
 
+    /// The command that updates `app` through this manager when its binary is at `path`
+    /// (resolved through symlinks). For npm the path tells how it was installed, and the
+    /// command names the npm package ([`npm_package`], scoped where it is): a global
+    /// install (`{prefix}/lib/node_modules`, Windows `%APPDATA%\npm\node_modules`), an npx
+    /// cache (`_npx`), or a project's `node_modules`.
+    pub fn upgrade_command_at(self, app: &str, path: &Path) -> String {
+        if self != Manager::Npm {
+            return self.upgrade_command(app);
+        }
+        let package = npm_package(app);
+        let parts: Vec<String> = path
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned())
+            .collect();
+        let first = parts.iter().position(|p| p == "node_modules");
+        if parts.iter().any(|p| p == "_npx") {
+            format!("npx {package}@latest")
+        } else if first.is_some_and(|i| i > 0 && matches!(parts[i - 1].as_str(), "lib" | "npm")) {
+            self.upgrade_command(&package)
+        } else {
+            format!("npm update {package} (in the project that depends on it)")
+        }
+    }
+
     /// The manager's name.
     pub fn name(self) -> &'static str {
         match self {
@@ -172,6 +196,15 @@ impl Manager {
             Manager::NuGet => "NuGet",
             Manager::Container => "its container image",
         }
+    }
+}
+
+/// The npm package that ships `app`: caro's is scoped (`@wildcard/caro`), caro-install's is
+/// not, so that `npx caro-install` runs it. Any other program keeps its own name.
+pub fn npm_package(app: &str) -> String {
+    match app {
+        "caro" => "@wildcard/caro".to_string(),
+        other => other.to_string(),
     }
 }
 
@@ -259,9 +292,13 @@ pub fn update_caro(
     reporter: &dyn Reporter,
 ) -> Result<UpdateOutcome> {
     let receipt_path = receipt::receipt_path(env)?;
-    let receipt = Receipt::load(&receipt_path)?.ok_or_else(|| Error::NoReceipt {
-        path: receipt_path.clone(),
-    })?;
+    let Some(receipt) = Receipt::load(&receipt_path)? else {
+        // No receipt: a caro on PATH that npm (or another manager) owns is theirs to update.
+        if let Some(error) = managed_caro_on_path(env) {
+            return Err(error);
+        }
+        return Err(Error::NoReceipt { path: receipt_path });
+    };
     let current = Version::parse(&receipt.version).map_err(|e| Error::InvalidVersion {
         input: receipt.version.clone(),
         reason: format!(
@@ -294,6 +331,25 @@ pub fn update_caro(
         receipt: Some((receipt_path, receipt)),
     };
     target.update(request, http, reporter)
+}
+
+/// The first `caro` on `PATH`, resolved through symlinks (npm's `bin/caro` links into
+/// `node_modules`), as a [`Error::ManagedElsewhere`] when a package manager owns it.
+fn managed_caro_on_path(env: &Env) -> Option<Error> {
+    let name = install::local_executable_name("caro");
+    let found = env
+        .path_dirs()
+        .into_iter()
+        .map(|dir| dir.join(&name))
+        .find(|path| path.is_file())?;
+    let binary = std::fs::canonicalize(&found).unwrap_or(found);
+    let manager = managed_by(&binary, None)?;
+    Some(Error::ManagedElsewhere {
+        app: "caro".to_string(),
+        command: manager.upgrade_command_at("caro", &binary),
+        path: binary,
+        manager: manager.name(),
+    })
 }
 
 /// Writes the new version and asset into the receipt, keeping everything else (directory,
@@ -380,9 +436,9 @@ fn running_target(
     if let Some(manager) = managed_by_in(&binary, receipt_dir.as_deref(), in_container()) {
         return Err(Error::ManagedElsewhere {
             app: app.to_string(),
+            command: manager.upgrade_command_at(app, &binary),
             path: binary,
             manager: manager.name(),
-            command: manager.upgrade_command(app),
         });
     }
     let listed = receipt
@@ -827,6 +883,43 @@ mod tests {
             "brew upgrade caro"
         );
         assert_eq!(Manager::Npm.upgrade_command("caro"), "npm update -g caro");
+    }
+
+    #[test]
+    fn npm_installs_get_the_command_for_how_they_were_installed() {
+        let cases = [
+            (
+                "caro",
+                "/usr/local/lib/node_modules/@wildcard/caro/node_modules/@wildcard/caro-linux-x64/bin/caro",
+                "npm update -g @wildcard/caro",
+            ),
+            (
+                "caro-install",
+                "/home/u/.npm/_npx/1a2b/node_modules/@wildcard/caro-install-linux-x64/bin/caro-install",
+                "npx caro-install@latest",
+            ),
+            (
+                "caro",
+                "/home/u/project/node_modules/@wildcard/caro-linux-x64/bin/caro",
+                "npm update @wildcard/caro (in the project that depends on it)",
+            ),
+        ];
+        for (app, path, command) in cases {
+            assert_eq!(
+                managed_by(Path::new(path), None),
+                Some(Manager::Npm),
+                "{path}"
+            );
+            assert_eq!(
+                Manager::Npm.upgrade_command_at(app, Path::new(path)),
+                command,
+                "{path}"
+            );
+        }
+        assert_eq!(
+            Manager::Cargo.upgrade_command_at("caro", Path::new("/home/u/.cargo/bin/caro")),
+            "cargo install caro --force --locked"
+        );
     }
 
     #[test]
