@@ -5,17 +5,19 @@
 //!     linux-amd64=path/to/caro macos-silicon=path/to/caro-mlx ...
 //! ```
 //!
-//! See the `dist` module's documentation for the layout, and why this is an example.
+//! See the `dist` module's documentation for the layout, and why this is an example, and the
+//! `npm` module's for the npm packages `--npm DIR` lays out beside the release.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use caro_install::dist::{self, Build, Latest, Mirror};
+use caro_install::npm;
 use caro_install::{Error, Platform, Version};
 
 const USAGE: &str = "\
 usage: cargo run --release --example dist -- --name NAME --version VERSION --out DIR
-           [--mirror OWNER/REPO [--latest-download]] KEY=PATH...
+           [--mirror OWNER/REPO [--latest-download]] [--npm NPMDIR] KEY=PATH...
 
 Writes NAME-{VERSION}-{KEY}{.exe} and the legacy NAME-{KEY}{.exe} of each build, a .sha256
 sidecar for each, and SHA256SUMS over all of them, into DIR.
@@ -28,6 +30,9 @@ sidecar for each, and SHA256SUMS over all of them, into DIR.
                        answer under DIR/api/v3; use CARO_INSTALLER_GITHUB_BASE_URL=file://DIR
   --latest-download    with --mirror: make releases/latest/download/ hold the legacy assets
                        for the bootstrap scripts instead (needs a web server, not file://)
+  --npm NPMDIR         also lay out the npm packages of the release in NPMDIR: one per
+                       platform and the main package pinning them (@wildcard/caro, or
+                       caro-install), with NPMDIR/publish-order listing them platform first
   KEY=PATH             a built binary and its platform key, such as linux-amd64=target/caro
                        (the same file may go under several keys)";
 
@@ -37,6 +42,7 @@ struct Args {
     version: Version,
     out: PathBuf,
     mirror: Option<Mirror>,
+    npm: Option<PathBuf>,
     builds: Vec<Build>,
 }
 
@@ -72,7 +78,7 @@ fn main() -> ExitCode {
 
 /// Parses the arguments; `Ok(None)` for `--help`.
 fn parse(mut arguments: impl Iterator<Item = String>) -> Result<Option<Args>, String> {
-    let (mut name, mut version, mut out, mut mirror) = (None, None, None, None);
+    let (mut name, mut version, mut out, mut mirror, mut npm) = (None, None, None, None, None);
     let mut latest = Latest::TagFile;
     let mut builds = Vec::new();
     while let Some(argument) = arguments.next() {
@@ -93,6 +99,7 @@ fn parse(mut arguments: impl Iterator<Item = String>) -> Result<Option<Args>, St
             "--out" => out = Some(PathBuf::from(value()?)),
             "--mirror" => mirror = Some(value()?),
             "--latest-download" => latest = Latest::DownloadDir,
+            "--npm" => npm = Some(PathBuf::from(value()?)),
             other if other.starts_with('-') => return Err(format!("unknown option `{other}`")),
             _ => builds.push(argument.parse::<Build>().map_err(show)?),
         }
@@ -109,6 +116,7 @@ fn parse(mut arguments: impl Iterator<Item = String>) -> Result<Option<Args>, St
         version: version.ok_or("`--version` is required")?,
         out: out.ok_or("`--out` is required")?,
         mirror,
+        npm,
         builds,
     }))
 }
@@ -162,6 +170,20 @@ fn sign(secret_key: &str, dir: &Path, assets: &[dist::Asset]) -> Result<(), Erro
     Ok(())
 }
 
+/// The assets `planned` will become, with a placeholder digest: enough for the npm plan's
+/// checks, which look at names and versions only.
+fn expected_assets(planned: &[dist::Planned]) -> Vec<dist::Asset> {
+    planned
+        .iter()
+        .map(|planned| dist::Asset {
+            file_name: planned.file_name.clone(),
+            platform: planned.build.platform,
+            legacy: planned.legacy,
+            sha256: caro_install::Digest([0; 32]),
+        })
+        .collect()
+}
+
 fn show(error: Error) -> String {
     error.to_string()
 }
@@ -171,6 +193,22 @@ fn run(args: &Args) -> Result<(), Error> {
         Some(mirror) => mirror.download_dir(&args.out, &args.version),
         None => args.out.clone(),
     };
+    // Every npm manifest is checked before any file is written (the release assets included).
+    let npm_plan = match &args.npm {
+        Some(_) => {
+            let planned = dist::plan(&args.name, &args.version, &args.builds)?;
+            Some(npm::plan(
+                &args.name,
+                &args.version,
+                &expected_assets(&planned),
+                &dir,
+            )?)
+        }
+        None => None,
+    };
+    if let (Some(packages), Some(npm_dir)) = (&npm_plan, &args.npm) {
+        npm::check_output(packages, npm_dir)?;
+    }
     let assets = dist::package(&args.name, &args.version, &args.builds, &dir)?;
     println!(
         "{} {}: {} assets in {}",
@@ -186,6 +224,22 @@ fn run(args: &Args) -> Result<(), Error> {
     if let Ok(secret_key) = std::env::var("CARO_DIST_MINISIGN_SECRET_KEY") {
         sign(&secret_key, &dir, &assets)?;
         println!("  and a .minisig signature each");
+    }
+    if let Some(npm_dir) = &args.npm {
+        // Planned again from the assets as written, so the digests are the release's.
+        let packages = npm::plan(&args.name, &args.version, &assets, &dir)?;
+        npm::write(&packages, npm_dir)?;
+        println!(
+            "npm: {} packages in {}, publish in this order:",
+            packages.len(),
+            npm_dir.display()
+        );
+        for package in &packages {
+            println!(
+                "  {}@{}  ({})",
+                package.manifest.name, package.manifest.version, package.dir
+            );
+        }
     }
     if let Some(mirror) = &args.mirror {
         if mirror.write_latest(&args.out, &args.version, &assets)? {

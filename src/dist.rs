@@ -356,7 +356,7 @@ fn invalid(input: &str, reason: &str) -> Error {
 
 /// Copies `from` to `to` through a temp file beside `to`, hashing the bytes written, and
 /// makes the result executable. `from` may be `to` itself.
-fn copy_hashing(from: &Path, to: &Path) -> Result<Digest> {
+pub(crate) fn copy_hashing(from: &Path, to: &Path) -> Result<Digest> {
     let mut source = File::open(from).map_err(Error::file("open", from))?;
     let dir = to.parent().unwrap_or(Path::new("."));
     let name = to.file_name().unwrap_or_default().to_string_lossy();

@@ -39,6 +39,7 @@ pub mod error;
 pub mod extract;
 pub mod install;
 pub mod interrupt;
+pub mod npm;
 pub mod platform;
 pub mod receipt;
 pub mod release;

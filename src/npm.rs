@@ -1,0 +1,710 @@
+//! npm packages for a release: the packaging side of the npm channel, beside [`crate::dist`].
+//!
+//! JavaScript users reach Rust CLIs through npm as one main package with an optional
+//! dependency per platform. npm installs only the platform package whose `os`, `cpu` and
+//! `libc` fields match the machine, and a small wrapper in the main package finds it and
+//! runs its binary. This module lays out those packages from the assets [`dist::package`]
+//! wrote, so the npm channel ships the very bytes (and digests) of the GitHub release:
+//!
+//! ```text
+//! OUT/wildcard-caro-linux-x64/    @wildcard/caro-linux-x64    os linux, cpu x64, libc glibc
+//!     package.json, bin/caro
+//! OUT/wildcard-caro-darwin-arm64/ @wildcard/caro-darwin-arm64 (the MLX build, macos-silicon)
+//! ...
+//! OUT/wildcard-caro/              @wildcard/caro: optionalDependencies pin every one above
+//!     package.json, README.md, release.json, bin/caro.js (the wrapper, npm/wrapper.js)
+//! OUT/publish-order               the directories, platform packages first, main last
+//! ```
+//!
+//! ## Why the table is generated
+//!
+//! The wrapper has to map `process.platform`, `process.arch` and the C library to a platform
+//! key exactly as the installer does, or npm users would get another build than curl users.
+//! So it holds no table of its own: [`node_targets`] runs the installer's pure
+//! [`choose`] over every machine Node describes, and the result goes into `release.json`
+//! beside the wrapper, together with each build's package name and sha256 from the release.
+//! The wrapper checks the binary against that digest before the first run: the digest
+//! travels in the main package, so a platform package that was swapped or altered on disk
+//! cannot vouch for itself.
+//!
+//! ## Names
+//!
+//! The main packages are `@wildcard/caro` and the unscoped `caro-install` (so that
+//! `npx caro-install` works); see [`crate::update::npm_package`]. Platform packages are
+//! `@wildcard/{name}-{os}-{cpu}` with Node's spellings (`linux-x64`, `darwin-arm64`,
+//! `win32-x64`) and `-musl` for musl builds: the suffix reads as what npm matches on, and
+//! the scope means only the project can publish a package the main one depends on.
+//!
+//! Every version comes from the one release version given to [`plan`]; [`plan`] checks
+//! every manifest against it, and against what an earlier run left in the output
+//! directory, before [`write`] touches a file.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::checksum::Digest;
+use crate::dist::{self, Asset};
+use crate::error::{Error, Result};
+use crate::install::write_atomically;
+use crate::platform::{Arch, Facts, Libc, Os, Platform, choose};
+use crate::release::Version;
+use crate::update::npm_package;
+
+/// The npm organisation every platform package is published under.
+pub const SCOPE: &str = "@wildcard";
+
+/// The file listing the package directories in the order they must be published.
+pub const PUBLISH_ORDER_FILE: &str = "publish-order";
+
+/// The generated data file the wrapper reads, in the main package.
+pub const RELEASE_FILE: &str = "release.json";
+
+/// The wrapper every main package runs (plain Node, no dependencies).
+pub const WRAPPER: &str = include_str!("../npm/wrapper.js");
+
+/// The one-line installs of README.md, offered by the wrapper where npm has no build.
+pub const INSTALL_UNIX: &str = "curl --proto '=https' --tlsv1.2 -fsSL https://github.com/wildcard/caro-install/releases/latest/download/install.sh | sh";
+/// The Windows one-liner of README.md.
+pub const INSTALL_WINDOWS: &str =
+    "irm https://github.com/wildcard/caro-install/releases/latest/download/install.ps1 | iex";
+
+/// A machine as Node describes it: `process.platform`, `process.arch`, and the C library
+/// on Linux. The same strings are npm's `os`, `cpu` and `libc` package fields.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct NodeTarget {
+    /// `process.platform`: `linux`, `darwin` or `win32`.
+    pub platform: &'static str,
+    /// `process.arch`: `x64` or `arm64`.
+    pub arch: &'static str,
+    /// `glibc` or `musl` on Linux, absent elsewhere.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub libc: Option<&'static str>,
+}
+
+impl NodeTarget {
+    /// The suffix of its platform package name: `linux-x64`, `linux-x64-musl`, `win32-arm64`.
+    pub fn suffix(self) -> String {
+        match self.libc {
+            Some("musl") => format!("{}-{}-musl", self.platform, self.arch),
+            _ => format!("{}-{}", self.platform, self.arch),
+        }
+    }
+}
+
+/// One row of the wrapper's table: a machine and the key the installer picks for it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct TargetRow {
+    /// The machine, in Node's words.
+    #[serde(flatten)]
+    pub node: NodeTarget,
+    /// The platform key [`choose`] gives it.
+    #[serde(serialize_with = "serialize_key")]
+    pub key: Platform,
+}
+
+fn serialize_key<S: serde::Serializer>(
+    platform: &Platform,
+    serializer: S,
+) -> std::result::Result<S::Ok, S::Error> {
+    serializer.serialize_str(platform.key())
+}
+
+/// Every machine Node can describe that some platform key serves, with that key: the
+/// installer's [`choose`] run over `linux`/`darwin`/`win32` × `x64`/`arm64` (× glibc/musl
+/// on Linux). On macOS the row stands for a current release on native hardware: Node
+/// cannot see Rosetta 2 or the OS version the way the installer does.
+pub fn node_targets() -> Vec<TargetRow> {
+    let systems = [
+        ("linux", Os::Linux),
+        ("darwin", Os::Macos),
+        ("win32", Os::Windows),
+    ];
+    let cpus = [("x64", Arch::X86_64), ("arm64", Arch::Aarch64)];
+    let mut rows = Vec::new();
+    for (platform, os) in systems {
+        for (arch, cpu) in &cpus {
+            let libcs: &[(Option<&'static str>, Libc)] = if os == Os::Linux {
+                &[(Some("glibc"), Libc::Glibc), (Some("musl"), Libc::Musl)]
+            } else {
+                &[(None, Libc::Glibc)]
+            };
+            for &(libc_name, libc) in libcs {
+                let facts = Facts {
+                    os: os.clone(),
+                    arch: cpu.clone(),
+                    translated: false,
+                    arm64_hardware: os == Os::Macos && *cpu == Arch::Aarch64,
+                    libc,
+                    os_version: None,
+                };
+                if let Ok(choice) = choose(&facts) {
+                    rows.push(TargetRow {
+                        node: NodeTarget {
+                            platform,
+                            arch,
+                            libc: libc_name,
+                        },
+                        key: choice.platform,
+                    });
+                }
+            }
+        }
+    }
+    rows
+}
+
+/// The machine a platform key's npm package is for (its `os`, `cpu`, `libc`).
+pub fn node_target(platform: Platform) -> NodeTarget {
+    node_targets()
+        .into_iter()
+        .find(|row| row.key == platform)
+        .map(|row| row.node)
+        .expect("every platform key has a row: a unit test holds this")
+}
+
+/// The name of `name`'s platform package for `platform`: `@wildcard/caro-linux-x64`.
+pub fn platform_package(name: &str, platform: Platform) -> String {
+    format!("{SCOPE}/{name}-{}", node_target(platform).suffix())
+}
+
+/// The directory a package is laid out in: its name without `@`, `/` made `-`.
+pub fn package_dir(package: &str) -> String {
+    package.trim_start_matches('@').replace('/', "-")
+}
+
+/// A `package.json`, with the fields in the order people expect to read them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Manifest {
+    /// The package name.
+    pub name: String,
+    /// The release version.
+    pub version: String,
+    /// One line about it.
+    pub description: String,
+    /// The licence expression.
+    pub license: String,
+    /// Where the source is.
+    pub repository: String,
+    /// Platform packages: the `process.platform` it installs on.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub os: Vec<String>,
+    /// Platform packages: the `process.arch` it installs on.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cpu: Vec<String>,
+    /// Platform packages on Linux: the C library it needs.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub libc: Vec<String>,
+    /// The files the tarball holds.
+    pub files: Vec<String>,
+    /// Main packages: the command and the wrapper it runs.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub bin: BTreeMap<String, String>,
+    /// Main packages: every platform package, pinned to this very version.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub optional_dependencies: BTreeMap<String, String>,
+    /// Main packages: the oldest Node the wrapper runs on.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub engines: BTreeMap<String, String>,
+}
+
+/// What the wrapper reads (`release.json`): the table, and each build's package and digest.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ReleaseData {
+    /// The command, `caro` or `caro-install`.
+    pub name: String,
+    /// The main package.
+    pub package: String,
+    /// The release version.
+    pub version: String,
+    /// From [`node_targets`].
+    pub targets: Vec<TargetRow>,
+    /// Per platform key of the release: its package, binary path inside it, and sha256.
+    pub builds: BTreeMap<String, BuildData>,
+    /// The one-liners to offer where npm has no build.
+    pub install: BTreeMap<String, String>,
+}
+
+/// One build in [`ReleaseData`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BuildData {
+    /// The platform package holding it.
+    pub package: String,
+    /// The binary's path inside that package.
+    pub binary: String,
+    /// The sha256 of the release asset, which the binary must have.
+    pub sha256: String,
+}
+
+/// A file of a package to write.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Contents {
+    /// Text, written as it is.
+    Text(String),
+    /// A release asset, copied from `from`; its bytes must hash to `sha256`.
+    Binary {
+        /// The asset in the release directory.
+        from: PathBuf,
+        /// Its digest, as the release recorded it.
+        sha256: Digest,
+    },
+}
+
+/// One npm package to lay out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Package {
+    /// The directory under the output directory, from [`package_dir`].
+    pub dir: String,
+    /// Its `package.json`.
+    pub manifest: Manifest,
+    /// Its other files, by path inside the package.
+    pub files: Vec<(String, Contents)>,
+}
+
+const REPOSITORY: &str = "https://github.com/wildcard/caro-install";
+
+/// Plans the npm packages of `name` at `version` from the versioned `assets` that
+/// [`dist::package`] wrote into `release_dir`: the platform packages in [`Platform::ALL`]'s
+/// order, then the main package. Pure; [`check`] has run on the result.
+pub fn plan(
+    name: &str,
+    version: &Version,
+    assets: &[Asset],
+    release_dir: &Path,
+) -> Result<Vec<Package>> {
+    let version_text = version.to_string();
+    let main = npm_package(name);
+    let mut builds = BTreeMap::new();
+    let mut packages = Vec::new();
+    let mut pins = BTreeMap::new();
+    for platform in Platform::ALL {
+        let Some(asset) = assets
+            .iter()
+            .find(|asset| asset.platform == platform && !asset.legacy)
+        else {
+            continue;
+        };
+        let node = node_target(platform);
+        let package = platform_package(name, platform);
+        let binary = format!("bin/{name}{}", platform.exe_suffix());
+        packages.push(Package {
+            dir: package_dir(&package),
+            manifest: Manifest {
+                name: package.clone(),
+                version: version_text.clone(),
+                description: format!(
+                    "The {name} {version_text} binary for {platform} ({}); installed by {main}",
+                    node.suffix()
+                ),
+                license: "MIT OR Apache-2.0".to_string(),
+                repository: REPOSITORY.to_string(),
+                os: vec![node.platform.to_string()],
+                cpu: vec![node.arch.to_string()],
+                libc: node.libc.map(str::to_string).into_iter().collect(),
+                files: vec![binary.clone()],
+                bin: BTreeMap::new(),
+                optional_dependencies: BTreeMap::new(),
+                engines: BTreeMap::new(),
+            },
+            files: vec![(
+                binary.clone(),
+                Contents::Binary {
+                    from: release_dir.join(&asset.file_name),
+                    sha256: asset.sha256,
+                },
+            )],
+        });
+        pins.insert(package.clone(), version_text.clone());
+        builds.insert(
+            platform.key().to_string(),
+            BuildData {
+                package,
+                binary,
+                sha256: asset.sha256.to_string(),
+            },
+        );
+    }
+    if packages.is_empty() {
+        return Err(invalid(
+            &format!("{name} {version}"),
+            "no versioned asset to make npm packages of",
+        ));
+    }
+    let data = ReleaseData {
+        name: name.to_string(),
+        package: main.clone(),
+        version: version_text.clone(),
+        targets: node_targets(),
+        builds,
+        install: BTreeMap::from([
+            ("unix".to_string(), INSTALL_UNIX.to_string()),
+            ("windows".to_string(), INSTALL_WINDOWS.to_string()),
+        ]),
+    };
+    let wrapper = format!("bin/{name}.js");
+    let release_json = serde_json::to_string_pretty(&data).expect("plain data serialises") + "\n";
+    packages.push(Package {
+        dir: package_dir(&main),
+        manifest: Manifest {
+            name: main.clone(),
+            version: version_text.clone(),
+            description: format!(
+                "{name} through npm: runs the {name} release binary for this platform, sha256-verified"
+            ),
+            license: "MIT OR Apache-2.0".to_string(),
+            repository: REPOSITORY.to_string(),
+            os: Vec::new(),
+            cpu: Vec::new(),
+            libc: Vec::new(),
+            files: vec![wrapper.clone(), RELEASE_FILE.to_string()],
+            bin: BTreeMap::from([(name.to_string(), wrapper.clone())]),
+            optional_dependencies: pins,
+            engines: BTreeMap::from([("node".to_string(), ">=14".to_string())]),
+        },
+        files: vec![
+            (wrapper, Contents::Text(WRAPPER.to_string())),
+            (RELEASE_FILE.to_string(), Contents::Text(release_json)),
+            ("README.md".to_string(), Contents::Text(readme(name, &main))),
+        ],
+    });
+    check(&packages, version)?;
+    Ok(packages)
+}
+
+/// Checks that every manifest carries `version`, and that the main package (the last)
+/// pins each platform package to exactly it: the invariant npm users rely on, since a
+/// main package that pins another version runs another build than its digests describe.
+pub fn check(packages: &[Package], version: &Version) -> Result<()> {
+    let version = version.to_string();
+    let Some((main, platforms)) = packages.split_last() else {
+        return Err(invalid(&version, "no npm package was planned"));
+    };
+    for package in packages {
+        if package.manifest.version != version {
+            return Err(invalid(
+                &package.manifest.name,
+                &format!(
+                    "its version is {}, but the release is {version}",
+                    package.manifest.version
+                ),
+            ));
+        }
+    }
+    for (dependency, pinned) in &main.manifest.optional_dependencies {
+        if *pinned != version {
+            return Err(invalid(
+                &main.manifest.name,
+                &format!("it pins `{dependency}` to {pinned}, but the release is {version}"),
+            ));
+        }
+    }
+    let planned: Vec<&String> = platforms.iter().map(|p| &p.manifest.name).collect();
+    let pinned: Vec<&String> = main.manifest.optional_dependencies.keys().collect();
+    let mut sorted = planned.clone();
+    sorted.sort();
+    if sorted != pinned {
+        return Err(invalid(
+            &main.manifest.name,
+            "its optionalDependencies are not exactly the platform packages",
+        ));
+    }
+    Ok(())
+}
+
+/// Refuses an output directory that holds another release of the same packages: a
+/// package directory whose `package.json` names another version. Reads only.
+pub fn check_output(packages: &[Package], out: &Path) -> Result<()> {
+    for package in packages {
+        let path = out.join(&package.dir).join("package.json");
+        let text = match fs::read_to_string(&path) {
+            Ok(text) => text,
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(error) => return Err(Error::file("read", &path)(error)),
+        };
+        let existing: std::result::Result<Manifest, _> = serde_json::from_str(&text);
+        match existing {
+            Ok(existing)
+                if existing.name == package.manifest.name
+                    && existing.version == package.manifest.version => {}
+            Ok(existing) => {
+                return Err(invalid(
+                    &path.display().to_string(),
+                    &format!(
+                        "it already holds {}@{}, not {}@{}; remove it or choose another npm directory",
+                        existing.name,
+                        existing.version,
+                        package.manifest.name,
+                        package.manifest.version
+                    ),
+                ));
+            }
+            Err(error) => {
+                return Err(invalid(
+                    &path.display().to_string(),
+                    &format!(
+                        "it is no package.json this command wrote ({error}); remove it or choose another npm directory"
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Writes `packages` under `out` (created if missing) and the publish order: after
+/// [`check_output`], so a mismatch leaves every file as it was. Each binary is copied with
+/// its digest checked against the release's, in case the asset changed since.
+pub fn write(packages: &[Package], out: &Path) -> Result<()> {
+    check_output(packages, out)?;
+    for package in packages {
+        let dir = out.join(&package.dir);
+        for (path, contents) in &package.files {
+            let target = dir.join(path);
+            match contents {
+                Contents::Text(text) => write_atomically(&target, text.as_bytes())?,
+                Contents::Binary { from, sha256 } => {
+                    let parent = target.parent().unwrap_or(&dir);
+                    fs::create_dir_all(parent).map_err(Error::file("create directory", parent))?;
+                    let copied = dist::copy_hashing(from, &target)?;
+                    if copied != *sha256 {
+                        return Err(invalid(
+                            &from.display().to_string(),
+                            &format!(
+                                "it changed since it was packaged: its sha256 is {copied}, the release recorded {sha256}"
+                            ),
+                        ));
+                    }
+                }
+            }
+        }
+        let manifest =
+            serde_json::to_string_pretty(&package.manifest).expect("plain data serialises") + "\n";
+        write_atomically(&dir.join("package.json"), manifest.as_bytes())?;
+    }
+    let order: String = packages.iter().map(|p| format!("{}\n", p.dir)).collect();
+    write_atomically(&out.join(PUBLISH_ORDER_FILE), order.as_bytes())
+}
+
+/// The main package's README: what it runs, what it checks, how it updates.
+fn readme(name: &str, main: &str) -> String {
+    format!(
+        "# {main}\n\n\
+         Runs the `{name}` release binary for this machine. npm installs exactly one platform\n\
+         package (`{SCOPE}/{name}-<os>-<cpu>`) as an optional dependency; before its first run the\n\
+         `{name}` command checks that binary's sha256 against the digest this package recorded\n\
+         when it was packaged from the GitHub release, and refuses to run it on a mismatch.\n\n\
+         Update with `npm update -g {main}`. Without npm, or on a machine npm has no build for:\n\n\
+         ```sh\n{INSTALL_UNIX}\n```\n\n```powershell\n{INSTALL_WINDOWS}\n```\n\n\
+         See {REPOSITORY}#readme.\n"
+    )
+}
+
+fn invalid(input: &str, reason: &str) -> Error {
+    Error::InvalidRelease {
+        input: input.to_string(),
+        reason: reason.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn asset(platform: Platform, legacy: bool) -> Asset {
+        let version = Version::parse("1.2.0").unwrap();
+        let names = dist::asset_names("caro", &version, platform);
+        Asset {
+            file_name: names[usize::from(legacy)].clone(),
+            platform,
+            legacy,
+            sha256: Digest([7; 32]),
+        }
+    }
+
+    fn v(text: &str) -> Version {
+        Version::parse(text).unwrap()
+    }
+
+    #[test]
+    fn the_node_table_covers_every_platform_key_once() {
+        let rows = node_targets();
+        for platform in Platform::ALL {
+            let count = rows.iter().filter(|row| row.key == platform).count();
+            assert_eq!(count, 1, "{platform}");
+        }
+        // Node's own spellings, which npm's os/cpu/libc fields use too.
+        for row in &rows {
+            assert!(["linux", "darwin", "win32"].contains(&row.node.platform));
+            assert!(["x64", "arm64"].contains(&row.node.arch));
+            assert_eq!(row.node.libc.is_some(), row.node.platform == "linux");
+        }
+    }
+
+    #[test]
+    fn package_names_read_as_what_npm_matches() {
+        let names: Vec<_> = Platform::ALL
+            .iter()
+            .map(|&p| platform_package("caro", p))
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "@wildcard/caro-linux-x64",
+                "@wildcard/caro-linux-arm64",
+                "@wildcard/caro-linux-x64-musl",
+                "@wildcard/caro-linux-arm64-musl",
+                "@wildcard/caro-darwin-x64",
+                "@wildcard/caro-darwin-arm64",
+                "@wildcard/caro-win32-x64",
+                "@wildcard/caro-win32-arm64",
+            ]
+        );
+        assert_eq!(
+            platform_package("caro-install", Platform::LinuxAmd64Musl),
+            "@wildcard/caro-install-linux-x64-musl"
+        );
+        assert_eq!(package_dir("@wildcard/caro"), "wildcard-caro");
+        assert_eq!(package_dir("caro-install"), "caro-install");
+    }
+
+    #[test]
+    fn the_main_package_pins_every_platform_package_to_the_release() {
+        let assets = [
+            asset(Platform::LinuxAmd64, false),
+            asset(Platform::LinuxAmd64, true),
+            asset(Platform::LinuxAmd64Musl, false),
+            asset(Platform::WindowsAmd64, false),
+        ];
+        let packages = plan("caro", &v("1.2.0"), &assets, Path::new("rel")).unwrap();
+        let dirs: Vec<_> = packages.iter().map(|p| p.dir.as_str()).collect();
+        assert_eq!(
+            dirs,
+            [
+                "wildcard-caro-linux-x64",
+                "wildcard-caro-linux-x64-musl",
+                "wildcard-caro-win32-x64",
+                "wildcard-caro",
+            ]
+        );
+        let main = &packages[3].manifest;
+        assert_eq!(main.name, "@wildcard/caro");
+        assert_eq!(main.bin["caro"], "bin/caro.js");
+        assert_eq!(
+            main.optional_dependencies,
+            BTreeMap::from(
+                [
+                    "@wildcard/caro-linux-x64",
+                    "@wildcard/caro-linux-x64-musl",
+                    "@wildcard/caro-win32-x64"
+                ]
+                .map(|name| (name.to_string(), "1.2.0".to_string()))
+            )
+        );
+        let musl = &packages[1].manifest;
+        assert_eq!(
+            (&musl.os[..], &musl.cpu[..]),
+            (&["linux".to_string()][..], &["x64".to_string()][..])
+        );
+        assert_eq!(musl.libc, ["musl"]);
+        assert_eq!(packages[0].manifest.libc, ["glibc"]);
+        assert!(packages[2].manifest.libc.is_empty());
+        assert_eq!(packages[2].manifest.files, ["bin/caro.exe"]);
+        assert_eq!(
+            packages[0].files[0].1,
+            Contents::Binary {
+                from: PathBuf::from("rel/caro-1.2.0-linux-amd64"),
+                sha256: Digest([7; 32])
+            }
+        );
+    }
+
+    #[test]
+    fn release_json_carries_the_generated_table_and_digests() {
+        let assets = [asset(Platform::MacosSilicon, false)];
+        let packages = plan("caro-install", &v("0.2.0"), &assets, Path::new("rel")).unwrap();
+        let main = packages.last().unwrap();
+        assert_eq!(main.manifest.name, "caro-install");
+        let (_, Contents::Text(json)) = main
+            .files
+            .iter()
+            .find(|(path, _)| path == RELEASE_FILE)
+            .unwrap()
+        else {
+            panic!("release.json is text");
+        };
+        let data: serde_json::Value = serde_json::from_str(json).unwrap();
+        assert_eq!(
+            data["builds"]["macos-silicon"]["package"],
+            "@wildcard/caro-install-darwin-arm64"
+        );
+        assert_eq!(data["builds"]["macos-silicon"]["sha256"], "07".repeat(32));
+        let rows = data["targets"].as_array().unwrap();
+        assert_eq!(rows.len(), node_targets().len());
+        assert!(rows.contains(&serde_json::json!(
+            {"platform": "linux", "arch": "arm64", "libc": "musl", "key": "linux-arm64-musl"}
+        )));
+        assert!(rows.contains(&serde_json::json!(
+            {"platform": "darwin", "arch": "arm64", "key": "macos-silicon"}
+        )));
+    }
+
+    #[test]
+    fn a_version_mismatch_anywhere_is_refused() {
+        let assets = [
+            asset(Platform::LinuxAmd64, false),
+            asset(Platform::LinuxArm64, false),
+        ];
+        let good = plan("caro", &v("1.2.0"), &assets, Path::new("rel")).unwrap();
+
+        let mut platform_off = good.clone();
+        platform_off[1].manifest.version = "1.1.9".to_string();
+        let message = check(&platform_off, &v("1.2.0")).unwrap_err().to_string();
+        assert!(
+            message.contains("@wildcard/caro-linux-arm64") && message.contains("1.1.9"),
+            "{message}"
+        );
+
+        let mut pin_off = good.clone();
+        pin_off[2]
+            .manifest
+            .optional_dependencies
+            .insert("@wildcard/caro-linux-x64".to_string(), "1.1.9".to_string());
+        let message = check(&pin_off, &v("1.2.0")).unwrap_err().to_string();
+        assert!(
+            message.contains("pins `@wildcard/caro-linux-x64` to 1.1.9"),
+            "{message}"
+        );
+
+        let mut missing_pin = good;
+        missing_pin[2]
+            .manifest
+            .optional_dependencies
+            .remove("@wildcard/caro-linux-arm64");
+        assert!(check(&missing_pin, &v("1.2.0")).is_err());
+    }
+
+    #[test]
+    fn nothing_to_package_is_an_error() {
+        let legacy_only = [asset(Platform::LinuxAmd64, true)];
+        let message = plan("caro", &v("1.2.0"), &legacy_only, Path::new("rel"))
+            .unwrap_err()
+            .to_string();
+        assert!(message.contains("no versioned asset"), "{message}");
+    }
+
+    #[test]
+    fn the_wrapper_offers_the_readme_one_liners() {
+        let readme = include_str!("../README.md");
+        assert!(
+            readme.contains(INSTALL_UNIX),
+            "README.md lacks {INSTALL_UNIX}"
+        );
+        assert!(
+            readme.contains(INSTALL_WINDOWS),
+            "README.md lacks {INSTALL_WINDOWS}"
+        );
+    }
+}
