@@ -3,7 +3,8 @@
 #
 # Installs what the tests need when it is missing (zsh, fish, dash, busybox, shellcheck,
 # curl, wget from Debian's packages, when running as root with apt), then runs: rustfmt and clippy,
-# every Rust test (unit, integration, doc), the bootstrap-script tests, and the workflow
+# every Rust test (unit, integration, doc), the bootstrap-script tests, the npm channel's
+# tests (tests/npm/run.sh, which installs verdaccio into ~/.cache), and the workflow
 # linter. A missing tool is a failure that names its package, never a skipped test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -64,6 +65,9 @@ if [ -f tests/bootstrap/run.sh ]; then
     say "bootstrap scripts (install.sh under dash, bash, busybox sh, zsh)"
     bash tests/bootstrap/run.sh
 fi
+
+say "npm channel (a verdaccio registry on loopback; needs nodejs npm)"
+bash tests/npm/run.sh
 
 if [ -f scripts/lint-workflows.sh ]; then
     say "GitHub workflows (actionlint)"
