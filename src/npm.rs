@@ -188,7 +188,7 @@ pub struct Manifest {
     /// The licence expression.
     pub license: String,
     /// Where the source is.
-    pub repository: String,
+    pub repository: Repository,
     /// Platform packages: the `process.platform` it installs on.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub os: Vec<String>,
@@ -209,6 +209,26 @@ pub struct Manifest {
     /// Main packages: the oldest Node the wrapper runs on.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub engines: BTreeMap<String, String>,
+}
+
+/// A `package.json` `repository`, in the object form `npm publish` would otherwise
+/// rewrite a plain URL to (with a warning).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Repository {
+    /// Always `git`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// `git+https://...git`.
+    pub url: String,
+}
+
+impl Repository {
+    fn this() -> Repository {
+        Repository {
+            kind: "git".to_string(),
+            url: format!("git+{REPOSITORY}.git"),
+        }
+    }
 }
 
 /// What the wrapper reads (`release.json`): the table, and each build's package and digest.
@@ -300,7 +320,7 @@ pub fn plan(
                     node.suffix()
                 ),
                 license: "MIT OR Apache-2.0".to_string(),
-                repository: REPOSITORY.to_string(),
+                repository: Repository::this(),
                 os: vec![node.platform.to_string()],
                 cpu: vec![node.arch.to_string()],
                 libc: node.libc.map(str::to_string).into_iter().collect(),
@@ -355,7 +375,7 @@ pub fn plan(
                 "{name} through npm: runs the {name} release binary for this platform, sha256-verified"
             ),
             license: "MIT OR Apache-2.0".to_string(),
-            repository: REPOSITORY.to_string(),
+            repository: Repository::this(),
             os: Vec::new(),
             cpu: Vec::new(),
             libc: Vec::new(),
