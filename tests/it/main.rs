@@ -3,6 +3,7 @@
 
 mod common;
 
+mod binstall;
 mod cli;
 mod dist;
 mod hostile;
