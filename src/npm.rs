@@ -37,7 +37,7 @@
 //!
 //! Every version comes from the one release version given to [`plan`]; [`plan`] checks
 //! every manifest against it, and against what an earlier run left in the output
-//! directory, before [`write`] touches a file.
+//! directory, before [`write()`] touches a file.
 
 use std::collections::BTreeMap;
 use std::fs;
