@@ -319,3 +319,37 @@ mod installs {
         }
     }
 }
+
+#[test]
+fn npm_packages_of_another_version_in_the_way_are_refused_before_writing() {
+    let root = temp_dir();
+    let binary = root.path().join("caro");
+    fs::write(&binary, b"#!/bin/sh\necho caro\n").unwrap();
+    let builds = [Build {
+        platform: Platform::LinuxAmd64,
+        path: binary,
+    }];
+    let npm_dir = root.path().join("npm");
+    let lay_out = |text: &str| {
+        let version = version(text);
+        let release = root.path().join(text);
+        let assets = dist::package("caro", &version, &builds, &release).unwrap();
+        let packages = caro_install::npm::plan("caro", &version, &assets, &release).unwrap();
+        caro_install::npm::write(&packages, &npm_dir)
+    };
+    lay_out("1.2.0").unwrap();
+    // The same release again is fine: dist may be re-run.
+    lay_out("1.2.0").unwrap();
+    let manifest = npm_dir.join("wildcard-caro-linux-x64/package.json");
+    let before = fs::read(&manifest).unwrap();
+    let message = lay_out("1.3.0").unwrap_err().to_string();
+    assert!(
+        message.contains("@wildcard/caro-linux-x64@1.2.0") && message.contains("1.3.0"),
+        "{message}"
+    );
+    assert_eq!(fs::read(&manifest).unwrap(), before);
+    let wrapper = fs::read_to_string(npm_dir.join("wildcard-caro/bin/caro.js")).unwrap();
+    assert_eq!(wrapper, caro_install::npm::WRAPPER);
+    let data = fs::read_to_string(npm_dir.join("wildcard-caro/release.json")).unwrap();
+    assert!(data.contains(r#""version": "1.2.0""#), "{data}");
+}
