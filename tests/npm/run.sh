@@ -209,6 +209,17 @@ test_layout_and_publish() {
     layout caro 1.1.0 "$T/caro-1.1.0" "${builds[@]}"
     NPM110="$T/caro-1.1.0/npm"
 
+    run node --check "$NPM110/wildcard-caro/bin/caro.js"
+    expect "the wrapper dist wrote is valid JavaScript for this Node" 0
+    local requires
+    requires=$(grep -o 'require("[^"]*")' "$REPO/npm/wrapper.js" | LC_ALL=C sort -u | tr '\n' ' ')
+    if [ "$(wc -c <"$REPO/npm/wrapper.js")" -lt 10000 ] &&
+        [ "$requires" = 'require("../release.json") require("child_process") require("crypto") require("fs") require("path") ' ]; then
+        ok "the wrapper is small and needs nothing but Node's own modules"
+    else
+        bad "the wrapper is small and needs nothing but Node's own modules" "$requires"
+    fi
+
     run sh "$REPO/scripts/npm-publish.sh" --dry-run "$NPM110"
     expect "dry run packs and checks every package, publishes nothing" 0 \
         "checked @wildcard/caro-linux-x64@1.1.0" "checked @wildcard/caro@1.1.0" "nothing was published"
