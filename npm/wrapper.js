@@ -47,12 +47,12 @@ function libc() {
   return "glibc";
 }
 
-function platformKey() {
+function platformRow() {
   const c = libc();
   const row = release.targets.find(
     (t) => t.platform === process.platform && t.arch === process.arch && t.libc === c,
   );
-  if (row) return row.key;
+  if (row) return row;
   const machine = `${process.platform} ${process.arch}${c ? ` (${c})` : ""}`;
   return fail(`${release.package}@${release.version} has no ${release.name} build for ${machine}`, [
     `${release.name} is built for: ${Object.keys(release.builds).join(", ")}`,
@@ -61,7 +61,10 @@ function platformKey() {
   ]);
 }
 
-function findBinary(key) {
+function findBinary(row) {
+  // Windows on ARM runs the x86_64 build under emulation when there is no arm64 one; its
+  // package then lists arm64 among its cpus, so npm installs it there.
+  const key = release.builds[row.key] || !row.fallback ? row.key : row.fallback;
   const build = release.builds[key];
   if (!build) {
     return fail(`${release.name} ${release.version} was not published for ${key}`, [
@@ -186,6 +189,6 @@ function run({ binary }) {
   });
 }
 
-const found = findBinary(platformKey());
+const found = findBinary(platformRow());
 verify(found);
 run(found);

@@ -103,6 +103,23 @@ pub struct TargetRow {
     /// The platform key [`choose`] gives it.
     #[serde(serialize_with = "serialize_key")]
     pub key: Platform,
+    /// The key to run when the release has no `key` build ([`choose`]'s fallback: Windows
+    /// on ARM runs the x86_64 build under emulation).
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "serialize_fallback"
+    )]
+    pub fallback: Option<Platform>,
+}
+
+fn serialize_fallback<S: serde::Serializer>(
+    fallback: &Option<Platform>,
+    serializer: S,
+) -> std::result::Result<S::Ok, S::Error> {
+    match fallback {
+        Some(platform) => serializer.serialize_str(platform.key()),
+        None => serializer.serialize_none(),
+    }
 }
 
 fn serialize_key<S: serde::Serializer>(
@@ -148,6 +165,7 @@ pub fn node_targets() -> Vec<TargetRow> {
                             libc: libc_name,
                         },
                         key: choice.platform,
+                        fallback: choice.fallback,
                     });
                 }
             }
@@ -322,7 +340,7 @@ pub fn plan(
                 license: "MIT OR Apache-2.0".to_string(),
                 repository: Repository::this(),
                 os: vec![node.platform.to_string()],
-                cpu: vec![node.arch.to_string()],
+                cpu: cpus(platform, assets),
                 libc: node.libc.map(str::to_string).into_iter().collect(),
                 files: vec![binary.clone()],
                 bin: BTreeMap::new(),
@@ -392,6 +410,23 @@ pub fn plan(
     });
     check(&packages, version)?;
     Ok(packages)
+}
+
+/// The `cpu` field of `platform`'s package: its own, plus that of every machine that falls
+/// back to it because the release has no build of its own (a Windows on ARM Node installs
+/// the x86_64 package when there is no arm64 one, and the wrapper runs it).
+fn cpus(platform: Platform, assets: &[Asset]) -> Vec<String> {
+    let built = |key: Platform| assets.iter().any(|a| a.platform == key && !a.legacy);
+    let mut cpus = vec![node_target(platform).arch.to_string()];
+    for row in node_targets() {
+        if row.fallback == Some(platform)
+            && !built(row.key)
+            && !cpus.contains(&row.node.arch.to_string())
+        {
+            cpus.push(row.node.arch.to_string());
+        }
+    }
+    cpus
 }
 
 /// Checks that every manifest carries `version`, and that the main package (the last)
@@ -669,6 +704,9 @@ mod tests {
         assert!(rows.contains(&serde_json::json!(
             {"platform": "darwin", "arch": "arm64", "key": "macos-silicon"}
         )));
+        assert!(rows.contains(&serde_json::json!(
+            {"platform": "win32", "arch": "arm64", "key": "windows-arm64", "fallback": "windows-amd64"}
+        )));
     }
 
     #[test]
@@ -704,6 +742,25 @@ mod tests {
             .optional_dependencies
             .remove("@wildcard/caro-linux-arm64");
         assert!(check(&missing_pin, &v("1.2.0")).is_err());
+    }
+
+    #[test]
+    fn windows_on_arm_gets_the_x86_64_package_only_without_its_own() {
+        let x64_only = [asset(Platform::WindowsAmd64, false)];
+        let packages = plan("caro", &v("1.2.0"), &x64_only, Path::new("rel")).unwrap();
+        assert_eq!(packages[0].manifest.cpu, ["x64", "arm64"]);
+        let both = [
+            asset(Platform::WindowsAmd64, false),
+            asset(Platform::WindowsArm64, false),
+        ];
+        let packages = plan("caro", &v("1.2.0"), &both, Path::new("rel")).unwrap();
+        assert_eq!(packages[0].manifest.cpu, ["x64"]);
+        assert_eq!(packages[1].manifest.cpu, ["arm64"]);
+        let row = node_targets()
+            .into_iter()
+            .find(|row| row.key == Platform::WindowsArm64)
+            .unwrap();
+        assert_eq!(row.fallback, Some(Platform::WindowsAmd64));
     }
 
     #[test]

@@ -307,8 +307,11 @@ test_missing_optional_and_unsupported() {
         "install.sh | sh" "cargo install caro --locked"
     fake_platform "$T/win-arm.js" win32 arm64
     run node --require "$T/win-arm.js" "$wrapper" --version
-    expect "a platform key this release lacks offers the PowerShell one-liner on Windows" 1 \
-        "caro 1.1.0 was not published for windows-arm64" "install.ps1 | iex"
+    expect "Windows on ARM without an arm64 build looks for the x86_64 one" 1 \
+        "the package @wildcard/caro-win32-x64@1.1.0, which holds caro for windows-amd64, is not installed" \
+        "install.ps1 | iex"
+    run npm view @wildcard/caro-win32-x64@1.1.0 cpu --json
+    expect "...and npm installs that package on arm64 too" 0 '"x64"' '"arm64"'
 
     # Every row of the generated table leads the wrapper to the package dist made for it.
     local rows row platform arch libc key package all=true
@@ -320,7 +323,9 @@ test_missing_optional_and_unsupported() {
         fake_platform "$T/row.js" "$platform" "$arch" "$libc"
         row=$(sandbox node --require "$T/row.js" "$project/node_modules/@wildcard/caro/bin/caro.js" 2>&1)
         if [ "$key" = windows-arm64 ]; then
-            grep -qF "not published for windows-arm64" <<<"$row" || { all=false; bad "table row $platform $arch $libc" "$row"; }
+            # The fixture release has no arm64 build for Windows: the x86_64 one runs there.
+            grep -qF "the package @wildcard/caro-win32-x64@1.1.0, which holds caro for windows-amd64" <<<"$row" ||
+                { all=false; bad "table row $platform $arch $libc" "$row"; }
         elif ! grep -qF "the package $package@1.1.0, which holds caro for $key, is not installed" <<<"$row"; then
             all=false
             bad "table row $platform $arch $libc -> $key" "$row"
@@ -354,6 +359,11 @@ EOF
     local prefix="$T/prefix-rc"
     run npm install -g --prefix "$prefix" @wildcard/caro@2.0.0-rc.1
     expect "npm install -g @wildcard/caro@2.0.0-rc.1" 0
+    fake_platform "$T/win-x64.js" win32 x64
+    run node --require "$T/win-x64.js" "$prefix/lib/node_modules/@wildcard/caro/bin/caro.js" --version
+    expect "a platform key this release lacks offers the PowerShell one-liner on Windows" 1 \
+        "caro 2.0.0-rc.1 was not published for windows-amd64" "caro 2.0.0-rc.1 is built for: linux-amd64" \
+        "irm https://github.com/wildcard/caro-install/releases/latest/download/install.ps1 | iex"
     run "$prefix/bin/caro" exit 42
     expect "the exit code passes through" 42
     # shellcheck disable=SC2016 # a literal $HOME, which must arrive unexpanded
