@@ -186,16 +186,17 @@ fn example_caro() -> PathBuf {
 
 /// Runs an installed copy of the example with the test's environment.
 fn caro(test: &Test, server: &Server, binary: &std::path::Path, args: &[&str]) -> Output {
-    let output = Command::new(binary)
-        .args(args)
-        .env_clear()
-        .env("HOME", test.home())
-        .env("PATH", test.tools_dir())
-        .env("CARO_INSTALLER_GITHUB_BASE_URL", server.url())
-        .env("CARO_INSTALLER_API_URL", format!("{}/api", server.url()))
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
+    let output = output_of_new_file(
+        Command::new(binary)
+            .args(args)
+            .env_clear()
+            .env("HOME", test.home())
+            .env("PATH", test.tools_dir())
+            .env("CARO_INSTALLER_GITHUB_BASE_URL", server.url())
+            .env("CARO_INSTALLER_API_URL", format!("{}/api", server.url()))
+            .stdin(Stdio::null()),
+    )
+    .unwrap();
     output.into()
 }
 

@@ -357,12 +357,27 @@ pub fn run_concurrently(count: usize, command: impl Fn() -> Command) {
 /// Runs an installed binary and returns its stdout.
 #[track_caller]
 pub fn run_installed(path: &Path, arg: &str) -> String {
-    let output = Command::new(path)
-        .arg(arg)
-        .output()
+    let output = output_of_new_file(Command::new(path).arg(arg))
         .unwrap_or_else(|e| panic!("run {}: {e}", path.display()));
     assert!(output.status.success(), "{} {arg} failed", path.display());
     String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// Runs a program the test has just written. Tests run in parallel threads, and a thread
+/// that forks while this one still has the file open for writing holds it open in its
+/// child until that child execs, so for a moment exec fails with "text file busy"
+/// (ETXTBSY): that, and only that, is retried.
+pub fn output_of_new_file(command: &mut Command) -> std::io::Result<std::process::Output> {
+    let mut tries = 0;
+    loop {
+        match command.output() {
+            Err(e) if e.raw_os_error() == Some(26) && tries < 50 => {
+                tries += 1;
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            result => return result,
+        }
+    }
 }
 
 /// Asserts that `dir` holds no temp file of caro-install.
