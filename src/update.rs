@@ -556,15 +556,30 @@ impl Target {
             path: path.to_path_buf(),
             detail,
         };
-        let mut child = Command::new(path)
+        let mut command = Command::new(path);
+        command
             .arg(flag)
             .env_remove("CARO_GITHUB_TOKEN")
             .env_remove("GITHUB_TOKEN")
             .stdin(std::process::Stdio::null())
             .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .map_err(|source| failed(format!("it could not be started: {source}")))?;
+            .stderr(std::process::Stdio::null());
+        // In a host with other threads (caro's runtime), one that forks while the new build
+        // was still open for writing keeps it open until its exec: "text file busy" for a
+        // moment. That, and only that, is tried again, for at most a second.
+        let mut busy = 0;
+        let mut child = loop {
+            match command.spawn() {
+                Err(e) if e.raw_os_error() == Some(TEXT_FILE_BUSY) && busy < 50 => {
+                    busy += 1;
+                    std::thread::sleep(Duration::from_millis(20));
+                }
+                result => {
+                    break result
+                        .map_err(|source| failed(format!("it could not be started: {source}")))?;
+                }
+            }
+        };
         // The reader is never joined: a process the build left behind may hold its output
         // open, and waiting for that would be the unbounded wait this avoids.
         let stdout = child.stdout.take();
@@ -624,6 +639,9 @@ pub fn reports_version(output: &str, version: &Version) -> bool {
         .split(|c: char| c.is_whitespace() || "()[],;\"'".contains(c))
         .any(|word| word.trim_start_matches(['v', 'V']) == wanted)
 }
+
+/// ETXTBSY, "text file busy", on Linux and the BSDs alike.
+const TEXT_FILE_BUSY: i32 = 26;
 
 /// How long the new build's start-up check may run.
 pub const SANITY_RUN_SECONDS: u64 = 10;
