@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# The Windows tests, run for real under Wine: builds caro-install, its examples and its
+# tests for x86_64-pc-windows-gnu (Debian's rustc-web rebuilds std for the target, mingw
+# links), prepares a Wine prefix once (cached under ~/.cache), and runs `cargo test` with
+# every test binary started by tests/windows/runner.sh. The unit tests, the portable
+# integration tests and the Windows ones (tests/it/windows.rs: registry Path, the running
+# exe swap, the lock) all run; the GitHub windows job runs the same tests natively.
+#
+# Wine 8.0 lacks bcryptprimitives.dll, whose ProcessPrng every Rust program imports:
+# tests/windows/bcryptprimitives.c stands in for it, built into the prefix.
+#
+# Arguments go to `cargo test` (after the target): `bash tests/windows/run.sh windows::`.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+say() { printf '\n==> %s\n' "$*"; }
+
+readonly triple=x86_64-pc-windows-gnu
+readonly cache="${XDG_CACHE_HOME:-$HOME/.cache}"
+export CARO_WINEPREFIX="${CARO_WINEPREFIX:-$cache/caro-install-wine}"
+export CARGO_TARGET_DIR="${CARO_WINDOWS_TARGET_DIR:-$cache/caro-install-cross/$triple}"
+
+need_packages() {
+    local missing=()
+    [ -x /usr/lib/wine/wine64 ] || missing+=(wine64)
+    command -v wine >/dev/null 2>&1 || missing+=(wine)
+    command -v x86_64-w64-mingw32-gcc >/dev/null 2>&1 || missing+=(gcc-mingw-w64-x86-64)
+    [ -x /usr/bin/rustc ] || missing+=(rustc-web)
+    [ -x /usr/bin/cargo ] || missing+=(cargo-web)
+    [ -d /usr/lib/rustlib/src/rust/library ] || missing+=(rust-web-src)
+    [ ${#missing[@]} -eq 0 ] && return
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+        say "installing ${missing[*]} with apt-get"
+        apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+    else
+        echo "error: the Windows tests need ${missing[*]}" >&2
+        echo "help: install them with: sudo apt-get install ${missing[*]}" >&2
+        exit 1
+    fi
+}
+
+# Debian's toolchain, not rustup's: it has the std source to rebuild for the target.
+debian_cargo() {
+    env -u RUSTUP_TOOLCHAIN RUSTC=/usr/bin/rustc RUSTC_BOOTSTRAP=1 \
+        CARGO_TARGET_X86_64_PC_WINDOWS_GNU_LINKER=x86_64-w64-mingw32-gcc \
+        CARGO_TARGET_X86_64_PC_WINDOWS_GNU_RUNNER="$PWD/tests/windows/runner.sh" \
+        /usr/bin/cargo "$1" -Zbuild-std=std,panic_abort --target "$triple" "${@:2}"
+}
+
+# Creates the prefix once (wineboot takes a while), then keeps the stand-in DLL current.
+prepare_prefix() {
+    export WINEPREFIX="$CARO_WINEPREFIX" WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml="
+    if [ ! -f "$WINEPREFIX/system.reg" ]; then
+        say "creating the Wine prefix $WINEPREFIX (once)"
+        mkdir -p "$WINEPREFIX"
+        WINEARCH=win64 wineboot --init >/dev/null 2>&1
+        wineserver --wait
+    fi
+    local dll="$WINEPREFIX/drive_c/windows/system32/bcryptprimitives.dll"
+    local built="$CARGO_TARGET_DIR/bcryptprimitives.dll"
+    if [ ! -f "$built" ] || [ tests/windows/bcryptprimitives.c -nt "$built" ] ||
+        [ tests/windows/bcryptprimitives.def -nt "$built" ]; then
+        mkdir -p "$CARGO_TARGET_DIR"
+        x86_64-w64-mingw32-gcc -shared -O2 -s -o "$built" \
+            tests/windows/bcryptprimitives.c tests/windows/bcryptprimitives.def -ladvapi32
+    fi
+    cmp -s "$built" "$dll" || cp "$built" "$dll"
+}
+
+main() {
+    need_packages
+    prepare_prefix
+    say "building for $triple (std rebuilt once, cached in $CARGO_TARGET_DIR)"
+    # The integration tests run the examples (caro's stand-in) as programs.
+    debian_cargo build --quiet --bins --examples
+    say "cargo test --target $triple, under Wine"
+    debian_cargo test --quiet "$@"
+}
+
+main "$@"
