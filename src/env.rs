@@ -148,6 +148,11 @@ impl Env {
     }
 }
 
+/// The variable [`Env::from_vars`] takes the home directory from on this OS, for tests
+/// that build an environment with a home in it.
+#[cfg(test)]
+pub(crate) const HOME_VAR: &str = if cfg!(windows) { "USERPROFILE" } else { "HOME" };
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1466,6 +1466,7 @@ pub fn lock_wait(stall: std::time::Duration) -> std::time::Duration {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::env::HOME_VAR;
 
     fn request() -> InstallRequest {
         InstallRequest::default()
@@ -1485,7 +1486,7 @@ mod tests {
     #[cfg(unix)]
     #[test]
     fn defaults_come_from_home() {
-        let env = Env::from_vars([("HOME", "/home/u")]);
+        let env = Env::from_vars([(HOME_VAR, "/home/u")]);
         let settings = Settings::resolve(request(), &env, linux).unwrap();
         assert_eq!(settings.install_dir, PathBuf::from("/home/u/.local/bin"));
         assert_eq!(settings.version, VersionRequest::Latest);
@@ -1497,7 +1498,7 @@ mod tests {
     #[test]
     fn flags_win_over_variables() {
         let env = Env::from_vars([
-            ("HOME", "/home/u"),
+            (HOME_VAR, "/home/u"),
             ("CARO_INSTALL_VERSION", "1.0.2"),
             ("CARO_INSTALL_DIR", "/opt/env"),
             ("CARO_INSTALL_PLATFORM", "linux-arm64"),
@@ -1525,7 +1526,7 @@ mod tests {
     #[cfg(unix)]
     #[test]
     fn unmanaged_install_touches_nothing_else() {
-        let env = Env::from_vars([("HOME", "/home/u"), ("CARO_UNMANAGED_INSTALL", "/ci/bin")]);
+        let env = Env::from_vars([(HOME_VAR, "/home/u"), ("CARO_UNMANAGED_INSTALL", "/ci/bin")]);
         let settings = Settings::resolve(
             InstallRequest {
                 install_dir: Some("/ignored".into()),
@@ -1541,13 +1542,13 @@ mod tests {
 
     #[test]
     fn no_modify_path_from_flag_or_variable() {
-        let env = Env::from_vars([("HOME", "/home/u"), ("CARO_NO_MODIFY_PATH", "1")]);
+        let env = Env::from_vars([(HOME_VAR, "/home/u"), ("CARO_NO_MODIFY_PATH", "1")]);
         assert!(
             !Settings::resolve(request(), &env, linux)
                 .unwrap()
                 .modify_path
         );
-        let env = Env::from_vars([("HOME", "/home/u")]);
+        let env = Env::from_vars([(HOME_VAR, "/home/u")]);
         let settings = Settings::resolve(
             InstallRequest {
                 no_modify_path: true,
@@ -1562,10 +1563,13 @@ mod tests {
 
     #[test]
     fn bad_variables_are_errors_naming_them() {
-        let env = Env::from_vars([("HOME", "/home/u"), ("CARO_INSTALL_PLATFORM", "linux-x86")]);
+        let env = Env::from_vars([
+            (HOME_VAR, "/home/u"),
+            ("CARO_INSTALL_PLATFORM", "linux-x86"),
+        ]);
         let error = Settings::resolve(request(), &env, linux).unwrap_err();
         assert!(error.to_string().contains("linux-x86"), "{error}");
-        let env = Env::from_vars([("HOME", "/home/u"), ("CARO_INSTALL_VERSION", "../../x")]);
+        let env = Env::from_vars([(HOME_VAR, "/home/u"), ("CARO_INSTALL_VERSION", "../../x")]);
         // Since issue 14 a bad variable is named as the variable (a usage error, exit 2).
         assert!(matches!(
             Settings::resolve(request(), &env, linux),
@@ -1583,7 +1587,7 @@ mod tests {
 
     #[test]
     fn empty_install_dir_is_refused() {
-        let env = Env::from_vars([("HOME", "/home/u")]);
+        let env = Env::from_vars([(HOME_VAR, "/home/u")]);
         let error = Settings::resolve(
             InstallRequest {
                 install_dir: Some(PathBuf::new()),

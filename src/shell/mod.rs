@@ -447,6 +447,7 @@ pub fn shadowing(env: &Env, dir: &Path, name: &str, probe: &dyn Probe) -> Vec<Pa
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::env::HOME_VAR;
     use std::collections::HashSet;
 
     struct FakeProbe {
@@ -477,13 +478,16 @@ mod tests {
     }
 
     fn env() -> Env {
-        Env::from_vars([("HOME", "/home/u")])
+        Env::from_vars([(HOME_VAR, "/home/u")])
     }
 
     fn paths(files: Vec<(Shell, PathBuf)>) -> Vec<String> {
         files
             .into_iter()
-            .map(|(shell, path)| format!("{}:{}", shell.name(), path.display()))
+            .map(|(shell, path)| {
+                let path = path.to_string_lossy().replace('\\', "/");
+                format!("{}:{path}", shell.name())
+            })
             .collect()
     }
 
@@ -523,7 +527,7 @@ mod tests {
     fn zshenv_follows_zdotdir() {
         let files = rc_files(&env(), &probe(&[], &["zsh"])).unwrap();
         assert_eq!(paths(files), ["sh:/home/u/.profile", "zsh:/home/u/.zshenv"]);
-        let env = Env::from_vars([("HOME", "/home/u"), ("ZDOTDIR", "/home/u/.config/zsh")]);
+        let env = Env::from_vars([(HOME_VAR, "/home/u"), ("ZDOTDIR", "/home/u/.config/zsh")]);
         let files = rc_files(&env, &probe(&["/home/u/.config/zsh/.zshenv"], &[])).unwrap();
         assert_eq!(
             paths(files),
@@ -533,7 +537,7 @@ mod tests {
 
     #[test]
     fn fish_gets_a_conf_d_file_under_xdg_config_home() {
-        let env = Env::from_vars([("HOME", "/home/u"), ("XDG_CONFIG_HOME", "/home/u/cfg")]);
+        let env = Env::from_vars([(HOME_VAR, "/home/u"), ("XDG_CONFIG_HOME", "/home/u/cfg")]);
         let edits = plan_edits(
             &env,
             Path::new("/home/u/.local/bin"),
@@ -551,6 +555,7 @@ mod tests {
 
     #[test]
     fn no_fish_no_fish_file() {
+    #[cfg(unix)] // "/home/u/cfg" is not absolute on Windows, so XDG_CONFIG_HOME is ignored
         let edits = plan_edits(&env(), Path::new("/opt/bin"), &probe(&[], &[])).unwrap();
         assert!(edits.iter().all(|e| e.shell() != Shell::Fish), "{edits:?}");
     }
