@@ -1001,6 +1001,36 @@ fn same_contents(a: &Path, b: &Path) -> bool {
     }
 }
 
+/// [`fs::canonicalize`] in the form users know: `C:\x` rather than the `\\?\C:\x` Windows
+/// returns (see [`simplified`]); for paths printed or stored, not only compared.
+pub fn canonicalize(path: &Path) -> std::io::Result<PathBuf> {
+    fs::canonicalize(path).map(simplified)
+}
+
+/// `path` without the verbatim prefix `\\?\` when the rest is an ordinary drive path
+/// (`\\?\C:\x` becomes `C:\x`) or share (`\\?\UNC\host\share` becomes `\\host\share`)
+/// short enough to need no prefix; any other path as it is. Pure, so tested on every OS.
+pub fn simplified(path: PathBuf) -> PathBuf {
+    let Some(text) = path.to_str() else {
+        return path;
+    };
+    if text.len() >= 260 {
+        return path; // past MAX_PATH, only the verbatim form works
+    }
+    if let Some(share) = text.strip_prefix(r"\\?\UNC\") {
+        return PathBuf::from(format!(r"\\{share}"));
+    }
+    match text.strip_prefix(r"\\?\") {
+        Some(rest)
+            if rest.as_bytes().first().is_some_and(u8::is_ascii_alphabetic)
+                && rest.get(1..3) == Some(r":\") =>
+        {
+            PathBuf::from(rest)
+        }
+        _ => path,
+    }
+}
+
 /// Returns true if and only if both paths name the same existing file.
 pub fn same_file(a: &Path, b: &Path) -> bool {
     match (fs::canonicalize(a), fs::canonicalize(b)) {
@@ -1143,28 +1173,45 @@ impl TempFile {
         Ok(())
     }
 
-    /// Makes the file executable, flushes it to disk and renames it over `target`.
+    /// Makes the file executable, flushes it to disk and puts it at `target` (see
+    /// [`replace_running`](Self::replace_running)).
     pub fn persist(mut self, target: &Path, reporter: &dyn Reporter) -> Result<()> {
         self.make_executable()?;
-        self.replace(target)?;
-        reporter.detail(&format!("placed {}", target.display()));
-        Ok(())
+        self.replace_running(target, reporter)
     }
 
-    /// Puts an executable (already [`make_executable`](Self::make_executable)) over
-    /// `target`, which may be the running program: a rename on Unix; on Windows, where a
-    /// running executable cannot be overwritten, self-replace moves it aside first and
-    /// restores it if the move in fails.
+    /// Puts an executable (already [`make_executable`](Self::make_executable)) at `target`,
+    /// which may be running (this very program, or a caro the user has open).
+    ///
+    /// On Unix a rename replaces a running file. Windows refuses to overwrite a running
+    /// executable but lets it be renamed, so there the old one is moved aside first (to a
+    /// temp name in the same directory), the new one is moved in, and if that fails the old
+    /// one is moved back. The old one is then deleted: at once when nothing runs it; after
+    /// this process exits when it is this process; otherwise by the next run that takes
+    /// the directory lock ([`remove_leftovers`]).
     pub fn replace_running(mut self, target: &Path, reporter: &dyn Reporter) -> Result<()> {
-        #[cfg(windows)]
-        if std::env::current_exe().is_ok_and(|exe| same_file(&exe, target)) {
-            drop(self.file.take());
-            self_replace::self_replace(&self.path)
-                .map_err(Error::file("replace the running executable", target))?;
-            reporter.detail(&format!("replaced the running {}", target.display()));
-            return Ok(()); // dropping self removes the temp file
-        }
         drop(self.file.take());
+        #[cfg(windows)]
+        if target.exists() {
+            self.check_unchanged()?;
+            let aside = aside_path(target);
+            let running_self = std::env::current_exe().is_ok_and(|exe| same_file(&exe, target));
+            swap_in(&self.path, target, &aside, |from, to| fs::rename(from, to))
+                .map_err(Error::file("replace", target))?;
+            self.path = PathBuf::new();
+            if fs::remove_file(&aside).is_err() {
+                if running_self {
+                    let _ = self_replace::self_delete_at(&aside);
+                }
+                reporter.detail(&format!(
+                    "moved the running {} aside to {}; it goes once it stops",
+                    target.display(),
+                    aside.display()
+                ));
+            }
+            reporter.detail(&format!("placed {}", target.display()));
+            return Ok(());
+        }
         self.replace(target)?;
         reporter.detail(&format!("placed {}", target.display()));
         Ok(())
@@ -1219,6 +1266,39 @@ impl Drop for TempFile {
     }
 }
 
+/// Where a running `target` is moved aside: a temp name in its directory, so that the move
+/// is a rename on one file system and [`remove_leftovers`] finds what is left.
+#[cfg(any(windows, test))]
+fn aside_path(target: &Path) -> PathBuf {
+    let n = TEMP_COUNTER.fetch_add(1, Ordering::Relaxed);
+    let name = target
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    target.with_file_name(format!(
+        "{TEMP_PREFIX}{}-{n}-old-{name}",
+        std::process::id()
+    ))
+}
+
+/// Moves `target` to `aside` and `new` to `target`; if the second move fails, moves
+/// `aside` back, so `target` is the old file again. `rename` is [`fs::rename`] (tests pass
+/// a failing one).
+#[cfg(any(windows, test))]
+fn swap_in(
+    new: &Path,
+    target: &Path,
+    aside: &Path,
+    rename: impl Fn(&Path, &Path) -> std::io::Result<()>,
+) -> std::io::Result<()> {
+    rename(target, aside)?;
+    if let Err(error) = rename(new, target) {
+        rename(aside, target)?;
+        return Err(error);
+    }
+    Ok(())
+}
+
 /// A temp directory removed on drop.
 struct TempDir(PathBuf);
 
@@ -1238,13 +1318,15 @@ fn sync_parent(path: &Path) {
     let _ = path;
 }
 
-/// Removes temp files and folders a killed run left in `dir`. Only safe under [`DirLock`].
+/// Removes temp files and folders a killed run left in `dir`, and old executables moved
+/// aside while they ran (also self-replace's `*.__relocated__.exe`, which earlier versions
+/// left). Only safe under [`DirLock`]; one still running stays until a later run.
 pub fn remove_leftovers(dir: &Path, reporter: &dyn Reporter) {
     let Ok(entries) = fs::read_dir(dir) else {
         return;
     };
     for entry in entries.flatten() {
-        if !entry.file_name().to_string_lossy().starts_with(TEMP_PREFIX) {
+        if !is_leftover(&entry.file_name().to_string_lossy()) {
             continue;
         }
         let path = entry.path();
@@ -1262,15 +1344,33 @@ pub fn remove_leftovers(dir: &Path, reporter: &dyn Reporter) {
     }
 }
 
+/// Returns true if and only if `name` is a file caro-install leaves only when interrupted
+/// or while an old executable still runs: its temp files, and self-replace's relocated
+/// copies of caro-install or caro (`.caro-install.<random>.__relocated__.exe`).
+fn is_leftover(name: &str) -> bool {
+    let relocated = name
+        .strip_suffix(".__relocated__.exe")
+        .and_then(|rest| rest.strip_prefix('.'))
+        .and_then(|rest| rest.rsplit_once('.'))
+        .is_some_and(|(stem, _)| stem == "caro" || stem == "caro-install");
+    name.starts_with(TEMP_PREFIX) || relocated
+}
+
 /// An exclusive lock on an install directory, held while installing or updating there.
 ///
 /// On Unix the directory itself is locked (flock on its descriptor), which leaves no lock
-/// file behind; Windows cannot open a directory as a file, so it locks
-/// `.caro-install.lock` inside it.
+/// file behind. Windows cannot lock a directory, so it locks `.caro-install.lock` inside it,
+/// opened delete-on-close: Windows deletes the file when the last installer holding it open
+/// closes it, so none is left behind either (and an uninstall can remove the folder). While
+/// that deletion is pending, the name cannot be opened, so a newcomer retries briefly
+/// rather than lock a second file of the same name.
 #[derive(Debug)]
 pub struct DirLock {
     _file: File,
 }
+
+/// The lock file's name on Windows.
+pub const LOCK_FILE: &str = ".caro-install.lock";
 
 impl DirLock {
     /// Takes the lock, waiting (and saying so) while another installer holds it, for at
@@ -1281,19 +1381,7 @@ impl DirLock {
         wait: std::time::Duration,
         reporter: &dyn Reporter,
     ) -> Result<DirLock> {
-        #[cfg(unix)]
-        fn open(dir: &Path) -> std::io::Result<File> {
-            File::open(dir)
-        }
-        #[cfg(not(unix))]
-        fn open(dir: &Path) -> std::io::Result<File> {
-            OpenOptions::new()
-                .create(true)
-                .truncate(false)
-                .write(true)
-                .open(dir.join(".caro-install.lock"))
-        }
-        let file = open(dir).map_err(Error::file("open for locking", dir))?;
+        let file = open_lock(dir).map_err(Error::file("open for locking", dir))?;
         let deadline = std::time::Instant::now() + wait;
         let mut said = false;
         loop {
@@ -1322,6 +1410,65 @@ impl DirLock {
             std::thread::sleep(std::time::Duration::from_millis(100));
         }
     }
+
+    /// Takes the lock only if no other installer holds it.
+    pub fn try_acquire(dir: &Path) -> Option<DirLock> {
+        let file = open_lock(dir).ok()?;
+        file.try_lock().ok()?;
+        Some(DirLock { _file: file })
+    }
+}
+
+/// Removes what earlier runs left in `dir` ([`remove_leftovers`]) when no other installer
+/// is working there, without waiting for one: how an old executable moved aside while it
+/// ran goes on a later start, even one that has nothing to update.
+pub fn tidy(dir: &Path, reporter: &dyn Reporter) {
+    if let Some(_lock) = DirLock::try_acquire(dir) {
+        remove_leftovers(dir, reporter);
+    }
+}
+
+#[cfg(unix)]
+fn open_lock(dir: &Path) -> std::io::Result<File> {
+    File::open(dir)
+}
+
+#[cfg(windows)]
+fn open_lock(dir: &Path) -> std::io::Result<File> {
+    use std::os::windows::fs::OpenOptionsExt;
+    use windows_sys::Win32::Foundation::{GENERIC_READ, GENERIC_WRITE};
+    use windows_sys::Win32::Storage::FileSystem::{
+        DELETE, FILE_FLAG_DELETE_ON_CLOSE, FILE_SHARE_DELETE, FILE_SHARE_READ, FILE_SHARE_WRITE,
+    };
+    let path = dir.join(LOCK_FILE);
+    let mut pending = 0;
+    loop {
+        let opened = OpenOptions::new()
+            .write(true) // std requires it to create; access_mode below sets the rights
+            .create(true)
+            .truncate(false)
+            .access_mode(GENERIC_READ | GENERIC_WRITE | DELETE)
+            .share_mode(FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE)
+            .custom_flags(FILE_FLAG_DELETE_ON_CLOSE)
+            .open(&path);
+        match opened {
+            // Access denied while the last holder's close deletes the file: a moment.
+            Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied && pending < 100 => {
+                pending += 1;
+                std::thread::sleep(std::time::Duration::from_millis(50));
+            }
+            other => return other,
+        }
+    }
+}
+
+#[cfg(not(any(unix, windows)))]
+fn open_lock(dir: &Path) -> std::io::Result<File> {
+    OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(dir.join(LOCK_FILE))
 }
 
 /// Takes an exclusive lock on `file` without waiting: `Ok(false)` when another process holds
@@ -1613,6 +1760,63 @@ mod tests {
             .unwrap();
         assert_eq!(fs::read(dir.path().join("caro")).unwrap(), b"new");
         assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn verbatim_paths_are_shown_plainly() {
+        let plain = |text: &str| simplified(PathBuf::from(text));
+        assert_eq!(
+            plain(r"\\?\C:\Users\u\caro.exe"),
+            PathBuf::from(r"C:\Users\u\caro.exe")
+        );
+        assert_eq!(
+            plain(r"\\?\UNC\host\share\caro.exe"),
+            PathBuf::from(r"\\host\share\caro.exe")
+        );
+        for kept in [
+            r"\\?\Volume{x}\caro.exe",
+            r"C:\caro.exe",
+            "/usr/bin/caro",
+            r"\\?\C:",
+        ] {
+            assert_eq!(plain(kept), PathBuf::from(kept));
+        }
+        let long = format!(r"\\?\C:\{}", "a".repeat(300));
+        assert_eq!(plain(&long), PathBuf::from(&long));
+    }
+
+    #[test]
+    fn a_failed_move_in_puts_the_old_executable_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let (new, target) = (dir.path().join("new"), dir.path().join("caro"));
+        fs::write(&new, "new").unwrap();
+        fs::write(&target, "old").unwrap();
+        let aside = aside_path(&target);
+        let error = swap_in(&new, &target, &aside, |from, to| {
+            if from == new {
+                return Err(std::io::Error::other("disk full"));
+            }
+            fs::rename(from, to)
+        })
+        .unwrap_err();
+        assert_eq!(error.to_string(), "disk full");
+        assert_eq!(fs::read(&target).unwrap(), b"old");
+        assert!(!aside.exists());
+        swap_in(&new, &target, &aside, |from, to| fs::rename(from, to)).unwrap();
+        assert_eq!(fs::read(&target).unwrap(), b"new");
+        assert_eq!(fs::read(&aside).unwrap(), b"old");
+        remove_leftovers(dir.path(), &crate::Silent);
+        assert!(!aside.exists(), "the next run removes what was moved aside");
+    }
+
+    #[test]
+    fn executables_moved_aside_are_leftovers_and_others_are_not() {
+        assert!(is_leftover(".caro-install-tmp-7-0-old-caro.exe"));
+        assert!(is_leftover(".caro-install.qwertyuiop.__relocated__.exe"));
+        assert!(is_leftover(".caro.qwertyuiop.__relocated__.exe"));
+        assert!(!is_leftover(".other.qwertyuiop.__relocated__.exe"));
+        assert!(!is_leftover("caro.exe"));
+        assert!(!is_leftover(".caro-install.lock"));
     }
 
     #[test]

@@ -427,11 +427,11 @@ fn running_target(
     env: &Env,
     signatures: signature::Policy,
 ) -> Result<Target> {
-    let binary = std::fs::canonicalize(&executable).unwrap_or(executable);
+    let binary = install::canonicalize(&executable).unwrap_or(executable);
     let receipt_path = receipt::receipt_path(env)?;
     let receipt = Receipt::load(&receipt_path).ok().flatten();
     let receipt_dir = receipt.as_ref().map(|r| {
-        std::fs::canonicalize(&r.install_prefix).unwrap_or_else(|_| r.install_prefix.clone())
+        install::canonicalize(&r.install_prefix).unwrap_or_else(|_| r.install_prefix.clone())
     });
     if let Some(manager) = managed_by_in(&binary, receipt_dir.as_deref(), in_container()) {
         return Err(Error::ManagedElsewhere {
@@ -483,6 +483,10 @@ impl Target {
         reporter: &dyn Reporter,
     ) -> Result<UpdateOutcome> {
         http.trust_token_hosts(&self.source);
+        let dir = self.binary.parent().unwrap_or(Path::new("."));
+        if !request.check_only {
+            install::tidy(dir, reporter);
+        }
         let explicit = request.version.is_some();
         let requested = request.version.clone().unwrap_or(VersionRequest::Latest);
         let (target, _) = install::resolve_version(&requested, &self.source, http, reporter)?;
@@ -492,7 +496,6 @@ impl Target {
                 version: self.current,
             });
         }
-        let dir = self.binary.parent().unwrap_or(Path::new("."));
         let wanted = install::Wanted {
             name: &self.app,
             source: &self.source,
