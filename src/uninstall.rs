@@ -108,7 +108,7 @@ pub fn uninstall(env: &Env, yes: bool, reporter: &dyn Reporter) -> Result<Uninst
         }
     }
 
-    let _lock = if dir.is_dir() {
+    let lock = if dir.is_dir() {
         let stall = crate::download::stall_timeout(env)?;
         Some(DirLock::acquire(&dir, install::lock_wait(stall), reporter)?)
     } else {
@@ -118,10 +118,12 @@ pub fn uninstall(env: &Env, yes: bool, reporter: &dyn Reporter) -> Result<Uninst
         install::remove_leftovers(&dir, reporter);
     }
     for binary in &binaries {
-        remove_binary(binary)?;
+        remove_binary(binary, &dir)?;
         reporter.info(&format!("removed {}", binary.display()));
     }
     let path_files = shell::unconfigure_path(&edits, reporter);
+    drop(lock); // on Windows, this deletes the lock file
+    remove_own_install_dir(env, &dir);
     if let Some(path) = &receipt_file {
         fs::remove_file(path).map_err(Error::file("remove the receipt", path))?;
         reporter.info(&format!("removed {}", path.display()));
@@ -242,29 +244,39 @@ fn found_parts(env: &Env, dir: &Path, reporter: &dyn Reporter) -> (Vec<PathBuf>,
     (binaries, found_edits(env, dir))
 }
 
-/// Edits found without the receipt: marked lines and our files; on Windows, `dir` in the
-/// user's Path.
-fn found_edits(env: &Env, dir: &Path) -> Vec<PathEdit> {
-    let mut found = shell::unix::find_edits(env);
-    if cfg!(windows) {
-        found.push(PathEdit {
-            path: PathBuf::from(shell::windows::REGISTRY_PATH),
-            line: Some(dir.to_string_lossy().into_owned()),
-            created: false,
-            added_newline: false,
-        });
+/// Removes the install directory when it is empty and was made for caro alone: the
+/// Windows default `%LOCALAPPDATA%\caro\bin` (`bin` inside caro's own folder). A
+/// directory shared with other programs, such as `~/.local/bin`, stays.
+fn remove_own_install_dir(env: &Env, dir: &Path) {
+    let own = env
+        .caro_config_dir()
+        .is_ok_and(|config| dir == config.join("bin"));
+    if own {
+        let _ = fs::remove_dir(dir); // only when empty
     }
+}
+
+/// Edits found without the receipt: marked lines and our files; on Windows, `dir` when it
+/// is in the user's Path.
+fn found_edits(env: &Env, dir: &Path) -> Vec<PathEdit> {
+    let found = shell::unix::find_edits(env);
+    #[cfg(windows)]
+    let found = [found, shell::windows::find_edit(dir).into_iter().collect()].concat();
+    #[cfg(not(windows))]
+    let _ = dir;
     found
 }
 
 /// Deletes a binary, including the running caro-install (Windows cannot delete a running
-/// executable directly; self-replace schedules it).
-fn remove_binary(path: &Path) -> Result<()> {
+/// executable: self-replace moves it out of `dir`, to `%TEMP%`, and deletes it once this
+/// process exits, so `dir` can go now).
+fn remove_binary(path: &Path, dir: &Path) -> Result<()> {
     let running = std::env::current_exe()
         .ok()
         .is_some_and(|exe| install::same_file(&exe, path));
     if running && cfg!(windows) {
-        return self_replace::self_delete().map_err(Error::file("remove the running", path));
+        return self_replace::self_delete_outside_path(dir)
+            .map_err(Error::file("remove the running", path));
     }
     fs::remove_file(path).map_err(Error::file("remove", path))
 }

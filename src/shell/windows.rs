@@ -58,6 +58,23 @@ pub fn unconfigure(edits: &[PathEdit], reporter: &dyn Reporter) -> Vec<PathBuf> 
     changed
 }
 
+/// The edit to undo when `dir` is in the user's Path: how an uninstall without a receipt
+/// finds it. `None` when it is not there (or the registry cannot be read).
+#[cfg(windows)]
+pub fn find_edit(dir: &std::path::Path) -> Option<PathEdit> {
+    let dir = dir.to_string_lossy().into_owned();
+    let user_path = registry::user_path().ok()?;
+    user_path
+        .split(';')
+        .any(|entry| same_entry(entry, &dir))
+        .then(|| PathEdit {
+            path: PathBuf::from(REGISTRY_PATH),
+            line: Some(dir),
+            created: false,
+            added_newline: false,
+        })
+}
+
 /// Returns true if and only if two Path entries name the same directory: Windows paths are
 /// case-insensitive, and a trailing `\` does not matter.
 pub fn same_entry(a: &str, b: &str) -> bool {
@@ -132,6 +149,11 @@ pub mod registry {
                 vtype: RegType::REG_EXPAND_SZ,
             },
         )
+    }
+
+    /// The user's Path value as it is stored (`%VAR%`s unexpanded; empty when unset).
+    pub fn user_path() -> io::Result<String> {
+        read(&environment()?)
     }
 
     fn environment() -> io::Result<RegKey> {
