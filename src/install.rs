@@ -599,21 +599,25 @@ fn configure_path(env: &Env, dir: &Path, reporter: &dyn Reporter) -> Vec<PathEdi
 }
 
 /// Warns when a shell would run another `caro` than the one in `dir`: one earlier on PATH,
-/// or (when PATH is left alone and `dir` is not on it) any one on PATH.
+/// or (when PATH is left alone and `dir` is not on it) any one on PATH; after a PATH edit,
+/// one that new shells still find first (on Windows, in the system Path).
 fn warn_about_shadowing(env: &Env, dir: &Path, modified_path: bool, reporter: &dyn Reporter) {
     let probe = RealProbe::new(env);
     let on_path = shell::is_on_path(env, dir, &probe);
-    if !on_path && modified_path {
-        return; // new shells put `dir` first
-    }
-    if !on_path {
+    let name = local_executable_name("caro");
+    let others = if !on_path && modified_path {
+        shell::shadowing_after_edit(env, dir, &name, &probe)
+    } else {
+        shell::shadowing(env, dir, &name, &probe)
+    };
+    if !on_path && !modified_path {
         reporter.warn(&format!(
             "{} is not on PATH; add it, or run caro as {}",
             dir.display(),
-            dir.join("caro").display()
+            dir.join(&name).display()
         ));
     }
-    for other in shell::shadowing(env, dir, &local_executable_name("caro"), &probe) {
+    for other in others {
         reporter.warn(&format!(
             "another caro at {} comes first on PATH, so `caro` runs that one; remove it or put {} before its directory",
             other.display(),

@@ -430,9 +430,29 @@ pub fn is_on_path(env: &Env, dir: &Path, probe: &dyn Probe) -> bool {
 /// The `name` executables on PATH that a shell would find before the one in `dir`: all of
 /// them when `dir` is not on PATH.
 pub fn shadowing(env: &Env, dir: &Path, name: &str, probe: &dyn Probe) -> Vec<PathBuf> {
+    shadowing_in(env.path_dirs(), dir, name, probe)
+}
+
+/// The `name` executables new shells will find before the one in `dir` once
+/// [`configure_path`] added it: none on Unix, where the env script puts `dir` first; on
+/// Windows those in the system Path, which Windows puts before the user's.
+pub fn shadowing_after_edit(env: &Env, dir: &Path, name: &str, probe: &dyn Probe) -> Vec<PathBuf> {
+    #[cfg(windows)]
+    {
+        shadowing_in(windows::system_path_dirs(env), dir, name, probe)
+    }
+    #[cfg(not(windows))]
+    {
+        let _ = (env, dir, name, probe);
+        Vec::new()
+    }
+}
+
+/// The `name` executables in `entries` before the one naming `dir`.
+fn shadowing_in(entries: Vec<PathBuf>, dir: &Path, name: &str, probe: &dyn Probe) -> Vec<PathBuf> {
     let dir = normalize(dir, probe);
     let mut found = Vec::new();
-    for entry in env.path_dirs() {
+    for entry in entries {
         if normalize(&entry, probe) == dir {
             break;
         }
@@ -535,6 +555,7 @@ mod tests {
         );
     }
 
+    #[cfg(unix)] // "/home/u/cfg" is not absolute on Windows, so XDG_CONFIG_HOME is ignored
     #[test]
     fn fish_gets_a_conf_d_file_under_xdg_config_home() {
         let env = Env::from_vars([(HOME_VAR, "/home/u"), ("XDG_CONFIG_HOME", "/home/u/cfg")]);
@@ -555,7 +576,6 @@ mod tests {
 
     #[test]
     fn no_fish_no_fish_file() {
-    #[cfg(unix)] // "/home/u/cfg" is not absolute on Windows, so XDG_CONFIG_HOME is ignored
         let edits = plan_edits(&env(), Path::new("/opt/bin"), &probe(&[], &[])).unwrap();
         assert!(edits.iter().all(|e| e.shell() != Shell::Fish), "{edits:?}");
     }

@@ -75,6 +75,62 @@ pub fn find_edit(dir: &std::path::Path) -> Option<PathEdit> {
         })
 }
 
+/// The directories of the system Path, which new terminals search before the user's:
+/// the entries of this process's `PATH` that are not in the user's Path.
+#[cfg(windows)]
+pub fn system_path_dirs(env: &crate::env::Env) -> Vec<PathBuf> {
+    let user_path = registry::user_path().unwrap_or_default();
+    let lookup = |name: &str| {
+        env.var(name)
+            .or_else(|| env.var(&name.to_uppercase()))
+            .map(str::to_string)
+    };
+    system_entries(&env.path_dirs(), &user_path, lookup)
+}
+
+/// The entries of a process's `process_path` that are not in `user_path` (the registry
+/// value, whose `%VAR%`s `lookup` expands). Windows builds a new process's PATH as the
+/// system Path followed by the user's, so these come first, before caro's directory.
+pub fn system_entries(
+    process_path: &[std::path::PathBuf],
+    user_path: &str,
+    lookup: impl Fn(&str) -> Option<String>,
+) -> Vec<std::path::PathBuf> {
+    let user: Vec<String> = user_path
+        .split(';')
+        .map(|entry| expand(entry, &lookup))
+        .collect();
+    process_path
+        .iter()
+        .filter(|entry| {
+            let entry = entry.to_string_lossy();
+            !user.iter().any(|user_entry| same_entry(&entry, user_entry))
+        })
+        .cloned()
+        .collect()
+}
+
+/// `entry` with each `%NAME%` replaced by `lookup(NAME)`; unknown names stay as written
+/// (as Windows leaves them).
+pub fn expand(entry: &str, lookup: impl Fn(&str) -> Option<String>) -> String {
+    let mut out = String::with_capacity(entry.len());
+    let mut rest = entry;
+    while let Some(start) = rest.find('%') {
+        let Some(length) = rest[start + 1..].find('%') else {
+            break;
+        };
+        let name = &rest[start + 1..start + 1 + length];
+        out.push_str(&rest[..start]);
+        match lookup(name) {
+            Some(value) if !name.is_empty() => out.push_str(&value),
+            _ => out.push_str(&rest[start..start + length + 2]),
+        }
+        rest = &rest[start + length + 2..];
+    }
+    out.push_str(rest);
+    out
+}
+
 /// Returns true if and only if two Path entries name the same directory: Windows paths are
 /// case-insensitive, and a trailing `\` does not matter.
 pub fn same_entry(a: &str, b: &str) -> bool {
@@ -253,6 +309,35 @@ mod tests {
             remove_from_path(&added, dir).unwrap(),
             r"C:\Windows;;C:\Tools;"
         );
+    }
+
+    #[test]
+    fn system_entries_are_those_not_in_the_user_path() {
+        let process: Vec<std::path::PathBuf> = [
+            r"C:\Windows\system32",
+            r"C:\Windows",
+            r"C:\Users\u\AppData\Local\caro\bin",
+            r"C:\Users\u\tools",
+        ]
+        .iter()
+        .map(Into::into)
+        .collect();
+        let user = r"%LOCALAPPDATA%\caro\bin;C:\Users\u\Tools\";
+        let lookup =
+            |name: &str| (name == "LOCALAPPDATA").then(|| r"C:\Users\u\AppData\Local".to_string());
+        assert_eq!(
+            system_entries(&process, user, lookup),
+            [
+                std::path::PathBuf::from(r"C:\Windows\system32"),
+                std::path::PathBuf::from(r"C:\Windows")
+            ]
+        );
+    }
+
+    #[test]
+    fn expand_replaces_known_variables_only() {
+        let lookup = |name: &str| (name == "A").then(|| "x".to_string());
+        assert_eq!(expand(r"%A%\b;%B%\c;50%;%%", lookup), r"x\b;%B%\c;50%;%%");
     }
 
     #[test]
