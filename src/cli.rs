@@ -65,14 +65,22 @@ pub enum Command {
     },
 }
 
+/// `--install-dir`'s help: the default differs by OS (SPEC section 2).
+#[cfg(windows)]
+const INSTALL_DIR_HELP: &str =
+    r"Where the caro binary goes [env: CARO_INSTALL_DIR] [default: %LOCALAPPDATA%\caro\bin]";
+#[cfg(not(windows))]
+const INSTALL_DIR_HELP: &str =
+    "Where the caro binary goes [env: CARO_INSTALL_DIR] [default: ~/.local/bin]";
+
 #[derive(Debug, Clone, Args, Default)]
 pub struct InstallArgs {
     /// caro version: 1.0.2, v1.0.2, 1.1.0-beta.2 or latest [env: CARO_INSTALL_VERSION] [default: latest]
     #[arg(long, value_name = "VERSION", value_parser = parse_version)]
     pub version: Option<VersionRequest>,
 
-    /// Where the caro binary goes [env: CARO_INSTALL_DIR] [default: ~/.local/bin]
-    #[arg(long, value_name = "DIR")]
+    /// Where the caro binary goes (the help text names this OS's default)
+    #[arg(long, value_name = "DIR", help = INSTALL_DIR_HELP)]
     pub install_dir: Option<PathBuf>,
 
     /// Touch no shell file and no registry value [env: CARO_NO_MODIFY_PATH=1]
