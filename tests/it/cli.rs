@@ -112,15 +112,20 @@ fn errors_are_not_coloured_in_pipes() {
 #[test]
 fn verbose_says_every_request_the_platform_and_why() {
     let server = Server::start();
-    let asset = server.caro("1.0.3", "linux-amd64");
+    let asset = server.caro("1.0.3", HOST_PLATFORM);
     let test = Test::new()
         .server(&server)
         .args(["--version", "1.0.3", "--no-modify-path", "-v"]);
+    let why = if cfg!(windows) {
+        "platform windows-amd64 (Windows x86_64)"
+    } else {
+        "platform linux-amd64 (Linux x86_64 with glibc)"
+    };
     test.run()
         .success()
         .stderr_has(&format!("GET {}{asset}\n", server.url()))
         .stderr_has(&format!("GET {}{asset}.sha256", server.url()))
-        .stderr_has("platform linux-amd64 (Linux x86_64 with glibc)")
+        .stderr_has(why)
         .stderr_has("placed ");
     let quiet = Test::new()
         .server(&server)
@@ -129,6 +134,7 @@ fn verbose_says_every_request_the_platform_and_why() {
     assert_eq!(quiet.run().success().stderr, "");
 }
 
+#[cfg(unix)] // a pseudo-terminal through util-linux `script`
 #[test]
 fn progress_bar_and_colour_only_on_a_terminal() {
     let server = Server::start();

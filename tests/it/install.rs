@@ -183,7 +183,7 @@ fn checksum_mismatch_keeps_old_binary() {
     );
     let test = pinned(Test::new().server(&server), "1.0.3")
         .args(["--platform", "linux-amd64"])
-        .write("home/.local/bin/caro", "old caro, byte for byte");
+        .write_bin("caro", "old caro, byte for byte");
     test.run()
         .failure()
         .stderr_has("checksum mismatch")
@@ -372,7 +372,7 @@ fn a_connection_cut_every_time_never_installs_a_partial_file() {
         .ignore_range();
     let test = pinned(Test::new().server(&server), "1.0.3")
         .args(["--platform", "linux-amd64"])
-        .write("home/.local/bin/caro", "old");
+        .write_bin("caro", "old");
     test.run().failure().stderr_has(&asset);
     assert_eq!(fs::read(test.bin_dir().join("caro")).unwrap(), b"old");
     assert_no_temp_files(&test.bin_dir());
@@ -497,10 +497,13 @@ fn zip_asset_for_windows() {
 fn receipt_records_the_install() {
     let server = Server::start();
     let asset = server.caro("1.0.3", "linux-amd64");
-    let test =
-        Test::new()
-            .server(&server)
-            .args(["--version", "1.0.3", "--platform", "linux-amd64", "-y"]);
+    let test = Test::new().server(&server).edits_path().args([
+        "--version",
+        "1.0.3",
+        "--platform",
+        "linux-amd64",
+        "-y",
+    ]);
     test.run().success();
     let receipt = test.receipt();
     assert_eq!(
@@ -530,6 +533,7 @@ fn receipt_records_the_install() {
     );
 }
 
+#[cfg(unix)] // XDG_CONFIG_HOME is the Unix convention
 #[test]
 fn receipt_goes_to_xdg_config_home() {
     let server = Server::start();
@@ -597,6 +601,7 @@ fn unmanaged_install_writes_only_the_binary() {
     );
 }
 
+#[cfg(unix)] // the fixture mirror's builds are shell scripts
 #[test]
 fn file_mirror_installs_offline() {
     let mirror = file_url(&fixtures().join("mirror"));
@@ -648,6 +653,7 @@ fn fixture_mirror_sidecars_match_their_assets() {
     assert!(checked >= 17, "checked {checked}");
 }
 
+#[cfg(unix)] // the plan lists the shell files
 #[test]
 fn dry_run_prints_the_plan_and_writes_nothing() {
     let server = Server::start();
@@ -712,15 +718,17 @@ fn stale_temp_files_are_cleaned_by_the_next_run() {
     server.caro("1.0.3", "linux-amd64");
     let test = pinned(Test::new().server(&server), "1.0.3")
         .args(["--platform", "linux-amd64"])
-        .write(
-            "home/.local/bin/.caro-install-tmp-99999-0-caro-1.0.3-linux-amd64",
+        .write_bin(
+            ".caro-install-tmp-99999-0-caro-1.0.3-linux-amd64",
             "half a download",
         );
     test.run().success();
     assert_no_temp_files(&test.bin_dir());
 }
 
-/// A fake `cargo` that records its arguments and "builds" caro into `--root`/bin.
+/// A fake `cargo` that records its arguments and "builds" caro into `--root`/bin: a shell
+/// script, so the `--from-source` tests run on Unix only.
+#[cfg(unix)]
 fn fake_cargo(test: Test) -> Test {
     let log = test.root().join("cargo-args");
     let script = format!(
@@ -743,6 +751,7 @@ chmod +x "$root/bin/caro"
     test
 }
 
+#[cfg(unix)]
 fn cargo_args(test: &Test) -> Vec<String> {
     fs::read_to_string(test.root().join("cargo-args"))
         .unwrap()
@@ -751,6 +760,7 @@ fn cargo_args(test: &Test) -> Vec<String> {
         .collect()
 }
 
+#[cfg(unix)]
 #[test]
 fn from_source_runs_cargo_install_with_mlx_on_apple_silicon() {
     let test = fake_cargo(pinned(Test::new(), "1.0.3").args([
@@ -784,6 +794,7 @@ fn from_source_runs_cargo_install_with_mlx_on_apple_silicon() {
 // SPEC 5 changed: `-y` only skips prompts and never consents to a source build (it used
 // to, so a typo in `--version` ran `cargo install` from crates.io). A "yes" typed at a
 // terminal prompt does, when the release exists without this platform's build.
+#[cfg(unix)]
 #[test]
 fn no_asset_and_yes_never_builds_from_source() {
     let server = Server::start();
@@ -820,6 +831,7 @@ fn no_asset_and_yes_at_the_prompt_builds_from_source() {
     );
 }
 
+#[cfg(unix)]
 #[test]
 fn a_version_that_does_not_exist_is_never_built_even_with_yes() {
     let server = Server::start();

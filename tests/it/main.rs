@@ -8,8 +8,11 @@ mod cli;
 mod dist;
 mod hostile;
 mod install;
+#[cfg(unix)] // sh, bash, zsh and fish startup files
 mod path;
 mod security;
 mod signature;
 mod snapshots;
 mod update;
+#[cfg(windows)]
+mod windows;

@@ -87,6 +87,14 @@ fn native_tls_uses_the_operating_system_verifier() {
         .run()
         .failure()
         .stderr_has("caused by");
+}
+
+// Windows' store is the registry's (adding a root there asks the user), not a file.
+#[cfg(unix)]
+#[test]
+fn native_tls_trusts_what_the_os_store_trusts() {
+    let pki = Pki::new();
+    let server = https_release(&pki);
     // ...until the OS trust store does: on Linux, rustls-platform-verifier reads the store
     // that SSL_CERT_FILE names (the openssl convention).
     let test = pinned(Test::new().server(&server)).env("CARO_NATIVE_TLS", "1");
@@ -197,8 +205,7 @@ fn install_killed_at_random_points_keeps_the_old_binary() {
     let server = Server::start();
     let body: Vec<u8> = [stand_in("1.0.3"), vec![b'#'; 3_000_000]].concat();
     server.asset(CARO, "1.0.3", "caro-1.0.3-linux-amd64", &body);
-    let test =
-        pinned(Test::new().server(&server)).write("home/.local/bin/caro", "#!/bin/sh\necho old\n");
+    let test = pinned(Test::new().server(&server)).write_bin("caro", "#!/bin/sh\necho old\n");
     let old = fs::read(test.bin_dir().join("caro")).unwrap();
     for delay_ms in [0, 2, 5, 10, 20, 40, 80] {
         let mut child = test
@@ -343,8 +350,7 @@ fn an_empty_install_dir_is_an_error() {
 fn a_corrupt_receipt_is_replaced_by_a_fresh_install() {
     let server = Server::start();
     server.caro("1.0.3", "linux-amd64");
-    let test = pinned(Test::new().server(&server))
-        .write("home/.config/caro/caro-receipt.json", "\u{0}garbage");
+    let test = pinned(Test::new().server(&server)).write_receipt("\u{0}garbage");
     test.run()
         .success()
         .stderr_has("is corrupt; writing a new one");

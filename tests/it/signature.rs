@@ -2,7 +2,6 @@
 
 use std::fs;
 use std::io::Cursor;
-use std::path::PathBuf;
 use std::process::Command;
 
 use minisign::KeyPair;
@@ -62,7 +61,7 @@ fn a_signed_release_verifies_with_the_pinned_key() {
 fn a_signature_of_other_bytes_installs_nothing() {
     let key = key();
     let server = signed_release(&key, b"what the maintainers built");
-    let test = install(&server, &key).write("home/.local/bin/caro", "old");
+    let test = install(&server, &key).write_bin("caro", "old");
     test.run()
         .failure()
         .stderr_has("does not verify: it does not match the downloaded file")
@@ -173,12 +172,7 @@ fn dist_signs_releases_that_then_install_with_a_required_signature() {
     let root = tempfile::tempdir().unwrap();
     let build = root.path().join("caro");
     fs::write(&build, stand_in("2.0.0")).unwrap();
-    let dist = PathBuf::from(BIN).parent().unwrap().join("examples/dist");
-    assert!(
-        dist.is_file(),
-        "{} is missing: run `cargo build --examples` (scripts/test.sh does)",
-        dist.display()
-    );
+    let dist = example("dist");
     let out = root.path().join("mirror");
     let output = Command::new(&dist)
         .args([

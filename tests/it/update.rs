@@ -3,7 +3,7 @@
 
 use std::fs;
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use crate::common::*;
@@ -41,6 +41,7 @@ fn downloads(server: &Server) -> usize {
         .count()
 }
 
+#[cfg(unix)] // shell startup files (tests/it/windows.rs has the registry's)
 #[test]
 fn update_moves_to_the_latest_release_and_touches_no_shell_file() {
     let server = Server::start();
@@ -133,9 +134,7 @@ fn update_without_a_receipt_says_how_to_install() {
 
 #[test]
 fn update_with_a_corrupt_receipt_names_it() {
-    let test = Test::new()
-        .arg("update")
-        .write("home/.config/caro/caro-receipt.json", "{\"version\": 3,");
+    let test = Test::new().arg("update").write_receipt("{\"version\": 3,");
     test.run()
         .failure()
         .stderr_has("is corrupt")
@@ -146,20 +145,12 @@ fn update_with_a_corrupt_receipt_names_it() {
 #[test]
 fn self_update_replaces_the_running_caro_install() {
     let server = Server::start();
-    server.installer("9.9.9", "linux-amd64");
+    server.installer("9.9.9", HOST_PLATFORM);
     let test = Test::new().server(&server);
-    let copy = test.bin_dir().join("caro-install");
+    let copy = test.bin_dir().join(exe("caro-install"));
     fs::create_dir_all(test.bin_dir()).unwrap();
     fs::copy(BIN, &copy).unwrap();
-    let output = Command::new(&copy)
-        .arg("self-update")
-        .env_clear()
-        .env("HOME", test.home())
-        .env("PATH", test.tools_dir())
-        .env("CARO_INSTALLER_GITHUB_BASE_URL", server.url())
-        .env("CARO_INSTALLER_API_URL", format!("{}/api", server.url()))
-        .output()
-        .unwrap();
+    let output = test.program(&copy).arg("self-update").output().unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "{stderr}");
     assert!(
@@ -175,28 +166,13 @@ fn self_update_replaces_the_running_caro_install() {
 
 /// The `caro` example (plays caro 1.0.3), built beside the binary under test.
 fn example_caro() -> PathBuf {
-    let path = PathBuf::from(BIN).parent().unwrap().join("examples/caro");
-    assert!(
-        path.is_file(),
-        "{} is missing: run `cargo build --examples` (scripts/test.sh does)",
-        path.display()
-    );
-    path
+    example("caro")
 }
 
-/// Runs an installed copy of the example with the test's environment.
-fn caro(test: &Test, server: &Server, binary: &std::path::Path, args: &[&str]) -> Output {
-    let output = output_of_new_file(
-        Command::new(binary)
-            .args(args)
-            .env_clear()
-            .env("HOME", test.home())
-            .env("PATH", test.tools_dir())
-            .env("CARO_INSTALLER_GITHUB_BASE_URL", server.url())
-            .env("CARO_INSTALLER_API_URL", format!("{}/api", server.url()))
-            .stdin(Stdio::null()),
-    )
-    .unwrap();
+/// Runs an installed copy of the example with the test's environment (which points at the
+/// test's server).
+fn caro(test: &Test, binary: &std::path::Path, args: &[&str]) -> Output {
+    let output = output_of_new_file(test.program(binary).args(args).stdin(Stdio::null())).unwrap();
     output.into()
 }
 
@@ -207,7 +183,7 @@ fn caro_replaces_itself_through_the_library() {
     let installed = test.bin_dir().join("caro");
     fs::copy(example_caro(), &installed).unwrap();
     assert_eq!(run_installed(&installed, "--version"), "caro 1.0.3\n");
-    let output = caro(&test, &server, &installed, &["self-update"]).success();
+    let output = caro(&test, &installed, &["self-update"]).success();
     assert_eq!(
         output.stdout,
         format!("updated caro 1.0.3 -> 1.1.0 at {}\n", installed.display())
@@ -225,13 +201,13 @@ fn check_only_reports_the_new_version_and_changes_nothing() {
     let installed = test.bin_dir().join("caro");
     fs::copy(example_caro(), &installed).unwrap();
     let bytes = fs::read(&installed).unwrap();
-    let output = caro(&test, &server, &installed, &["self-update", "--check"]).success();
+    let output = caro(&test, &installed, &["self-update", "--check"]).success();
     assert_eq!(
         output.stdout,
         "caro 1.1.0 is available (installed: 1.0.3)\n"
     );
     assert_eq!(fs::read(&installed).unwrap(), bytes);
-    caro(&test, &server, &installed, &["self-update", "1.0.3"])
+    caro(&test, &installed, &["self-update", "1.0.3"])
         .success()
         .stdout_has("caro 1.0.3 is up to date");
 }
@@ -244,7 +220,7 @@ fn a_copy_under_cargo_bin_is_left_to_cargo() {
     fs::create_dir_all(cargo_copy.parent().unwrap()).unwrap();
     fs::copy(example_caro(), &cargo_copy).unwrap();
     let bytes = fs::read(&cargo_copy).unwrap();
-    caro(&test, &server, &cargo_copy, &["self-update"])
+    caro(&test, &cargo_copy, &["self-update"])
         .failure()
         .stderr_has("was installed by cargo")
         .stderr_has("cargo install caro --force --locked");
@@ -255,13 +231,13 @@ fn a_copy_under_cargo_bin_is_left_to_cargo() {
 fn a_copy_elsewhere_names_both_paths() {
     let server = Server::start();
     let test = installed_then_released(&server);
-    let elsewhere = test.root().join("elsewhere/caro");
+    let elsewhere = test.root().join("elsewhere").join("caro");
     fs::create_dir_all(elsewhere.parent().unwrap()).unwrap();
     fs::copy(example_caro(), &elsewhere).unwrap();
-    caro(&test, &server, &elsewhere, &["self-update"])
+    caro(&test, &elsewhere, &["self-update"])
         .failure()
         .stderr_has(&elsewhere.display().to_string())
-        .stderr_has(&test.bin_dir().join("caro").display().to_string());
+        .stderr_has(&test.bin_dir().join(exe("caro")).display().to_string());
 }
 
 #[test]
@@ -349,7 +325,7 @@ fn inside_caro_every_help_names_caro_self_update() {
     fs::copy(example_caro(), &installed).unwrap();
     // A version that does not exist: the help says how caro pins one, never `--version`
     // (caro's own main would swallow that flag) nor `--from-source`.
-    let output = caro(&test, &server, &installed, &["self-update", "9.9.9"]).failure();
+    let output = caro(&test, &installed, &["self-update", "9.9.9"]).failure();
     let output = output
         .stderr_has("release 9.9.9 does not exist")
         .stderr_has("help:")
@@ -359,7 +335,7 @@ fn inside_caro_every_help_names_caro_self_update() {
     assert!(output.stderr.starts_with("error: "), "{}", output.stderr);
     // A pre-release `latest` names `caro self-update <version>`.
     server.latest("1.2.0-beta.1");
-    caro(&test, &server, &installed, &["self-update"])
+    caro(&test, &installed, &["self-update"])
         .failure()
         .stderr_has("use `caro self-update 1.2.0-beta.1`");
 }
@@ -372,7 +348,7 @@ fn a_caro_owned_by_cargo_says_the_cargo_command_however_it_is_printed() {
     fs::create_dir_all(cargo_copy.parent().unwrap()).unwrap();
     fs::copy(example_caro(), &cargo_copy).unwrap();
     // The example prints with anyhow's `{e:#}`; the message itself carries the command.
-    caro(&test, &server, &cargo_copy, &["self-update"])
+    caro(&test, &cargo_copy, &["self-update"])
         .failure()
         .stderr_has("so cargo updates it: `cargo install caro --force --locked`")
         .stderr_lacks("caro-install does not replace it");
@@ -385,28 +361,18 @@ fn check_says_available_only_for_a_published_build() {
     let installed = test.bin_dir().join("caro");
     fs::copy(example_caro(), &installed).unwrap();
     let before = downloads(&server);
-    caro(
-        &test,
-        &server,
-        &installed,
-        &["self-update", "--check", "9.9.9"],
-    )
-    .failure()
-    .stderr_has("release 9.9.9 does not exist")
-    .stderr_lacks("is available");
+    caro(&test, &installed, &["self-update", "--check", "9.9.9"])
+        .failure()
+        .stderr_has("release 9.9.9 does not exist")
+        .stderr_lacks("is available");
     // The release exists, its sidecar does not: not "available" either.
     server.file(
         "/wildcard/caro/releases/download/v1.2.0/caro-1.2.0-linux-amd64",
         stand_in("1.2.0"),
     );
-    caro(
-        &test,
-        &server,
-        &installed,
-        &["self-update", "--check", "1.2.0"],
-    )
-    .failure()
-    .stderr_has("caro-1.2.0-linux-amd64.sha256` is missing");
+    caro(&test, &installed, &["self-update", "--check", "1.2.0"])
+        .failure()
+        .stderr_has("caro-1.2.0-linux-amd64.sha256` is missing");
     assert_eq!(downloads(&server), before, "--check downloads nothing");
 }
 

@@ -1,5 +1,13 @@
 //! Shared test helpers: the loopback release server and a fluent builder that runs the real
 //! `caro-install` binary in a temp HOME with a clean environment.
+//!
+//! The builder hides what differs between Unix and Windows (in the spirit of rustup's
+//! `src/test/clitools.rs`), so one test runs on both: the home variable (`HOME` or
+//! `USERPROFILE`, plus `LOCALAPPDATA` and `TEMP` inside the temp dir on Windows), where caro
+//! and its receipt go ([`Test::bin_dir`], [`Test::receipt_path`]), executable names
+//! ([`exe`]). On Windows the user's Path lives in the registry, one
+//! value for every test: so tests there run with `CARO_NO_MODIFY_PATH=1` unless they take
+//! the registry with [`Test::registry`] (tests/it/windows.rs).
 
 pub mod server;
 pub mod tls;
@@ -19,12 +27,44 @@ pub const BIN: &str = env!("CARGO_BIN_EXE_caro-install");
 /// before connecting), so a test that forgets to point at its server fails loudly.
 const UNREACHABLE: &str = "http://caro-tests.invalid";
 
+/// `name` as an executable file name on this OS: `caro`, or `caro.exe` on Windows.
+pub fn exe(name: &str) -> String {
+    format!("{name}{}", std::env::consts::EXE_SUFFIX)
+}
+
+/// An example program (`caro`, `stand_in`), built beside the binary under test.
+#[track_caller]
+pub fn example(name: &str) -> PathBuf {
+    let path = Path::new(BIN)
+        .parent()
+        .unwrap()
+        .join("examples")
+        .join(exe(name));
+    assert!(
+        path.is_file(),
+        "{} is missing: run `cargo build --examples` (scripts/test.sh does)",
+        path.display()
+    );
+    path
+}
+
+/// The platform key of the machine the tests run on, as caro-install detects it for
+/// itself (`self-update`).
+pub const HOST_PLATFORM: &str = if cfg!(windows) {
+    "windows-amd64"
+} else {
+    "linux-amd64"
+};
+
 /// A test: a temp directory with a HOME inside, and the command to run.
 #[must_use]
 pub struct Test {
     dir: tempfile::TempDir,
     args: Vec<String>,
     env: BTreeMap<String, String>,
+    /// The user's Path this test holds ([`Test::edits_path`]).
+    #[cfg(windows)]
+    user_path: Option<crate::windows::UserPath>,
 }
 
 impl Test {
@@ -40,8 +80,7 @@ impl Test {
         fs::create_dir_all(dir.path().join("tools")).unwrap();
         let home = dir.path().join("home").to_string_lossy().into_owned();
         let tools = dir.path().join("tools").to_string_lossy().into_owned();
-        let env = BTreeMap::from([
-            ("HOME".to_string(), home),
+        let mut env = BTreeMap::from([
             ("PATH".to_string(), tools),
             (
                 "CARO_INSTALLER_GITHUB_BASE_URL".to_string(),
@@ -52,10 +91,36 @@ impl Test {
                 format!("{UNREACHABLE}/api"),
             ),
         ]);
+        if cfg!(windows) {
+            let local = dir.path().join(r"home\AppData\Local");
+            let temp = dir.path().join("temp");
+            fs::create_dir_all(&local).unwrap();
+            fs::create_dir_all(&temp).unwrap();
+            let temp = temp.to_string_lossy().into_owned();
+            for (name, value) in [
+                ("USERPROFILE", home),
+                ("LOCALAPPDATA", local.to_string_lossy().into_owned()),
+                ("TEMP", temp.clone()),
+                ("TMP", temp),
+                ("CARO_NO_MODIFY_PATH", "1".to_string()),
+            ] {
+                env.insert(name.to_string(), value);
+            }
+            // Windows programs need these to start networking and find system files.
+            for name in ["SystemRoot", "windir"] {
+                if let Some(value) = std::env::var_os(name) {
+                    env.insert(name.to_string(), value.to_string_lossy().into_owned());
+                }
+            }
+        } else {
+            env.insert("HOME".to_string(), home);
+        }
         Test {
             dir,
             args: Vec::new(),
             env,
+            #[cfg(windows)]
+            user_path: None,
         }
     }
 
@@ -83,14 +148,50 @@ impl Test {
 
     /// Writes a file under the temp dir (creating parents); `path` is relative to it.
     pub fn write(self, path: &str, contents: impl AsRef<[u8]>) -> Test {
-        let path = self.dir.path().join(path);
-        fs::create_dir_all(path.parent().unwrap()).unwrap();
-        fs::write(path, contents).unwrap();
+        write_file(&self.dir.path().join(path), contents);
+        self
+    }
+
+    /// Lets caro-install edit the user's Path in the registry (tests/it/windows.rs), which
+    /// the test proves it holds for itself with `held`.
+    #[cfg(windows)]
+    pub fn registry(mut self, held: &crate::windows::UserPath) -> Test {
+        let _ = held;
+        self.env.remove("CARO_NO_MODIFY_PATH");
+        self
+    }
+
+    /// Lets caro-install configure PATH as it does for users: nothing to do on Unix (the
+    /// temp HOME has the shell files); on Windows this test holds the user's Path in the
+    /// registry until it ends, and gets back the value it found.
+    pub fn edits_path(self) -> Test {
+        #[cfg(windows)]
+        {
+            let held = crate::windows::UserPath::hold();
+            let mut test = self.registry(&held);
+            test.user_path = Some(held);
+            test
+        }
+        #[cfg(not(windows))]
+        self
+    }
+
+    /// Writes a file in the default install directory (an "old caro").
+    pub fn write_bin(self, name: &str, contents: impl AsRef<[u8]>) -> Test {
+        let path = self.bin_dir().join(name);
+        write_file(&path, contents);
+        self
+    }
+
+    /// Writes the receipt file, whatever `contents` holds.
+    pub fn write_receipt(self, contents: impl AsRef<[u8]>) -> Test {
+        write_file(&self.receipt_path(), contents);
         self
     }
 
     /// Puts the machine's `names` (shells, `mkdir`, ...) into the test's PATH folder,
     /// failing with the Debian package to install when one is missing.
+    #[cfg(unix)]
     pub fn tools(self, names: &[&str]) -> Test {
         for name in names {
             let target = self.tools_dir().join(name);
@@ -117,14 +218,25 @@ impl Test {
         self.dir.path().join("home")
     }
 
-    /// The default install directory, `$HOME/.local/bin`.
+    /// The default install directory: `$HOME/.local/bin`, or `%LOCALAPPDATA%\caro\bin`.
     pub fn bin_dir(&self) -> PathBuf {
+        if cfg!(windows) {
+            return self.caro_dir().join("bin");
+        }
         self.home().join(".local/bin")
+    }
+
+    /// caro's configuration directory: `$HOME/.config/caro`, or `%LOCALAPPDATA%\caro`.
+    pub fn caro_dir(&self) -> PathBuf {
+        if cfg!(windows) {
+            return self.home().join(r"AppData\Local\caro");
+        }
+        self.home().join(".config/caro")
     }
 
     /// The default receipt path.
     pub fn receipt_path(&self) -> PathBuf {
-        self.home().join(".config/caro/caro-receipt.json")
+        self.caro_dir().join("caro-receipt.json")
     }
 
     /// The receipt as JSON.
@@ -141,9 +253,15 @@ impl Test {
 
     /// The command with this test's environment and other arguments.
     pub fn command_with<S: AsRef<std::ffi::OsStr>>(&self, args: &[S]) -> Command {
-        let mut command = Command::new(BIN);
+        let mut command = self.program(BIN);
+        command.args(args);
         command
-            .args(args)
+    }
+
+    /// Another program (an installed caro) with this test's environment, in its temp dir.
+    pub fn program(&self, program: impl AsRef<std::ffi::OsStr>) -> Command {
+        let mut command = Command::new(program);
+        command
             .env_clear()
             .envs(&self.env)
             .current_dir(self.dir.path());
@@ -172,11 +290,13 @@ impl Test {
 
     /// Runs the binary with a pseudo-terminal as stdin, stdout and stderr (through
     /// util-linux's `script`); everything it wrote comes back as stdout.
+    #[cfg(unix)]
     pub fn run_in_terminal(&self) -> Output {
         self.run_in_terminal_with_input("")
     }
 
     /// Runs the binary on a pseudo-terminal, typing `input` at it (answers to prompts).
+    #[cfg(unix)]
     pub fn run_in_terminal_with_input(&self, input: &str) -> Output {
         use std::io::Write;
         assert!(
@@ -211,7 +331,8 @@ impl Test {
         child.wait_with_output().expect("run script").into()
     }
 
-    /// Lists every file under `dir` (relative paths, sorted), for "nothing else was written".
+    /// Lists every file under `dir` (relative paths with `/`, sorted), for "nothing else was
+    /// written".
     pub fn tree(&self, dir: &Path) -> Vec<String> {
         let mut files = Vec::new();
         walk(dir, dir, &mut files);
@@ -221,6 +342,7 @@ impl Test {
 }
 
 /// Where the machine has `name`, or a panic naming the Debian package that provides it.
+#[cfg(unix)]
 #[track_caller]
 pub fn system_tool(name: &str) -> PathBuf {
     let package = match name {
@@ -240,6 +362,11 @@ pub fn system_tool(name: &str) -> PathBuf {
         })
 }
 
+fn write_file(path: &Path, contents: impl AsRef<[u8]>) {
+    fs::create_dir_all(path.parent().unwrap()).unwrap();
+    fs::write(path, contents).unwrap();
+}
+
 fn walk(root: &Path, dir: &Path, files: &mut Vec<String>) {
     let Ok(entries) = fs::read_dir(dir) else {
         return;
@@ -249,12 +376,13 @@ fn walk(root: &Path, dir: &Path, files: &mut Vec<String>) {
         if entry.file_type().is_ok_and(|t| t.is_dir()) {
             walk(root, &path, files);
         } else {
-            files.push(
-                path.strip_prefix(root)
-                    .unwrap()
-                    .to_string_lossy()
-                    .into_owned(),
-            );
+            let relative: Vec<_> = path
+                .strip_prefix(root)
+                .unwrap()
+                .iter()
+                .map(|part| part.to_string_lossy().into_owned())
+                .collect();
+            files.push(relative.join("/"));
         }
     }
 }
@@ -404,9 +532,13 @@ pub fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures")
 }
 
-/// A `file://` URL for a path.
+/// A `file://` URL for a path: `file:///tmp/x`, or `file:///C:/x` on Windows.
 pub fn file_url(path: &Path) -> String {
-    format!("file://{}", path.display())
+    let text = path.to_string_lossy().replace('\\', "/");
+    match text.starts_with('/') {
+        true => format!("file://{text}"),
+        false => format!("file:///{text}"),
+    }
 }
 
 /// Compares what users read with `tests/it/snapshots/<name>.txt`, so a change to a message

@@ -188,14 +188,17 @@ impl Server {
     }
 
     /// Publishes caro-install `version` for `platform` and points its `releases/latest` at
-    /// it; the build is a script answering `-V` like the real one.
+    /// it; the build is a [`stand_in`] answering `-V` like the real one.
     pub fn installer(&self, version: &str, platform: &str) -> String {
-        let body = format!("#!/bin/sh\necho \"caro-install {version}\"\n");
+        let body = stand_in_saying(&format!("caro-install {version}"));
         let path = self.asset(
             "wildcard/caro-install",
             version,
-            &format!("caro-install-{version}-{platform}"),
-            body.as_bytes(),
+            &format!(
+                "caro-install-{version}-{platform}{}",
+                std::env::consts::EXE_SUFFIX
+            ),
+            &body,
         );
         let location = format!(
             "{}/wildcard/caro-install/releases/tag/v{version}",
@@ -233,12 +236,17 @@ impl Server {
     }
 
     /// Publishes the standard stand-in caro binary for `version` on `platform` under the
-    /// versioned name; returns the asset path.
+    /// versioned name (`.exe` for Windows); returns the asset path.
     pub fn caro(&self, version: &str, platform: &str) -> String {
+        let suffix = if platform.starts_with("windows") {
+            ".exe"
+        } else {
+            ""
+        };
         self.asset(
             "wildcard/caro",
             version,
-            &format!("caro-{version}-{platform}"),
+            &format!("caro-{version}-{platform}{suffix}"),
             &stand_in(version),
         )
     }
@@ -250,9 +258,24 @@ impl Server {
     }
 }
 
-/// A stand-in caro: a shell script that prints its version.
+/// A stand-in caro whose `--version` prints `caro {version}`.
 pub fn stand_in(version: &str) -> Vec<u8> {
-    format!("#!/bin/sh\necho \"caro {version}\"\n").into_bytes()
+    stand_in_saying(&format!("caro {version}"))
+}
+
+/// A stand-in build whose `--version` (and `-V`) prints `line`: a shell script on Unix; on
+/// Windows the `stand_in` example with `line` appended (see examples/stand_in.rs).
+pub fn stand_in_saying(line: &str) -> Vec<u8> {
+    if cfg!(windows) {
+        static PROGRAM: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
+        let program = PROGRAM.get_or_init(|| std::fs::read(super::example("stand_in")).unwrap());
+        return [
+            program.as_slice(),
+            format!("\n#stand-in: {line}\n").as_bytes(),
+        ]
+        .concat();
+    }
+    format!("#!/bin/sh\necho \"{line}\"\n").into_bytes()
 }
 
 /// Lower-case hex SHA-256.
