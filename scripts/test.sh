@@ -3,9 +3,10 @@
 #
 # Installs what the tests need when it is missing (zsh, fish, dash, busybox, shellcheck,
 # curl, wget from Debian's packages, when running as root with apt), then runs: rustfmt and clippy,
-# every Rust test (unit, integration, doc), the bootstrap-script tests, the npm channel's
-# tests (tests/npm/run.sh, which installs verdaccio into ~/.cache), and the workflow
-# linter. A missing tool is a failure that names its package, never a skipped test.
+# every Rust test (unit, integration, doc), the same tests built for Windows and run under
+# Wine (tests/windows/run.sh), the bootstrap-script tests, the npm channel's tests
+# (tests/npm/run.sh, which installs verdaccio into ~/.cache), and the workflow linter. A
+# missing tool is a failure that names its package, never a skipped test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -60,6 +61,13 @@ say "cargo test (unit, integration, doc)"
 cargo build --quiet --examples
 cargo test --all-targets
 cargo test --doc --quiet
+
+if [ "${CARO_WINDOWS_TESTS:-}" = skip ]; then
+    say "Windows tests: not run under Wine (CARO_WINDOWS_TESTS=skip: they run natively elsewhere)"
+else
+    say "Windows (x86_64-pc-windows-gnu) under Wine: unit, integration and Windows tests"
+    bash tests/windows/run.sh
+fi
 
 if [ -f tests/bootstrap/run.sh ]; then
     say "bootstrap scripts (install.sh under dash, bash, busybox sh, zsh)"

@@ -75,7 +75,7 @@ main() {
     # The integration tests run the examples (caro's stand-in) as programs.
     debian_cargo build --quiet --bins --examples
     say "cargo test --target $triple, under Wine"
-    debian_cargo test --quiet "$@"
+    debian_cargo test --quiet --no-fail-fast --tests "$@"
 }
 
 main "$@"
