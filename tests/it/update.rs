@@ -22,6 +22,7 @@ fn installed_then_released(server: &Server) -> Test {
 }
 
 /// Every file in HOME outside the install dir and receipt, with its bytes.
+#[cfg(unix)]
 fn shell_files(test: &Test) -> Vec<(String, Vec<u8>)> {
     test.tree(&test.home())
         .into_iter()
