@@ -809,6 +809,7 @@ fn no_asset_and_yes_never_builds_from_source() {
     assert!(!test.root().join("cargo-args").exists());
 }
 
+#[cfg(unix)]
 #[test]
 fn no_asset_and_yes_at_the_prompt_builds_from_source() {
     let server = Server::start();
@@ -849,6 +850,7 @@ fn a_version_that_does_not_exist_is_never_built_even_with_yes() {
     assert!(!test.root().join("cargo-args").exists());
 }
 
+#[cfg(unix)]
 #[test]
 fn no_asset_without_consent_does_not_build() {
     let server = Server::start();

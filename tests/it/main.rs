@@ -6,6 +6,8 @@ mod common;
 mod binstall;
 mod cli;
 mod dist;
+// File modes, symlinks, signals and Unix tools; its Windows half is still to write.
+#[cfg(unix)]
 mod hostile;
 mod install;
 #[cfg(unix)] // sh, bash, zsh and fish startup files

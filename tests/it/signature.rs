@@ -88,9 +88,7 @@ fn with_a_pinned_key_a_deleted_signature_installs_nothing() {
     let server = Server::start();
     server.caro("1.0.3", "linux-amd64");
     for extra in [None, Some("--require-signature")] {
-        let test = install(&server, &key)
-            .args(extra)
-            .write("home/.local/bin/caro", "old");
+        let test = install(&server, &key).args(extra).write_bin("caro", "old");
         test.run()
             .failure()
             .stderr_has("caro-1.0.3-linux-amd64.minisig` is missing")
@@ -129,7 +127,7 @@ fn a_signed_old_version_replayed_as_a_new_one_is_refused() {
         &format!("{asset}.minisig"),
         sign_as(&key, &old_bytes, "caro-1.0.2-linux-amd64"),
     );
-    let test = install(&server, &key).write("home/.local/bin/caro", "old");
+    let test = install(&server, &key).write_bin("caro", "old");
     test.run()
         .failure()
         .stderr_has("it signs another file")

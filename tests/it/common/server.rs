@@ -41,6 +41,13 @@ pub enum Fault {
     Stall(usize, Duration),
     /// Send the body one byte at a time with this pause between bytes: never a stall,
     /// never done.
+    #[cfg_attr(
+        not(unix),
+        expect(
+            dead_code,
+            reason = "only tests/it/hostile.rs drips, Unix-only for now"
+        )
+    )]
     Drip(Duration),
 }
 
