@@ -1418,8 +1418,9 @@ impl DirLock {
     /// Takes the lock only if no other installer holds it.
     pub fn try_acquire(dir: &Path) -> Option<DirLock> {
         let file = open_lock(dir).ok()?;
-        file.try_lock().ok()?;
-        Some(DirLock { _file: file })
+        try_lock_exclusive(&file)
+            .ok()?
+            .then_some(DirLock { _file: file })
     }
 }
 
