@@ -200,6 +200,7 @@ fn a_typo_gets_a_suggestion_and_a_bare_version_points_to_v() {
         .stderr_has("`caro-install -V` prints caro-install's own version");
 }
 
+#[cfg(unix)] // the advice names a Unix shell's env script
 #[test]
 fn the_last_lines_say_how_to_use_caro_in_this_shell() {
     let server = Server::start();

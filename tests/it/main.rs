@@ -14,6 +14,7 @@ mod install;
 mod path;
 mod security;
 mod signature;
+#[cfg(unix)] // the snapshots hold Unix paths and shell advice; Windows ones are still to take
 mod snapshots;
 mod update;
 #[cfg(windows)]
