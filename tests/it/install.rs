@@ -955,9 +955,10 @@ fn a_dry_run_of_a_version_that_does_not_exist_fails() {
 fn an_install_directory_that_is_a_file_is_named_as_such() {
     let server = Server::start();
     server.caro("1.0.3", "linux-amd64");
-    let test = pinned(Test::new().server(&server), "1.0.3")
-        .args(["--platform", "linux-amd64"])
-        .write("home/.local/bin", "a file");
+    let test = pinned(Test::new().server(&server), "1.0.3").args(["--platform", "linux-amd64"]);
+    let bin_dir = test.bin_dir();
+    fs::create_dir_all(bin_dir.parent().unwrap()).unwrap();
+    fs::write(&bin_dir, "a file").unwrap();
     test.run()
         .failure()
         .stderr_has("is a file, not a directory")
