@@ -25,7 +25,7 @@
 # ring's C code needs a C compiler per target: musl-gcc, the Debian cross gccs, or clang
 # with --target. Apple targets have no SDK here: clang compiles ring without the C library
 # (ring's own RING_CORE_NOSTDLIBINC mode) and with scripts/cross/apple/TargetConditionals.h,
-# a stand-in for the SDK header ring includes. MSVC targets: see msvc_env below.
+# a stand-in for the SDK header ring includes. MSVC targets: the same, see msvc_env below.
 #
 # Usage: bash scripts/cross.sh [TARGET...]   (default: every target in targets.json)
 # Environment:
@@ -64,7 +64,6 @@ NEEDS=(
     x86_64-w64-mingw32-gcc:gcc-mingw-w64-x86-64
     aarch64-linux-gnu-gcc:gcc-aarch64-linux-gnu
     /usr/aarch64-linux-gnu/include/stdio.h:libc6-dev-arm64-cross
-    /usr/share/mingw-w64/include/stdlib.h:mingw-w64-common
     qemu-aarch64-static:qemu-user-static
 )
 
@@ -130,12 +129,20 @@ target_env() {
         # The rebuilt std has none of rustup's self-contained objects: musl-gcc brings musl's
         # crt and libc, and LLVM's libunwind.a (what rustup ships for musl) comes from
         # Debian's libunwind-14-dev, unpacked into the cache (installing it would conflict
-        # with libunwind-dev). gcc's libgcc_eh needs glibc's _dl_find_object.
-        local unwind
-        unwind=$(from_deb libunwind-14-dev usr/lib/llvm-14/lib/libunwind.a) || return 1
+        # with libunwind-dev), plus scripts/cross/musl/fortify.c for the one glibc symbol it
+        # calls. (gcc's libgcc_eh needs glibc's _dl_find_object.)
+        local unwind=$CACHE/$target.unwind llvm
+        llvm=$(from_deb libunwind-14-dev usr/lib/llvm-14/lib/libunwind.a) || return 1
+        if [ ! -e "$unwind/libunwind.a" ] || [ "$REPO/scripts/cross/musl/fortify.c" -nt "$unwind/libunwind.a" ]; then
+            mkdir -p "$unwind"
+            cp "$llvm" "$unwind/libunwind.a.tmp"
+            musl-gcc -O2 -c "$REPO/scripts/cross/musl/fortify.c" -o "$unwind/fortify.o" &&
+                ar rs "$unwind/libunwind.a.tmp" "$unwind/fortify.o" &&
+                mv "$unwind/libunwind.a.tmp" "$unwind/libunwind.a" || return 1
+        fi
         export "CC_$lower=musl-gcc" "AR_$lower=ar"
         export "CARGO_TARGET_${upper}_LINKER=musl-gcc"
-        export "CARGO_TARGET_${upper}_RUSTFLAGS=-C link-self-contained=no -L native=${unwind%/*}"
+        export "CARGO_TARGET_${upper}_RUSTFLAGS=-C link-self-contained=no -L native=$unwind"
         ;;
     aarch64-unknown-linux-musl)
         # ring builds for aarch64 musl without a C library when the compiler is clang.
@@ -165,12 +172,14 @@ target_env() {
     esac
 }
 
-# MSVC targets: clang compiles ring's C code with the MSVC ABI; the C library headers it
-# wants (only stdlib.h, for _byteswap_ulong) come from mingw-w64's, and llvm-lib archives.
+# MSVC targets: clang compiles ring's C code in MSVC mode, without a C library, and
+# llvm-lib archives it. The one MSVC header ring asks for there (stdlib.h, for
+# _byteswap_ulong) is a stand-in in scripts/cross/msvc/; mingw-w64's does not parse in
+# MSVC mode. Nothing links: there are no MSVC import libraries here.
 msvc_env() {
     local lower=$1
     export "CC_$lower=clang" "AR_$lower=llvm-lib"
-    export "CFLAGS_$lower=-nostdlibinc -DRING_CORE_NOSTDLIBINC=1 -isystem /usr/share/mingw-w64/include"
+    export "CFLAGS_$lower=-ffreestanding -nostdlibinc -DRING_CORE_NOSTDLIBINC=1 -isystem $REPO/scripts/cross/msvc"
 }
 
 # --- building ------------------------------------------------------------------------
