@@ -5,8 +5,9 @@
 # curl, wget from Debian's packages, when running as root with apt), then runs: rustfmt and clippy,
 # every Rust test (unit, integration, doc), the same tests built for Windows and run under
 # Wine (tests/windows/run.sh), the bootstrap-script tests, the npm channel's tests
-# (tests/npm/run.sh, which installs verdaccio into ~/.cache), and the workflow linter. A
-# missing tool is a failure that names its package, never a skipped test.
+# (tests/npm/run.sh, which installs verdaccio into ~/.cache), the cross builds of every
+# release target (scripts/cross.sh, which also runs the musl and arm64 builds), and the
+# workflow linter. A missing tool is a failure that names its package, never a skipped test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -76,6 +77,14 @@ fi
 
 say "npm channel (a verdaccio registry on loopback; needs nodejs npm)"
 bash tests/npm/run.sh
+
+say "cross builds: every release target built or type-checked; musl and arm64 run (scripts/cross.sh)"
+if [ "${CARO_CROSS:-1}" = 0 ]; then
+    # For runners without Debian's rustc-web (GitHub's Ubuntu); never the default.
+    echo "NOT RUN: CARO_CROSS=0 is set, so no other target was built or run"
+else
+    bash scripts/cross.sh
+fi
 
 if [ -f scripts/lint-workflows.sh ]; then
     say "GitHub workflows (actionlint)"

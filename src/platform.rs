@@ -472,6 +472,43 @@ mod tests {
                 None,
             ),
             (
+                "rosetta 2 on 13.5 exactly",
+                mac(Arch::X86_64, true, true, (13, 5, 0)),
+                MacosSilicon,
+                None,
+            ),
+            (
+                "apple silicon on 13.10 (compared as numbers, not text)",
+                mac(Arch::Aarch64, false, true, (13, 10, 0)),
+                MacosSilicon,
+                None,
+            ),
+            (
+                "intel mac below 13.5 (MLX's minimum is for Apple Silicon only)",
+                mac(Arch::X86_64, false, false, (12, 7, 0)),
+                MacosIntel,
+                None,
+            ),
+            (
+                "apple silicon, macOS version unknown",
+                Facts {
+                    arm64_hardware: true,
+                    ..facts(Os::Macos, Arch::Aarch64)
+                },
+                MacosSilicon,
+                None,
+            ),
+            (
+                "rosetta 2, macOS version unknown",
+                Facts {
+                    translated: true,
+                    arm64_hardware: true,
+                    ..facts(Os::Macos, Arch::X86_64)
+                },
+                MacosSilicon,
+                None,
+            ),
+            (
                 "windows x86_64",
                 facts(Os::Windows, Arch::X86_64),
                 WindowsAmd64,
@@ -507,6 +544,18 @@ mod tests {
             reason.contains("13.4.0") && reason.contains("13.5"),
             "{reason}"
         );
+    }
+
+    #[test]
+    fn rosetta_says_why_the_native_build() {
+        let facts = Facts {
+            translated: true,
+            arm64_hardware: true,
+            os_version: Some((14, 0, 0)),
+            ..facts(Os::Macos, Arch::X86_64)
+        };
+        let reason = choose(&facts).unwrap().reason;
+        assert!(reason.contains("Rosetta 2"), "{reason}");
     }
 
     #[test]
