@@ -546,11 +546,19 @@ pub fn install(
         copy_self(copy, reporter)?;
         binaries.push("caro-install".to_string());
     }
-    let path_edits = if settings.modify_path {
+    #[cfg_attr(
+        not(windows),
+        expect(unused_mut, reason = "only Windows takes an entry over")
+    )]
+    let mut path_edits = if settings.modify_path {
         configure_path(env, dir, reporter)
     } else {
         Vec::new()
     };
+    #[cfg(windows)]
+    if settings.modify_path && path_edits.is_empty() {
+        path_edits.extend(shell::windows::take_over_legacy(env, dir, reporter));
+    }
     warn_about_shadowing(env, dir, settings.modify_path, reporter);
     let use_now = (settings.modify_path && !shell::is_on_path(env, dir, &RealProbe::new(env)))
         .then(|| shell::use_now_hint(env))

@@ -75,6 +75,29 @@ pub fn find_edit(dir: &std::path::Path) -> Option<PathEdit> {
         })
 }
 
+/// caro's own `install.ps1`, before caro-install, appended `%LOCALAPPDATA%\caro\bin` to the
+/// user's Path (as `REG_SZ`). Installing there over such a setup finds that entry already
+/// present and so makes no edit of its own: this takes the entry over instead, so that
+/// uninstall removes it. `None` unless `dir` is that folder and the entry is there.
+#[cfg(windows)]
+pub fn take_over_legacy(
+    env: &crate::env::Env,
+    dir: &std::path::Path,
+    reporter: &dyn Reporter,
+) -> Option<PathEdit> {
+    let legacy = env.local_app_data().ok()?.join("caro").join("bin");
+    if !same_entry(&dir.to_string_lossy(), &legacy.to_string_lossy()) {
+        return None;
+    }
+    let edit = find_edit(dir)?;
+    reporter.info(&format!(
+        "found {} in your user Path, as caro's old installer left it; caro-install now \
+         looks after it, and uninstall removes it",
+        dir.display()
+    ));
+    Some(edit)
+}
+
 /// The directories of the system Path, which new terminals search before the user's:
 /// the entries of this process's `PATH` that are not in the user's Path.
 #[cfg(windows)]

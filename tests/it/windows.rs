@@ -417,3 +417,30 @@ fn help_names_the_windows_default_directory() {
         .success()
         .stdout_has(r"[default: %LOCALAPPDATA%\caro\bin]");
 }
+
+#[test]
+fn an_entry_caros_old_installer_appended_is_taken_over_and_removed_by_uninstall() {
+    let server = Server::start();
+    publish(&server, "1.0.3");
+    server.latest("1.0.3");
+    let held = UserPath::hold();
+    let test = Test::new().server(&server).registry(&held).arg("-y");
+    drop(held);
+    // caro's install.ps1 did `SetEnvironmentVariable("Path", "$userPath;$installDir", "User")`.
+    let old = format!(r"C:\Tools;{}", test.bin_dir().display());
+    let user_path = UserPath::set(&old, RegType::REG_SZ);
+    test.run()
+        .success()
+        .stderr_has("as caro's old installer left it");
+    assert_eq!(user_path.now().0, old, "no second entry");
+    let receipt = test.receipt();
+    assert_eq!(receipt["path_edits"][0]["path"], r"HKCU\Environment\Path");
+    test.run().success();
+    assert_eq!(
+        test.receipt()["path_edits"].as_array().unwrap().len(),
+        1,
+        "recorded once"
+    );
+    run(&test, &installer_exe(&test), &["uninstall", "-y"]).success();
+    assert_eq!(user_path.now().0, r"C:\Tools");
+}
