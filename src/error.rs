@@ -235,8 +235,10 @@ pub enum Error {
         version: String,
         /// The platform key.
         platform: String,
-        /// Every URL tried, in order.
-        tried: Vec<String>,
+        /// Every URL tried, in order (boxed: this variant sets the size of every `Error`).
+        tried: Box<[String]>,
+        /// The newest earlier release that has this platform's build, when the API said.
+        previous: Option<String>,
     },
 
     /// Every candidate asset name answered 404.
@@ -565,6 +567,15 @@ impl Error {
                 "check that {version} is a released version (see {releases}), and that \
                  CARO_INSTALLER_GITHUB_BASE_URL, the start of that address, points at the \
                  release host"
+            ),
+            Error::LatestNotBuiltYet {
+                previous: Some(previous),
+                ..
+            } => format!(
+                "a release is published before its builds are uploaded, which takes a few \
+                 minutes: try again soon, or take {previous}, the newest release that has \
+                 this build, with {}",
+                pin(previous)
             ),
             Error::LatestNotBuiltYet { .. } => format!(
                 "a release is published before its builds are uploaded, which takes a few \

@@ -480,7 +480,7 @@ pub fn install(
                 signatures: &settings.signatures,
             };
             find_published(&wanted, http, reporter)
-                .map_err(|e| not_built_yet(e, &settings.version))?;
+                .map_err(|e| not_built_yet(e, &settings.version, &wanted, http, reporter))?;
         }
         return Ok(InstallOutcome::Planned(plan));
     }
@@ -509,7 +509,7 @@ pub fn install(
             signatures: &settings.signatures,
         };
         match fetch_verified(&wanted, http, reporter)
-            .map_err(|e| not_built_yet(e, &settings.version))
+            .map_err(|e| not_built_yet(e, &settings.version, &wanted, http, reporter))
         {
             Ok((file, asset)) => (file, Some(asset)),
             Err(Error::NoAssetForPlatform {
@@ -751,8 +751,15 @@ fn missing_dirs(path: &Path) -> Vec<PathBuf> {
 }
 
 /// For `latest`, a missing build is news about the release, not the platform: caro creates
-/// its release before the builds are uploaded, so for a few minutes `latest` has none.
-pub fn not_built_yet(error: Error, requested: &VersionRequest) -> Error {
+/// its release before the builds are uploaded, so for a few minutes `latest` has none. The
+/// API's release list then says which earlier release has this platform's build.
+pub fn not_built_yet(
+    error: Error,
+    requested: &VersionRequest,
+    wanted: &Wanted,
+    http: &Http,
+    reporter: &dyn Reporter,
+) -> Error {
     match (error, requested) {
         (
             Error::NoAssetForPlatform {
@@ -763,13 +770,35 @@ pub fn not_built_yet(error: Error, requested: &VersionRequest) -> Error {
             },
             VersionRequest::Latest,
         ) => Error::LatestNotBuiltYet {
+            previous: previous_with_build(wanted, http, reporter).map(|v| v.to_string()),
             name,
             version,
             platform,
-            tried,
+            tried: tried.into_boxed_slice(),
         },
         (error, _) => error,
     }
+}
+
+/// The newest release before `wanted`'s with a build for its platform, from the API's
+/// release list; `None` when the API cannot say (a static mirror, a rate limit).
+fn previous_with_build(wanted: &Wanted, http: &Http, reporter: &dyn Reporter) -> Option<Version> {
+    use crate::download::ApiAnswer;
+    let ApiAnswer::Json(json) = http
+        .get_api(&wanted.source.api_releases_url(), reporter)
+        .ok()?
+    else {
+        return None;
+    };
+    // Asset names with `{V}` for the version, as each release would name them.
+    let placeholder = Version::new(0, 0, 0);
+    let assets: Vec<String> = [Some(wanted.choice.platform), wanted.choice.fallback]
+        .into_iter()
+        .flatten()
+        .flat_map(|platform| release::download_candidates(wanted.name, &placeholder, platform))
+        .map(|candidate| candidate.file_name.replace("0.0.0", "{V}"))
+        .collect();
+    release::newest_release_with(&json, &assets, wanted.version)
 }
 
 /// Checks that `wanted` is published (its asset and sidecar exist) without downloading

@@ -213,6 +213,11 @@ impl ReleaseSource {
         format!("{}/{}/releases/latest", self.base_url, self.repo)
     }
 
+    /// `API/repos/R/releases?per_page=20`: the newest releases with their assets.
+    pub fn api_releases_url(&self) -> String {
+        format!("{}/repos/{}/releases?per_page=20", self.api_url, self.repo)
+    }
+
     /// `API/repos/R/releases/latest`.
     pub fn api_latest_url(&self) -> String {
         format!("{}/repos/{}/releases/latest", self.api_url, self.repo)
@@ -250,6 +255,40 @@ pub fn version_from_api(json: &str) -> Option<Version> {
     version_from_tag(&serde_json::from_str::<Release>(json).ok()?.tag_name)
 }
 
+/// The newest release in the API's release list (`json`, newest first) that is neither a
+/// draft nor a pre-release, is not `except`, and publishes one of `assets`: which release
+/// to offer while `latest` has no build for this platform yet.
+pub fn newest_release_with(json: &str, assets: &[String], except: &Version) -> Option<Version> {
+    #[derive(serde::Deserialize)]
+    struct Asset {
+        name: String,
+    }
+    #[derive(serde::Deserialize)]
+    struct Release {
+        tag_name: String,
+        #[serde(default)]
+        draft: bool,
+        #[serde(default)]
+        prerelease: bool,
+        #[serde(default)]
+        assets: Vec<Asset>,
+    }
+    let releases: Vec<Release> = serde_json::from_str(json).ok()?;
+    releases
+        .into_iter()
+        .filter(|r| !r.draft && !r.prerelease)
+        .filter_map(|r| Some((version_from_tag(&r.tag_name)?, r.assets)))
+        .filter(|(version, _)| version != except && version.pre.is_empty())
+        .find(|(version, published)| {
+            let names: Vec<String> = assets
+                .iter()
+                .map(|a| a.replace("{V}", &version.to_string()))
+                .collect();
+            published.iter().any(|asset| names.contains(&asset.name))
+        })
+        .map(|(version, _)| version)
+}
+
 fn version_from_tag(tag: &str) -> Option<Version> {
     let bare = tag.strip_prefix(['v', 'V'])?;
     Version::parse(bare).ok()
@@ -267,6 +306,28 @@ mod tests {
 
     fn v(text: &str) -> Version {
         Version::parse(text).unwrap()
+    }
+
+    #[test]
+    fn the_newest_stable_release_with_the_build_is_offered() {
+        let json = r#"[
+            {"tag_name": "v1.2.0", "assets": [{"name": "caro-1.2.0-macos-intel"}]},
+            {"tag_name": "v1.2.0-beta.1", "prerelease": true,
+             "assets": [{"name": "caro-1.2.0-beta.1-linux-amd64"}]},
+            {"tag_name": "v1.1.9", "draft": true, "assets": [{"name": "caro-1.1.9-linux-amd64"}]},
+            {"tag_name": "v1.1.3", "assets": [{"name": "caro-1.1.3-linux-amd64.tar.gz"}]},
+            {"tag_name": "v1.0.2", "assets": [{"name": "caro-linux-amd64"}]}
+        ]"#;
+        let assets = [
+            "caro-{V}-linux-amd64".to_string(),
+            "caro-{V}-linux-amd64.tar.gz".to_string(),
+        ];
+        let latest = Version::parse("1.2.0").unwrap();
+        assert_eq!(
+            newest_release_with(json, &assets, &latest),
+            Some(Version::parse("1.1.3").unwrap())
+        );
+        assert_eq!(newest_release_with("not json", &assets, &latest), None);
     }
 
     #[test]

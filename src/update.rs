@@ -507,7 +507,7 @@ impl Target {
         if request.check_only {
             // "Available" is a promise that an update would find a verifiable build.
             let url = install::find_published(&wanted, http, reporter)
-                .map_err(|e| install::not_built_yet(e, &requested))?;
+                .map_err(|e| install::not_built_yet(e, &requested, &wanted, http, reporter))?;
             reporter.detail(&format!("{url} and its .sha256 are published"));
             return Ok(UpdateOutcome::Available {
                 app: self.app,
@@ -519,7 +519,7 @@ impl Target {
         let _lock = DirLock::acquire(dir, install::lock_wait(http.stall()), reporter)?;
         install::remove_leftovers(dir, reporter);
         let (mut new, asset) = install::fetch_verified(&wanted, http, reporter)
-            .map_err(|e| install::not_built_yet(e, &requested))?;
+            .map_err(|e| install::not_built_yet(e, &requested, &wanted, http, reporter))?;
         // Said once the new build is here and verified, not before a lookup that may fail.
         reporter.info(&format!(
             "updating {} {} -> {target}",

@@ -997,3 +997,25 @@ fn a_reinstall_keeps_the_same_caro_install_copy() {
         "not written again"
     );
 }
+
+#[test]
+fn latest_without_this_platforms_build_names_the_newest_release_that_has_one() {
+    let server = Server::start();
+    server.caro("1.1.0", "macos-intel");
+    server.caro("1.0.3", "linux-amd64");
+    server.latest("1.1.0");
+    server.file(
+        "/api/repos/wildcard/caro/releases?per_page=20",
+        r#"[{"tag_name": "v1.1.0", "assets": [{"name": "caro-1.1.0-macos-intel"}]},
+            {"tag_name": "v1.0.3", "assets": [{"name": "caro-1.0.3-linux-amd64"}]}]"#,
+    );
+    Test::new()
+        .server(&server)
+        .args(["--platform", "linux-amd64", "--no-modify-path"])
+        .run()
+        .failure()
+        .stderr_has("has no `linux-amd64` build yet")
+        .stderr_has(
+            "or take 1.0.3, the newest release that has this build, with `--version 1.0.3`",
+        );
+}
