@@ -30,6 +30,9 @@ pub enum Error {
     UnknownPlatform {
         /// What the user gave.
         input: String,
+        /// The keys there are, comma-separated (given by `platform`, so this module needs
+        /// no import of it).
+        known: String,
     },
 
     /// A machine caro has no build for.
@@ -495,10 +498,7 @@ impl Error {
             Error::InvalidVersion { .. } => {
                 "pass a version like `1.0.2`, `v1.0.2`, `1.1.0-beta.2` or `latest`".to_string()
             }
-            Error::UnknownPlatform { .. } => format!(
-                "use one of: {}",
-                crate::platform::Platform::ALL.map(|p| p.key()).join(", ")
-            ),
+            Error::UnknownPlatform { known, .. } => format!("use one of: {known}"),
             Error::UnsupportedMachine { .. } => {
                 "build it yourself with `cargo install caro --locked`".to_string()
             }

@@ -119,6 +119,7 @@ impl FromStr for Platform {
             .find(|p| p.key() == wanted)
             .ok_or_else(|| Error::UnknownPlatform {
                 input: input.to_string(),
+                known: Platform::ALL.map(Platform::key).join(", "),
             })
     }
 }
