@@ -62,7 +62,7 @@ use sha2::Digest as _;
 
 use crate::checksum::Digest;
 use crate::error::{Error, Result};
-use crate::install::{TempFile, write_atomically};
+use crate::files::{TempFile, write_atomically};
 use crate::platform::Platform;
 use crate::release::{self, AssetKind, Version, VersionRequest, asset_candidates};
 use crate::report::Silent;

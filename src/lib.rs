@@ -37,6 +37,7 @@ pub mod download;
 pub mod env;
 pub mod error;
 pub mod extract;
+pub mod files;
 pub mod install;
 pub mod interrupt;
 pub mod npm;

@@ -48,7 +48,7 @@ use serde::{Deserialize, Serialize};
 use crate::checksum::Digest;
 use crate::dist::{self, Asset};
 use crate::error::{Error, Result};
-use crate::install::write_atomically;
+use crate::files::write_atomically;
 use crate::platform::{Arch, Facts, Libc, Os, Platform, choose};
 use crate::release::Version;
 use crate::update::npm_package;

@@ -218,7 +218,7 @@ impl Receipt {
     pub fn save(&self, path: &Path) -> Result<()> {
         let mut json = serde_json::to_string_pretty(self).expect("a receipt always serialises");
         json.push('\n');
-        crate::install::write_atomically(path, json.as_bytes())
+        crate::files::write_atomically(path, json.as_bytes())
     }
 }
 

@@ -11,7 +11,8 @@ use std::path::{Path, PathBuf};
 
 use crate::env::Env;
 use crate::error::{Error, Result};
-use crate::install::{self, DirLock, local_executable_name};
+use crate::files::{self, DirLock};
+use crate::install::{self, local_executable_name};
 use crate::receipt::{self, PathEdit, Receipt};
 use crate::report::Reporter;
 use crate::shell;
@@ -110,12 +111,12 @@ pub fn uninstall(env: &Env, yes: bool, reporter: &dyn Reporter) -> Result<Uninst
 
     let lock = if dir.is_dir() {
         let stall = crate::download::stall_timeout(env)?;
-        Some(DirLock::acquire(&dir, install::lock_wait(stall), reporter)?)
+        Some(DirLock::acquire(&dir, files::lock_wait(stall), reporter)?)
     } else {
         None
     };
     if dir.is_dir() {
-        install::remove_leftovers(&dir, reporter);
+        files::remove_leftovers(&dir, reporter);
     }
     for binary in &binaries {
         remove_binary(binary, &dir)?;
@@ -273,7 +274,7 @@ fn found_edits(env: &Env, dir: &Path) -> Vec<PathEdit> {
 fn remove_binary(path: &Path, dir: &Path) -> Result<()> {
     let running = std::env::current_exe()
         .ok()
-        .is_some_and(|exe| install::same_file(&exe, path));
+        .is_some_and(|exe| files::same_file(&exe, path));
     if running && cfg!(windows) {
         return self_replace::self_delete_outside_path(dir)
             .map_err(Error::file("remove the running", path));

@@ -27,7 +27,8 @@ use std::time::{Duration, Instant};
 use crate::download::Http;
 use crate::env::Env;
 use crate::error::{Error, Invocation, Result};
-use crate::install::{self, DirLock, VerifiedAsset};
+use crate::files::{self, DirLock};
+use crate::install::{self, VerifiedAsset};
 use crate::platform::{self, Choice, Facts};
 use crate::receipt::{self, Receipt};
 use crate::release::{self, ReleaseSource, Version, VersionRequest};
@@ -427,11 +428,11 @@ fn running_target(
     env: &Env,
     signatures: signature::Policy,
 ) -> Result<Target> {
-    let binary = install::canonicalize(&executable).unwrap_or(executable);
+    let binary = files::canonicalize(&executable).unwrap_or(executable);
     let receipt_path = receipt::receipt_path(env)?;
     let receipt = Receipt::load(&receipt_path).ok().flatten();
     let receipt_dir = receipt.as_ref().map(|r| {
-        install::canonicalize(&r.install_prefix).unwrap_or_else(|_| r.install_prefix.clone())
+        files::canonicalize(&r.install_prefix).unwrap_or_else(|_| r.install_prefix.clone())
     });
     if let Some(manager) = managed_by_in(&binary, receipt_dir.as_deref(), in_container()) {
         return Err(Error::ManagedElsewhere {
@@ -485,7 +486,7 @@ impl Target {
         http.trust_token_hosts(&self.source);
         let dir = self.binary.parent().unwrap_or(Path::new("."));
         if !request.check_only {
-            install::tidy(dir, reporter);
+            files::tidy(dir, reporter);
         }
         let explicit = request.version.is_some();
         let requested = request.version.clone().unwrap_or(VersionRequest::Latest);
@@ -515,9 +516,9 @@ impl Target {
                 target,
             });
         }
-        install::check_install_dir(dir, reporter)?;
-        let _lock = DirLock::acquire(dir, install::lock_wait(http.stall()), reporter)?;
-        install::remove_leftovers(dir, reporter);
+        files::check_install_dir(dir, reporter)?;
+        let _lock = DirLock::acquire(dir, files::lock_wait(http.stall()), reporter)?;
+        files::remove_leftovers(dir, reporter);
         let (mut new, asset) = install::fetch_verified(&wanted, http, reporter)
             .map_err(|e| install::not_built_yet(e, &requested, &wanted, http, reporter))?;
         // Said once the new build is here and verified, not before a lookup that may fail.

@@ -76,7 +76,7 @@ fn write_keeping_mode(path: &Path, text: &str) -> io::Result<()> {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let mut temp = crate::install::TempFile::create(dir, &name).map_err(io::Error::other)?;
+    let mut temp = crate::files::TempFile::create(dir, &name).map_err(io::Error::other)?;
     io::Write::write_all(temp.file_mut(), text.as_bytes())?;
     temp.file_mut().sync_all()?;
     if let Some(mode) = mode {
