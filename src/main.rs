@@ -7,9 +7,9 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser};
 
-use caro_install::install::{InstallOutcome, InstallRequest, Settings};
 use caro_install::update::UpdateRequest;
 use caro_install::{Env, Error, Facts, Http, Reporter, UpdateOutcome};
+use caro_install::{InstallOutcome, InstallRequest, Settings};
 use cli::{Cli, Command, InstallArgs, Terminal, UpdateArgs};
 
 fn main() -> ExitCode {

@@ -387,6 +387,17 @@ fn elf_interpreter(elf: &[u8]) -> Option<String> {
     })
 }
 
+/// The file name of `name`'s executable on `platform` (`caro`, `caro.exe`).
+pub fn executable_name(name: &str, platform: Platform) -> String {
+    format!("{name}{}", platform.exe_suffix())
+}
+
+/// The file name of `name`'s executable on this machine (`caro`, `caro.exe`), for binaries
+/// found by path rather than downloaded for a platform.
+pub fn local_executable_name(name: &str) -> String {
+    format!("{name}{}", std::env::consts::EXE_SUFFIX)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

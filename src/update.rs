@@ -28,7 +28,8 @@ use crate::download::Http;
 use crate::env::Env;
 use crate::error::{Error, Invocation, Result};
 use crate::files::{self, DirLock};
-use crate::install::{self, VerifiedAsset};
+use crate::install::fetch::{self, VerifiedAsset, Wanted};
+use crate::install::plan;
 use crate::platform::{self, Choice, Facts};
 use crate::receipt::{self, Receipt};
 use crate::release::{self, ReleaseSource, Version, VersionRequest};
@@ -315,7 +316,7 @@ pub fn update_caro(
     // replaces a caro that is already where the receipt says, never writes a new file.
     let binary = receipt
         .install_prefix
-        .join(install::executable_name("caro", platform.platform));
+        .join(platform::executable_name("caro", platform.platform));
     if !receipt.install_prefix.is_absolute() || !binary.is_file() {
         return Err(Error::NotInstalledThere {
             receipt: receipt_path,
@@ -337,7 +338,7 @@ pub fn update_caro(
 /// The first `caro` on `PATH`, resolved through symlinks (npm's `bin/caro` links into
 /// `node_modules`), as a [`Error::ManagedElsewhere`] when a package manager owns it.
 fn managed_caro_on_path(env: &Env) -> Option<Error> {
-    let name = install::local_executable_name("caro");
+    let name = platform::local_executable_name("caro");
     let found = env
         .path_dirs()
         .into_iter()
@@ -452,7 +453,7 @@ fn running_target(
         return Err(Error::NotTheInstalledCopy {
             app: app.to_string(),
             running: binary,
-            installed: receipt_dir.join(install::local_executable_name(app)),
+            installed: receipt_dir.join(platform::local_executable_name(app)),
         });
     }
     // caro keeps the platform it was installed for (`--platform` may have chosen it);
@@ -490,14 +491,14 @@ impl Target {
         }
         let explicit = request.version.is_some();
         let requested = request.version.clone().unwrap_or(VersionRequest::Latest);
-        let (target, _) = install::resolve_version(&requested, &self.source, http, reporter)?;
+        let (target, _) = plan::resolve_version(&requested, &self.source, http, reporter)?;
         if !needs_update(&self.current, &target, explicit) {
             return Ok(UpdateOutcome::UpToDate {
                 app: self.app,
                 version: self.current,
             });
         }
-        let wanted = install::Wanted {
+        let wanted = Wanted {
             name: &self.app,
             source: &self.source,
             version: &target,
@@ -507,8 +508,8 @@ impl Target {
         };
         if request.check_only {
             // "Available" is a promise that an update would find a verifiable build.
-            let url = install::find_published(&wanted, http, reporter)
-                .map_err(|e| install::not_built_yet(e, &requested, &wanted, http, reporter))?;
+            let url = fetch::find_published(&wanted, http, reporter)
+                .map_err(|e| fetch::not_built_yet(e, &requested, &wanted, http, reporter))?;
             reporter.detail(&format!("{url} and its .sha256 are published"));
             return Ok(UpdateOutcome::Available {
                 app: self.app,
@@ -519,8 +520,8 @@ impl Target {
         files::check_install_dir(dir, reporter)?;
         let _lock = DirLock::acquire(dir, files::lock_wait(http.stall()), reporter)?;
         files::remove_leftovers(dir, reporter);
-        let (mut new, asset) = install::fetch_verified(&wanted, http, reporter)
-            .map_err(|e| install::not_built_yet(e, &requested, &wanted, http, reporter))?;
+        let (mut new, asset) = fetch::fetch_verified(&wanted, http, reporter)
+            .map_err(|e| fetch::not_built_yet(e, &requested, &wanted, http, reporter))?;
         // Said once the new build is here and verified, not before a lookup that may fail.
         reporter.info(&format!(
             "updating {} {} -> {target}",

@@ -1,0 +1,329 @@
+//! Installing caro: settings, the plan, download and verification, atomic placement.
+//!
+//! The order of the steps is what makes an install safe to interrupt:
+//! 1. everything is downloaded into temp files *inside the install directory* (so the final
+//!    step is a same-file-system rename) and hashed as it arrives;
+//! 2. nothing is made executable or moved before its `.sha256` matched;
+//! 3. the binary is fsynced, given mode 0755 and renamed over the old one in one step.
+//!
+//! A failure or a kill at any point before step 3 leaves the old binary byte-identical; a
+//! temp file left by a killed run is removed by the next run, which holds the directory
+//! lock and so knows that no other installer is still writing it.
+//!
+//! The rooms, by the question they answer:
+//! - [`plan`]: what will be done? The request, the settings it resolves to (flags,
+//!   then variables, then defaults), `latest` resolved, and the plan `--dry-run` prints.
+//! - [`fetch`]: is this download the real thing? Finding the published asset, its sidecar
+//!   and signature, and the messages for a build that is missing.
+//! - [`source`]: building caro with cargo when no prebuilt build exists (`--from-source`).
+//! - this file: doing it, in order: lock, fetch, place, receipt, PATH.
+//!
+//! How a file is written safely, and the lock, are in [`crate::files`].
+
+pub mod fetch;
+pub mod plan;
+pub mod source;
+
+use std::fmt;
+use std::fs::{self, File};
+use std::path::{Path, PathBuf};
+
+use crate::checksum::Digest;
+use crate::download::Http;
+use crate::env::Env;
+use crate::error::{Error, Result};
+use crate::files::{DirLock, TempFile, check_install_dir, lock_wait, remove_leftovers, same_file};
+use crate::platform::{Platform, local_executable_name};
+use crate::receipt::{PathEdit, Receipt};
+use crate::release::{ReleaseSource, Version};
+use crate::report::Reporter;
+use crate::shell::{self, unix::RealProbe};
+use fetch::{Wanted, fetch_verified, find_published, not_built_yet};
+use plan::{Plan, Settings};
+use source::{build_from_source, find_cargo};
+
+/// What an install did.
+#[derive(Debug, Clone)]
+pub struct Installed {
+    /// The version installed.
+    pub version: Version,
+    /// The platform installed.
+    pub platform: Platform,
+    /// The binary's path.
+    pub binary: PathBuf,
+    /// The asset downloaded, or `None` for a build from source.
+    pub asset_url: Option<String>,
+    /// The verified digest of the asset.
+    pub sha256: Option<Digest>,
+    /// The receipt written, if any.
+    pub receipt: Option<PathBuf>,
+    /// How to use caro in the shell that ran the install, when PATH was configured for new
+    /// shells only (nothing when the directory is already on PATH).
+    pub use_now: Option<String>,
+}
+
+impl fmt::Display for Installed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "installed caro {} ({}) to {}",
+            self.version,
+            self.platform,
+            self.binary.display()
+        )?;
+        if let Some(use_now) = &self.use_now {
+            write!(f, "\n{use_now}")?;
+        }
+        Ok(())
+    }
+}
+
+/// What [`install`] returns: the plan alone for a dry run, else what was installed.
+#[derive(Debug, Clone)]
+pub enum InstallOutcome {
+    /// `--dry-run`: nothing was changed.
+    Planned(Plan),
+    /// The install happened.
+    Installed(Installed),
+}
+
+/// Installs caro as `settings` say.
+pub fn install(
+    settings: &Settings,
+    env: &Env,
+    http: &mut Http,
+    reporter: &dyn Reporter,
+) -> Result<InstallOutcome> {
+    let source = ReleaseSource::caro(env);
+    http.trust_token_hosts(&source);
+    reporter.detail(&format!(
+        "platform {} ({})",
+        settings.platform.platform, settings.platform.reason
+    ));
+    let plan = plan::plan(settings, env, http, reporter)?;
+    let dir = &settings.install_dir;
+    if dir.exists() && !dir.is_dir() {
+        return Err(Error::InstallDirIsAFile { path: dir.clone() });
+    }
+    if settings.dry_run {
+        // A plan that cannot work says so: its build must be published.
+        if !settings.from_source {
+            let wanted = Wanted {
+                name: "caro",
+                source: &source,
+                version: &plan.version,
+                choice: &plan.platform,
+                dir,
+                signatures: &settings.signatures,
+            };
+            find_published(&wanted, http, reporter)
+                .map_err(|e| not_built_yet(e, &settings.version, &wanted, http, reporter))?;
+        }
+        return Ok(InstallOutcome::Planned(plan));
+    }
+    // Folders this install creates, so uninstall can take them away again when empty.
+    let mut created_dirs = missing_dirs(dir);
+    if let Some(receipt_dir) = plan.receipt.as_deref().and_then(Path::parent) {
+        created_dirs.extend(missing_dirs(receipt_dir));
+    }
+    fs::create_dir_all(dir).map_err(Error::file("create the install directory", dir))?;
+    check_install_dir(dir, reporter)?;
+    let _lock = DirLock::acquire(dir, lock_wait(http.stall()), reporter)?;
+    remove_leftovers(dir, reporter);
+
+    let (placed, asset) = if settings.from_source {
+        (
+            build_from_source(&plan.version, plan.platform.platform, dir, env, reporter)?,
+            None,
+        )
+    } else {
+        let wanted = Wanted {
+            name: "caro",
+            source: &source,
+            version: &plan.version,
+            choice: &plan.platform,
+            dir,
+            signatures: &settings.signatures,
+        };
+        match fetch_verified(&wanted, http, reporter)
+            .map_err(|e| not_built_yet(e, &settings.version, &wanted, http, reporter))
+        {
+            Ok((file, asset)) => (file, Some(asset)),
+            Err(Error::NoAssetForPlatform {
+                name,
+                version,
+                platform,
+                tried,
+            }) => {
+                // A source build takes minutes and runs code from crates.io: it needs
+                // `--from-source` or a "yes" typed at a terminal, never `-y` alone.
+                let question = format!(
+                    "No prebuilt caro {version} for {platform}. Build it from source with cargo (this takes minutes)?"
+                );
+                if find_cargo(env).is_none() || reporter.confirm(&question) != Some(true) {
+                    return Err(Error::NoAssetForPlatform {
+                        name,
+                        version,
+                        platform,
+                        tried,
+                    });
+                }
+                (
+                    build_from_source(&plan.version, plan.platform.platform, dir, env, reporter)?,
+                    None,
+                )
+            }
+            Err(error) => return Err(error),
+        }
+    };
+    placed.persist(&plan.binary, reporter)?;
+
+    let mut binaries = vec!["caro".to_string()];
+    if let Some(copy) = &plan.installer_copy {
+        copy_self(copy, reporter)?;
+        binaries.push("caro-install".to_string());
+    }
+    #[cfg_attr(
+        not(windows),
+        expect(unused_mut, reason = "only Windows takes an entry over")
+    )]
+    let mut path_edits = if settings.modify_path {
+        configure_path(env, dir, reporter)
+    } else {
+        Vec::new()
+    };
+    #[cfg(windows)]
+    if settings.modify_path && path_edits.is_empty() {
+        path_edits.extend(shell::windows::take_over_legacy(env, dir, reporter));
+    }
+    warn_about_shadowing(env, dir, settings.modify_path, reporter);
+    let use_now = (settings.modify_path && !shell::is_on_path(env, dir, &RealProbe::new(env)))
+        .then(|| shell::use_now_hint(env))
+        .flatten();
+    let platform = asset
+        .as_ref()
+        .map_or(plan.platform.platform, |a| a.platform);
+    if let Some(path) = &plan.receipt {
+        let mut receipt = Receipt::new(&source.repo, &plan.version.to_string(), dir);
+        receipt.binaries = binaries;
+        receipt.modify_path = settings.modify_path;
+        receipt.platform = Some(platform.key().to_string());
+        receipt.asset_url = asset.as_ref().map(|a| a.url.clone());
+        receipt.sha256 = asset.as_ref().map(|a| a.sha256.to_string());
+        receipt.path_edits = path_edits;
+        receipt.created_dirs = created_dirs;
+        match Receipt::load(path) {
+            Ok(Some(old)) => receipt.carry_over(old),
+            Ok(None) => {}
+            Err(error) => reporter.warn(&format!("{error}; writing a new one")),
+        }
+        receipt.save(path)?;
+        reporter.detail(&format!("wrote {}", path.display()));
+    }
+    Ok(InstallOutcome::Installed(Installed {
+        version: plan.version,
+        platform,
+        binary: plan.binary,
+        asset_url: asset.as_ref().map(|a| a.url.clone()),
+        sha256: asset.map(|a| a.sha256),
+        receipt: plan.receipt,
+        use_now,
+    }))
+}
+
+/// Configures PATH for `dir` unless it is already on PATH; returns the edits made.
+fn configure_path(env: &Env, dir: &Path, reporter: &dyn Reporter) -> Vec<PathEdit> {
+    if shell::is_on_path(env, dir, &RealProbe::new(env)) {
+        reporter.detail(&format!(
+            "{} is already on PATH; no shell file needs a change",
+            dir.display()
+        ));
+        return Vec::new();
+    }
+    shell::configure_path(env, dir, reporter)
+}
+
+/// Warns when a shell would run another `caro` than the one in `dir`: one earlier on PATH,
+/// or (when PATH is left alone and `dir` is not on it) any one on PATH; after a PATH edit,
+/// one that new shells still find first (on Windows, in the system Path).
+fn warn_about_shadowing(env: &Env, dir: &Path, modified_path: bool, reporter: &dyn Reporter) {
+    let probe = RealProbe::new(env);
+    let on_path = shell::is_on_path(env, dir, &probe);
+    let name = local_executable_name("caro");
+    let others = if !on_path && modified_path {
+        shell::shadowing_after_edit(env, dir, &name, &probe)
+    } else {
+        shell::shadowing(env, dir, &name, &probe)
+    };
+    if !on_path && !modified_path {
+        reporter.warn(&format!(
+            "{} is not on PATH; add it, or run caro as {}",
+            dir.display(),
+            dir.join(&name).display()
+        ));
+    }
+    for other in others {
+        reporter.warn(&format!(
+            "another caro at {} comes first on PATH, so `caro` runs that one; remove it or put {} before its directory",
+            other.display(),
+            dir.display()
+        ));
+    }
+}
+
+/// `path` and those of its parents that do not exist yet, deepest first.
+fn missing_dirs(path: &Path) -> Vec<PathBuf> {
+    path.ancestors()
+        .take_while(|dir| !dir.as_os_str().is_empty() && dir.symlink_metadata().is_err())
+        .map(Path::to_path_buf)
+        .collect()
+}
+
+/// Copies the running caro-install to `target` so `caro-install update` works later,
+/// unless it already runs from there.
+fn copy_self(target: &Path, reporter: &dyn Reporter) -> Result<()> {
+    let current = std::env::current_exe()
+        .map_err(Error::file("find the running executable", "caro-install"))?;
+    if same_file(&current, target) {
+        return Ok(());
+    }
+    // A reinstall usually finds this very build there already: reading 2-3 MB to compare
+    // costs far less than writing and fsyncing a copy.
+    if same_contents(&current, target) {
+        reporter.detail(&format!("{} is this build already", target.display()));
+        return Ok(());
+    }
+    let dir = target.parent().unwrap_or(Path::new("."));
+    let mut temp = TempFile::create(dir, "caro-install")?;
+    let mut source = File::open(&current).map_err(Error::file("read", &current))?;
+    std::io::copy(&mut source, temp.file_mut())
+        .map_err(Error::file("copy caro-install to", target))?;
+    temp.persist(target, reporter)
+}
+
+/// Returns true if and only if both files exist and hold the same bytes.
+fn same_contents(a: &Path, b: &Path) -> bool {
+    use std::io::Read;
+    let (Ok(mut a), Ok(mut b)) = (File::open(a), File::open(b)) else {
+        return false;
+    };
+    let same_length = match (a.metadata(), b.metadata()) {
+        (Ok(ma), Ok(mb)) => ma.len() == mb.len() && mb.is_file(),
+        _ => false,
+    };
+    if !same_length {
+        return false;
+    }
+    let (mut buffer_a, mut buffer_b) = (vec![0u8; 64 * 1024], vec![0u8; 64 * 1024]);
+    loop {
+        let Ok(n) = a.read(&mut buffer_a) else {
+            return false;
+        };
+        if n == 0 {
+            return true;
+        }
+        if b.read_exact(&mut buffer_b[..n]).is_err() || buffer_a[..n] != buffer_b[..n] {
+            return false;
+        }
+    }
+}
