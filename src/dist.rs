@@ -518,7 +518,7 @@ mod tests {
             format!("{hex}  caro-1.2.0-linux-amd64\n")
         );
         assert_eq!(
-            crate::parse_sidecar(&versioned.sidecar(), &versioned.file_name),
+            crate::checksum::parse_sidecar(&versioned.sidecar(), &versioned.file_name),
             Ok(versioned.sha256)
         );
         let sums = sums(&[versioned, asset("caro-linux-amd64"), asset("caro-1.2.0-a")]);
@@ -528,7 +528,7 @@ mod tests {
                 .collect::<Vec<_>>(),
             ["caro-1.2.0-a", "caro-1.2.0-linux-amd64", "caro-linux-amd64"]
         );
-        assert!(crate::parse_sidecar(&sums, "caro-linux-amd64").is_ok());
+        assert!(crate::checksum::parse_sidecar(&sums, "caro-linux-amd64").is_ok());
     }
 
     #[test]

@@ -29,11 +29,11 @@ use ureq::http::{Response, Uri};
 use ureq::tls::{RootCerts, TlsConfig};
 use ureq::{Agent, Body};
 
-use crate::Reporter;
 use crate::checksum::Digest;
 use crate::env::Env;
 use crate::error::{Error, Result};
 use crate::release::ReleaseSource;
+use crate::report::Reporter;
 
 /// Default seconds without progress before a transfer is abandoned (`CARO_HTTP_TIMEOUT`).
 pub const DEFAULT_STALL_SECONDS: u64 = 30;

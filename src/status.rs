@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use crate::env::Env;
 use crate::error::Result;
-use crate::install;
+use crate::install::plan;
 use crate::platform::local_executable_name;
 use crate::receipt::{self, Receipt};
 use crate::shell::{self, unix::RealProbe};
@@ -43,7 +43,7 @@ impl Status {
             Some(receipt) => receipt.install_prefix.clone(),
             None => match env.var("CARO_INSTALL_DIR") {
                 Some(dir) => env.absolute(std::path::Path::new(dir)),
-                None => install::plan::default_install_dir(env)?,
+                None => plan::default_install_dir(env)?,
             },
         };
         let binary = local_executable_name("caro");

@@ -231,7 +231,7 @@ mod tests {
         fs::write(dir.path().join(format!("{TEMP_PREFIX}1-0-caro")), "partial").unwrap();
         fs::create_dir(dir.path().join(format!("{TEMP_PREFIX}1-source"))).unwrap();
         fs::write(dir.path().join("caro"), "keep").unwrap();
-        remove_leftovers(dir.path(), &crate::Silent);
+        remove_leftovers(dir.path(), &crate::report::Silent);
         let names: Vec<_> = fs::read_dir(dir.path())
             .unwrap()
             .map(|e| e.unwrap().file_name())

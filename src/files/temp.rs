@@ -278,7 +278,7 @@ mod tests {
         assert!(!path.exists());
         let mut temp = TempFile::create(dir.path(), "caro").unwrap();
         temp.file_mut().write_all(b"new").unwrap();
-        temp.persist(&dir.path().join("caro"), &crate::Silent)
+        temp.persist(&dir.path().join("caro"), &crate::report::Silent)
             .unwrap();
         assert_eq!(fs::read(dir.path().join("caro")).unwrap(), b"new");
         assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
@@ -304,7 +304,7 @@ mod tests {
         swap_in(&new, &target, &aside, |from, to| fs::rename(from, to)).unwrap();
         assert_eq!(fs::read(&target).unwrap(), b"new");
         assert_eq!(fs::read(&aside).unwrap(), b"old");
-        remove_leftovers(dir.path(), &crate::Silent);
+        remove_leftovers(dir.path(), &crate::report::Silent);
         assert!(!aside.exists(), "the next run removes what was moved aside");
     }
 }
