@@ -55,6 +55,14 @@ if cargo tree --no-default-features -e normal --prefix none | grep -E '^(clap|in
     echo "error: clap or indicatif is reachable with default-features = false" >&2
     exit 1
 fi
+# The publisher (dist, npm) is for the tests and the release workflows, never linked into
+# caro or the caro-install binary: only the dev-dependency on this crate turns it on.
+for features in --no-default-features --features=default; do
+    if cargo tree "$features" -e normal,features -i caro-install --prefix none | grep -F 'feature "publish"'; then
+        echo "error: the publish feature is on in a normal build ($features); only tests and examples may use it" >&2
+        exit 1
+    fi
+done
 
 say "cargo test (unit, integration, doc)"
 # The integration tests run the examples (caro's self-update, the dist command) as

@@ -45,12 +45,14 @@
 //!
 //! The packaging command is `examples/dist.rs`, a thin shell over this module
 //! (`cargo run --release --example dist -- --name caro --version 1.2.0 --out dist/ KEY=PATH...`).
-//! An example is built only when asked for, so it costs the `caro-install` release binary
-//! nothing: none of its code is linked there, and nothing here pulls in a dependency the
-//! installer does not already have. caro's release pipeline runs the same command from a
-//! pinned checkout of this repository, so both projects publish under names that come
-//! from one place. Keeping the logic in the library rather than the example means it is
-//! unit-tested with the rest and documented like any other module.
+//! This module and [`crate::npm`] are the crate's `publish` feature, which is off by
+//! default: caro's library and the `caro-install` binary never carry them, and nothing
+//! here pulls in a dependency the installer does not already have. The tests and examples
+//! turn the feature on through the crate's dev-dependency on itself, so the command needs
+//! no flag. caro's release pipeline runs the same command from a pinned checkout of this
+//! repository, so both projects publish under names that come from one place. Keeping the
+//! logic in the library rather than the example means it is unit-tested with the rest and
+//! documented like any other module (`cargo doc --features publish`).
 
 use std::collections::BTreeSet;
 use std::fs::{self, File};

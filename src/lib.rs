@@ -32,6 +32,7 @@
 #![deny(missing_docs)]
 
 pub mod checksum;
+#[cfg(feature = "publish")]
 pub mod dist;
 pub mod download;
 pub mod env;
@@ -40,6 +41,7 @@ pub mod extract;
 pub mod files;
 pub mod install;
 pub mod interrupt;
+#[cfg(feature = "publish")]
 pub mod npm;
 pub mod platform;
 pub mod receipt;
