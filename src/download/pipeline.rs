@@ -1,0 +1,134 @@
+//! The read/hash/write pipeline: one pass over a download, hashed and written as it
+//! arrives, with memory bounded whatever the size.
+
+use std::fs::File;
+use std::io::{Read, Write};
+
+use sha2::{Digest as _, Sha256};
+
+use crate::report::Reporter;
+
+/// How much is read from the network at a time.
+const CHUNK: usize = 256 * 1024;
+
+/// Copies `source` into `file` from offset `already`, hashing every byte; on failure returns
+/// how many bytes the file holds in all, and the error. Read errors carry
+/// [`ReadFailed`] so the caller can tell a cut connection from a full disk.
+///
+/// The three jobs run side by side: this thread reads from the network while one thread
+/// hashes and another writes, each chunk shared between the two, so the transfer costs
+/// about as much as the slowest of the three rather than their sum. Bounded channels keep
+/// at most a few megabytes in flight, so memory stays flat whatever the size.
+pub(super) fn copy_hashing(
+    source: &mut dyn Read,
+    file: &mut File,
+    hasher: &mut Sha256,
+    already: u64,
+    reporter: &dyn Reporter,
+) -> Result<u64, (u64, std::io::Error)> {
+    use std::sync::Arc;
+    use std::sync::mpsc::sync_channel;
+    std::thread::scope(|scope| {
+        let (to_writer, chunks_to_write) = sync_channel::<Arc<Vec<u8>>>(8);
+        let (to_hasher, chunks_to_hash) = sync_channel::<Arc<Vec<u8>>>(8);
+        let writer = scope.spawn(move || write_chunks(file, already, chunks_to_write));
+        let hashing = scope.spawn(move || {
+            chunks_to_hash
+                .into_iter()
+                .for_each(|chunk| hasher.update(&*chunk))
+        });
+        let mut total = already;
+        let mut read_error = None;
+        loop {
+            let mut buffer = Vec::with_capacity(CHUNK);
+            let result = (&mut *source).take(CHUNK as u64).read_to_end(&mut buffer);
+            let n = buffer.len();
+            if n > 0 {
+                let chunk = Arc::new(buffer);
+                if to_writer.send(Arc::clone(&chunk)).is_err() || to_hasher.send(chunk).is_err() {
+                    break; // the writer stopped: its error is reported below
+                }
+                total += n as u64;
+                reporter.download_progress(total);
+            }
+            match result {
+                Ok(_) if n == 0 => break,
+                Ok(_) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    read_error = Some(std::io::Error::new(e.kind(), ReadFailed(e)));
+                    break;
+                }
+            }
+        }
+        drop((to_writer, to_hasher));
+        let written = writer
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        hashing
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        match (written, read_error) {
+            (Err((written, error)), _) => Err((written, error)),
+            (Ok(written), Some(error)) => Err((written, error)),
+            (Ok(written), None) => Ok(written),
+        }
+    })
+}
+
+/// Writes chunks to `file` as they come; returns the file's length, or its length at the
+/// failure and the error. Asks the kernel to start writing back every few megabytes, so
+/// the final fsync has little left to do.
+fn write_chunks(
+    file: &mut File,
+    already: u64,
+    chunks: std::sync::mpsc::Receiver<std::sync::Arc<Vec<u8>>>,
+) -> Result<u64, (u64, std::io::Error)> {
+    const WRITEBACK_EVERY: u64 = 8 << 20;
+    let mut written = already;
+    let mut flushed = already;
+    for chunk in chunks {
+        file.write_all(&chunk).map_err(|e| (written, e))?;
+        written += chunk.len() as u64;
+        if written - flushed >= WRITEBACK_EVERY {
+            start_writeback(file, flushed, written - flushed);
+            flushed = written;
+        }
+    }
+    Ok(written)
+}
+
+/// Starts writing `length` bytes from `offset` to disk without waiting (Linux's
+/// `sync_file_range`); elsewhere a no-op, and the final fsync does all the work.
+fn start_writeback(file: &File, offset: u64, length: u64) {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::fd::AsRawFd;
+        let (Ok(offset), Ok(length)) = (i64::try_from(offset), i64::try_from(length)) else {
+            return;
+        };
+        // SAFETY: the descriptor is open for the duration of the call; the call only
+        // schedules writeback of pages already written, so it cannot affect memory safety.
+        unsafe {
+            libc::sync_file_range(
+                file.as_raw_fd(),
+                offset,
+                length,
+                libc::SYNC_FILE_RANGE_WRITE,
+            );
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = (file, offset, length);
+}
+
+/// Marks an I/O error as coming from the network side of a copy.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+struct ReadFailed(std::io::Error);
+
+pub(super) fn is_transient_io(error: &std::io::Error) -> bool {
+    error
+        .get_ref()
+        .is_some_and(|inner| inner.is::<ReadFailed>())
+}
