@@ -11,6 +11,9 @@ use crate::report::Reporter;
 /// How much is read from the network at a time.
 const CHUNK: usize = 256 * 1024;
 
+/// How many chunks each of the hashing and writing threads may have queued.
+const QUEUED: usize = 8;
+
 /// Copies `source` into `file` from offset `already`, hashing every byte; on failure returns
 /// how many bytes the file holds in all, and the error. Read errors carry
 /// [`ReadFailed`] so the caller can tell a cut connection from a full disk.
@@ -18,7 +21,9 @@ const CHUNK: usize = 256 * 1024;
 /// The three jobs run side by side: this thread reads from the network while one thread
 /// hashes and another writes, each chunk shared between the two, so the transfer costs
 /// about as much as the slowest of the three rather than their sum. Bounded channels keep
-/// at most a few megabytes in flight, so memory stays flat whatever the size.
+/// at most a few megabytes in flight, so memory stays flat whatever the size. A chunk's
+/// buffer goes back to the reader once both are done with it, so a download allocates
+/// only as many buffers as are ever in flight at once, not one per chunk.
 pub(super) fn copy_hashing(
     source: &mut dyn Read,
     file: &mut File,
@@ -27,20 +32,28 @@ pub(super) fn copy_hashing(
     reporter: &dyn Reporter,
 ) -> Result<u64, (u64, std::io::Error)> {
     use std::sync::Arc;
-    use std::sync::mpsc::sync_channel;
+    use std::sync::mpsc::{channel, sync_channel};
     std::thread::scope(|scope| {
-        let (to_writer, chunks_to_write) = sync_channel::<Arc<Vec<u8>>>(8);
-        let (to_hasher, chunks_to_hash) = sync_channel::<Arc<Vec<u8>>>(8);
-        let writer = scope.spawn(move || write_chunks(file, already, chunks_to_write));
+        let (to_writer, chunks_to_write) = sync_channel::<Arc<Vec<u8>>>(QUEUED);
+        let (to_hasher, chunks_to_hash) = sync_channel::<Arc<Vec<u8>>>(QUEUED);
+        // Never more buffers come back than were sent out, so this channel stays small.
+        let (give_back, given_back) = channel::<Vec<u8>>();
+        let writer_gives_back = give_back.clone();
+        let writer =
+            scope.spawn(move || write_chunks(file, already, chunks_to_write, &writer_gives_back));
         let hashing = scope.spawn(move || {
-            chunks_to_hash
-                .into_iter()
-                .for_each(|chunk| hasher.update(&*chunk))
+            for chunk in chunks_to_hash {
+                hasher.update(&*chunk);
+                recycle(chunk, &give_back);
+            }
         });
         let mut total = already;
         let mut read_error = None;
         loop {
-            let mut buffer = Vec::with_capacity(CHUNK);
+            let mut buffer = given_back
+                .try_recv()
+                .unwrap_or_else(|_| Vec::with_capacity(CHUNK));
+            buffer.clear();
             let result = (&mut *source).take(CHUNK as u64).read_to_end(&mut buffer);
             let n = buffer.len();
             if n > 0 {
@@ -76,6 +89,14 @@ pub(super) fn copy_hashing(
     })
 }
 
+/// Gives `chunk`'s buffer back to the reader when this was the last use of it (the hashing
+/// and writing threads each hold one reference; whichever finishes second returns it).
+fn recycle(chunk: std::sync::Arc<Vec<u8>>, give_back: &std::sync::mpsc::Sender<Vec<u8>>) {
+    if let Some(buffer) = std::sync::Arc::into_inner(chunk) {
+        let _ = give_back.send(buffer); // the reader has finished: the buffer is freed
+    }
+}
+
 /// Writes chunks to `file` as they come; returns the file's length, or its length at the
 /// failure and the error. Asks the kernel to start writing back every few megabytes, so
 /// the final fsync has little left to do.
@@ -83,6 +104,7 @@ fn write_chunks(
     file: &mut File,
     already: u64,
     chunks: std::sync::mpsc::Receiver<std::sync::Arc<Vec<u8>>>,
+    give_back: &std::sync::mpsc::Sender<Vec<u8>>,
 ) -> Result<u64, (u64, std::io::Error)> {
     const WRITEBACK_EVERY: u64 = 8 << 20;
     let mut written = already;
@@ -94,6 +116,7 @@ fn write_chunks(
             start_writeback(file, flushed, written - flushed);
             flushed = written;
         }
+        recycle(chunk, give_back);
     }
     Ok(written)
 }
