@@ -16,7 +16,7 @@
 //! - [`fetch`]: is this download the real thing? Finding the published asset, its sidecar
 //!   and signature, and the messages for a build that is missing.
 //! - [`source`]: building caro with cargo when no prebuilt build exists (`--from-source`).
-//! - this file: doing it, in order: lock, fetch, place, receipt, PATH.
+//! - this file: doing it, in order: lock, fetch, place, PATH, receipt.
 //!
 //! How a file is written safely, and the lock, are in [`crate::files`].
 
