@@ -1,29 +1,46 @@
 #!/usr/bin/env bash
-# Benchmarks caro-install against the old scripts' way of downloading (issue 7).
+# Benchmarks caro-install against the old scripts' way of downloading (issue 7), against
+# the durable floor and against the installers a user would pick instead (issue 13).
 #
 #     bash bench/run.sh
 #
 # A private nginx on 127.0.0.1 serves a 256 MiB asset in the release layout of SPEC
-# section 3, and three ways of fetching it run alternately, five times each:
+# section 3 (and the same bytes as the archive a cargo-dist release has), and six ways of
+# installing it run alternately, five times each:
 #
 #   (a) caro-install --version V ...        stream, hash while downloading, fsync, rename
 #   (b) curl asset && curl .sha256 && sha256sum -c    the old install.sh
-#   (c) curl asset                          the floor: download to a file and nothing else
+#   (c) curl asset                          download to a file and nothing else
+#   (d) curl asset && sync asset            the durable floor: (c) plus the fsync (a) does
+#   (e) cargo-dist's installer.sh           curl the .tar.xz, sha256sum against the digest
+#                                           written into the script, untar, copy
+#   (f) ubi --url URL                       download to a temp dir, copy; verifies nothing
+#
+# Then a small asset, as a user updating sees it: (s) a managed caro-install install of a
+# 5 MiB release (receipt and caro-install's own copy, --no-modify-path) over the install
+# the previous run left, in a throwaway HOME, against (t) bare curl of the same 5 MiB.
 #
 # It prints the ratios of the medians, the peak RSS of (a), the wall time of
 # `caro-install -V`, the release binary sizes, each with its target and PASS/MISS, and
 # when a time target is missed a breakdown of where the time goes plus a what-if build
 # (sha2 at opt-level 3 through `cargo --config`, into target/bench-what-if; the sources and
-# Cargo.toml are not touched). Last, it runs each fuzz target briefly from fuzz/seeds/. Everything happens in one temp dir under ${TMPDIR:-/tmp} (so all three write to
-# the same file system), which is removed on exit along with the nginx it started. It only
-# ever talks to 127.0.0.1, every loop is bounded, and it stops by itself (about 5-10 minutes
-# on 2 cores, most of it the two release builds and the fuzz build when not cached).
+# Cargo.toml are not touched). Last, it runs each fuzz target briefly from fuzz/seeds/.
+# Everything happens in one temp dir under ${TMPDIR:-/tmp} (so all ways write to the same
+# file system), which is removed on exit along with the nginx it started. It only ever
+# talks to 127.0.0.1, every loop is bounded, and it stops by itself (about 5-10 minutes on
+# 2 cores, most of it the two release builds and the fuzz build when not cached).
+#
+# The peers are installed once into ~/.cache/caro-install-bench, never into the system:
+# cargo-dist from PyPI (astral-dev-toolchain-cargo-dist, in a venv; it generates the
+# installer.sh for a dummy crate in the temp dir, offline) and ubi from crates.io
+# (cargo install ubi-cli, a few minutes the first time). A peer that cannot be installed
+# stops the script with the package to install; it is never skipped.
 #
 # This is a benchmark script, not a test: it never fails on a MISS, only when it cannot
 # measure (a missing package, a build that does not compile, a download that fails).
 #
-# Knobs (environment): BENCH_RUNS (5), BENCH_SIZE_MIB (256), BENCH_V_LOOPS (200),
-# BENCH_FUZZ_SECONDS (20; 0 skips the fuzz part).
+# Knobs (environment): BENCH_RUNS (5), BENCH_SIZE_MIB (256), BENCH_SMALL_MIB (5),
+# BENCH_SMALL_RUNS (21), BENCH_V_LOOPS (200), BENCH_FUZZ_SECONDS (20; 0 skips the fuzz part).
 
 set -euo pipefail
 
@@ -35,7 +52,20 @@ readonly RUNS="${BENCH_RUNS:-5}"
 readonly SIZE_MIB="${BENCH_SIZE_MIB:-256}"
 readonly V_LOOPS="${BENCH_V_LOOPS:-200}"
 readonly FUZZ_SECONDS="${BENCH_FUZZ_SECONDS:-20}"
+readonly SMALL_MIB="${BENCH_SMALL_MIB:-5}"
+readonly SMALL_RUNS="${BENCH_SMALL_RUNS:-21}"
 readonly STATIC_TARGET=x86_64-unknown-linux-gnu
+# The small release: another version of the same layout.
+readonly SMALL_VERSION=1.0.2
+readonly SMALL_ASSET="caro-${SMALL_VERSION}-${PLATFORM}"
+readonly SMALL_ASSET_PATH="wildcard/caro/releases/download/v${SMALL_VERSION}/${SMALL_ASSET}"
+# The peers, pinned, cached outside the clone.
+readonly PEER_CACHE="${HOME}/.cache/caro-install-bench"
+readonly DIST_PACKAGE=astral-dev-toolchain-cargo-dist
+readonly DIST_VERSION=0.33.0
+readonly DIST_TARGET=x86_64-unknown-linux-gnu
+readonly DIST_ARCHIVE="caro-${DIST_TARGET}.tar.xz"
+readonly UBI_VERSION=0.13.0
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 readonly ROOT
@@ -43,8 +73,14 @@ WORK=""
 NGINX_PID_FILE=""
 PORT=""
 URL=""
+SMALL_URL=""
+DIST=""
+UBI=""
+INSTALLER_SH=""
 SUMMARY_ROWS=()
+declare -A MED=()
 MISSED_TIME=0
+MISSED_SMALL=0
 NOISY=0
 
 say() { printf 'bench: %s\n' "$*"; }
@@ -102,6 +138,9 @@ median() {
 # seconds MICROSECONDS: "1.234".
 seconds() { awk -v us="$1" 'BEGIN { printf "%.3f", us / 1e6 }'; }
 
+# ratio A B: A / B as "0.12".
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+
 # verdict MEASURED OP TARGET: PASS or MISS.
 verdict() {
     awk -v m="$1" -v op="$2" -v t="$3" \
@@ -140,6 +179,102 @@ make_asset() {
     say "generating the ${SIZE_MIB} MiB asset"
     head -c "$((SIZE_MIB * 1024 * 1024))" /dev/urandom >"$dir/$ASSET"
     (cd "$dir" && sha256sum "$ASSET" >"$ASSET.sha256")
+    dir="$WORK/www/wildcard/caro/releases/download/v${SMALL_VERSION}"
+    mkdir -p "$dir"
+    head -c "$((SMALL_MIB * 1024 * 1024))" /dev/urandom >"$dir/$SMALL_ASSET"
+    (cd "$dir" && sha256sum "$SMALL_ASSET" >"$SMALL_ASSET.sha256")
+}
+
+# setup_dist: cargo-dist from PyPI in a venv of its own (once), its installer.sh for a dummy
+# crate named caro (generated offline in the temp dir), and the archive that installer
+# expects, served beside the asset: the same bytes as caro-x86_64-unknown-linux-gnu/caro.
+setup_dist() {
+    local venv="$PEER_CACHE/dist-$DIST_VERSION"
+    DIST="$venv/bin/dist"
+    if ! "$DIST" --version 2>/dev/null | grep -qx "cargo-dist $DIST_VERSION"; then
+        need_cmd python3 python3
+        say "installing cargo-dist $DIST_VERSION into $venv (pip install $DIST_PACKAGE==$DIST_VERSION)"
+        rm -rf -- "$venv"
+        python3 -m venv "$venv" ||
+            err "python3 -m venv $venv failed: install the Debian package \`python3-venv\`"
+        "$venv/bin/pip" install --quiet "$DIST_PACKAGE==$DIST_VERSION" ||
+            err "pip install $DIST_PACKAGE==$DIST_VERSION failed: cargo-dist's \`dist\` comes from the PyPI package \`$DIST_PACKAGE\`"
+        "$DIST" --version 2>/dev/null | grep -qx "cargo-dist $DIST_VERSION" ||
+            err "$DIST is not cargo-dist $DIST_VERSION after pip install $DIST_PACKAGE==$DIST_VERSION"
+    fi
+
+    local app="$WORK/dist-app"
+    mkdir -p "$app/src"
+    # What `dist init` would write for a one-binary crate with the shell installer; `ci`
+    # gives the GitHub hosting the installer's download URL comes from.
+    cat >"$app/Cargo.toml" <<EOF
+[package]
+name = "caro"
+version = "$VERSION"
+edition = "2021"
+repository = "https://github.com/wildcard/caro"
+license = "MIT"
+description = "stands in for caro in bench/run.sh"
+
+[workspace]
+
+[workspace.metadata.dist]
+cargo-dist-version = "$DIST_VERSION"
+ci = "github"
+installers = ["shell"]
+targets = ["$DIST_TARGET"]
+install-path = "CARGO_HOME"
+install-updater = false
+
+[profile.dist]
+inherits = "release"
+EOF
+    echo 'fn main() {}' >"$app/src/main.rs"
+    # dist announces a commit: it reads HEAD.
+    (cd "$app" && git init -q && git add -A &&
+        git -c user.name=bench -c user.email=bench@127.0.0.1 commit -qm "dummy caro") ||
+        err "git could not commit the dummy crate in $app"
+    say "generating cargo-dist's installer.sh (dist build --artifacts=all, offline)"
+    # --artifacts=all also builds the dummy's archive, so the installer carries a sha256.
+    if ! (cd "$app" && CARGO_NET_OFFLINE=true "$DIST" build --artifacts=all \
+        --tag "v$VERSION" --allow-dirty) >"$WORK/dist-build.log" 2>&1; then
+        grep -v 'unresolved' "$WORK/dist-build.log" | tail -n 20 >&2
+        err "dist build (cargo-dist $DIST_VERSION) failed in $app"
+    fi
+    local distrib="$app/target/distrib" dummy_sha real_sha stage="$WORK/dist-stage"
+    local dir="$WORK/www/wildcard/caro/releases/download/v${VERSION}"
+    INSTALLER_SH="$distrib/caro-installer.sh"
+    [ -s "$INSTALLER_SH" ] || err "dist build made no $INSTALLER_SH"
+    dummy_sha="$(cut -d' ' -f1 "$distrib/$DIST_ARCHIVE.sha256")"
+    grep -q "_checksum_value=\"$dummy_sha\"" "$INSTALLER_SH" ||
+        err "cargo-dist $DIST_VERSION's installer no longer carries the archive's sha256 where this script looks (_checksum_value in $INSTALLER_SH)"
+
+    # A real release's archive holds the real binary: the asset, as dist lays it out; the
+    # installer then carries that archive's digest, as dist writes it for a real release.
+    say "packing the ${SIZE_MIB} MiB asset as $DIST_ARCHIVE (dist's layout)"
+    mkdir -p "$stage/caro-$DIST_TARGET"
+    cp "$dir/$ASSET" "$stage/caro-$DIST_TARGET/caro"
+    chmod 755 "$stage/caro-$DIST_TARGET/caro"
+    tar -C "$stage" -cf - "caro-$DIST_TARGET" | xz -0 -T2 >"$dir/$DIST_ARCHIVE" ||
+        err "could not pack $DIST_ARCHIVE (tar, and xz from the Debian package xz-utils)"
+    rm -rf -- "$stage"
+    real_sha="$(sha256sum "$dir/$DIST_ARCHIVE" | cut -d' ' -f1)"
+    sed -i "s/$dummy_sha/$real_sha/" "$INSTALLER_SH"
+    grep -q "_checksum_value=\"$real_sha\"" "$INSTALLER_SH" ||
+        err "could not write the archive's sha256 into $INSTALLER_SH"
+}
+
+# setup_ubi: ubi from crates.io, built once into the cache.
+setup_ubi() {
+    local root="$PEER_CACHE/ubi-$UBI_VERSION"
+    UBI="$root/bin/ubi"
+    if ! "$UBI" --version 2>/dev/null | grep -q " $UBI_VERSION\$"; then
+        say "building ubi $UBI_VERSION into $root (cargo install --locked ubi-cli@$UBI_VERSION; minutes, once)"
+        nice -n 10 cargo install --quiet --locked --root "$root" "ubi-cli@$UBI_VERSION" ||
+            err "cargo install --locked ubi-cli@$UBI_VERSION failed: ubi is the crates.io package \`ubi-cli\`"
+        "$UBI" --version 2>/dev/null | grep -q " $UBI_VERSION\$" ||
+            err "$UBI is not ubi $UBI_VERSION after cargo install ubi-cli@$UBI_VERSION"
+    fi
 }
 
 # start_nginx: a private nginx on a free port of 127.0.0.1, for at most 20 tries.
@@ -182,6 +317,7 @@ EOF
         if nginx -p "$WORK/nginx" -c "$conf" 2>>"$WORK/nginx/start.log"; then
             PORT="$port"
             URL="http://127.0.0.1:$PORT/$ASSET_PATH"
+            SMALL_URL="http://127.0.0.1:$PORT/$SMALL_ASSET_PATH"
             local _
             for _ in $(seq 1 50); do
                 if curl -fsS -o /dev/null "$URL.sha256" 2>/dev/null; then
@@ -207,7 +343,7 @@ caro_command() {
     )
 }
 
-# The three ways, each into a fresh directory made (untimed) by prepare.
+# The ways, each into a fresh directory made (untimed) by prepare; none prints to stdout.
 run_a() {
     caro_command "$1"
     "${CARO_COMMAND[@]}"
@@ -220,11 +356,32 @@ run_b() {
 run_c() {
     curl -fsSL -o "$1/$ASSET" "$URL"
 }
+# coreutils' `sync FILE` is fsync(FILE): the file is on disk, as caro-install leaves caro.
+run_d() {
+    curl -fsSL -o "$1/$ASSET" "$URL" && sync "$1/$ASSET"
+}
+# cargo-dist's installer as `curl | sh` runs it (sh is dash here); CARO_UNMANAGED_INSTALL
+# puts caro in the directory and touches no shell file.
+run_e() {
+    env TMPDIR="$WORK/tmp" HOME="$WORK/home" CARO_UNMANAGED_INSTALL="$1" CARO_PRINT_QUIET=1 \
+        CARO_INSTALLER_GITHUB_BASE_URL="http://127.0.0.1:$PORT" sh "$INSTALLER_SH" >/dev/null
+}
+run_f() {
+    env TMPDIR="$WORK/tmp" "$UBI" --quiet --url "$URL" --in "$1" --rename-exe caro >/dev/null
+}
+
+# way_file WAY: what the way leaves in its directory.
+way_file() {
+    case "$1" in
+        a | e | f) printf 'caro' ;;
+        *) printf '%s' "$ASSET" ;;
+    esac
+}
 
 # prepare: an empty directory for one run, and no dirty pages left from the previous one.
 prepare() {
-    rm -rf -- "$WORK/runs"
-    mkdir -p "$WORK/runs/dir"
+    rm -rf -- "$WORK/runs" "$WORK/tmp"
+    mkdir -p "$WORK/runs/dir" "$WORK/tmp"
     sync
 }
 
@@ -235,41 +392,99 @@ time_run() {
     start="$(now)"
     "run_$way" "$WORK/runs/dir" || err "way ($way) failed; see the messages above"
     end="$(now)"
-    [ -s "$WORK/runs/dir/$ASSET" ] || [ -s "$WORK/runs/dir/caro" ] ||
-        err "way ($way) left no downloaded file in $WORK/runs/dir"
+    [ -s "$WORK/runs/dir/$(way_file "$way")" ] ||
+        err "way ($way) left no $(way_file "$way") in $WORK/runs/dir"
     printf '%s' "$((end - start))"
 }
 
 compare() {
-    local round way order us
-    local -a a=() b=() c=()
+    local round way us i
+    local -a ways=(a b c d e f) order
+    local -A times=()
     say "warming up (one untimed run of each way, fills the page cache)"
-    for way in a b c; do
+    for way in "${ways[@]}"; do
         time_run "$way" >/dev/null
     done
-    say "timing: $RUNS rounds of (a) caro-install, (b) curl+curl+sha256sum -c, (c) curl, alternating"
+    say "timing: $RUNS rounds of (a) caro-install, (b) curl+curl+sha256sum -c, (c) curl,"
+    say "(d) curl+sync, (e) cargo-dist installer.sh, (f) ubi; each round starts one way later"
     for round in $(seq 1 "$RUNS"); do
-        case $((round % 3)) in
-            1) order="a b c" ;;
-            2) order="b c a" ;;
-            *) order="c a b" ;;
-        esac
-        for way in $order; do
+        order=()
+        for i in "${!ways[@]}"; do
+            order+=("${ways[$(((i + round - 1) % ${#ways[@]}))]}")
+        done
+        for way in "${order[@]}"; do
             us="$(time_run "$way")"
-            case "$way" in
-                a) a+=("$us") ;;
-                b) b+=("$us") ;;
-                c) c+=("$us") ;;
-            esac
+            times[$way]+="$us "
             printf '    round %d (%s): %s s\n' "$round" "$way" "$(seconds "$us")"
         done
     done
-    MED_A="$(median "${a[@]}")"
-    MED_B="$(median "${b[@]}")"
-    MED_C="$(median "${c[@]}")"
-    spread a "${a[@]}"
-    spread b "${b[@]}"
-    spread c "${c[@]}"
+    local -a list
+    for way in "${ways[@]}"; do
+        read -r -a list <<<"${times[$way]}"
+        MED[$way]="$(median "${list[@]}")"
+        spread "$way" "${list[@]}"
+    done
+    MED_A="${MED[a]}"
+    MED_B="${MED[b]}"
+    MED_C="${MED[c]}"
+}
+
+# small_command: the command line of (s), as words for `env`: a managed install (receipt,
+# caro-install's own copy) into the throwaway HOME's default directory.
+small_command() {
+    SMALL_COMMAND=(
+        env -u CARO_INSTALL_DIR -u CARO_UNMANAGED_INSTALL -u CARO_NO_MODIFY_PATH
+        HOME="$WORK/home-small" XDG_CONFIG_HOME="$WORK/home-small/.config"
+        CARO_INSTALLER_GITHUB_BASE_URL="http://127.0.0.1:$PORT"
+        CARO_INSTALLER_API_URL="http://127.0.0.1:$PORT/api"
+        CARO_INSTALL_PLATFORM="$PLATFORM"
+        "$BIN" --version "$SMALL_VERSION" --no-modify-path -y -q
+    )
+}
+
+# time_small WAY: (s) installs over what the previous run left, as a user updating does;
+# (t) curls into an empty directory. Prints microseconds.
+time_small() {
+    local way="$1" start end
+    rm -rf -- "$WORK/runs"
+    mkdir -p "$WORK/runs/dir"
+    small_command
+    sync
+    start="$(now)"
+    case "$way" in
+        s) "${SMALL_COMMAND[@]}" || err "caro-install failed on the small asset (${SMALL_COMMAND[*]})" ;;
+        t) curl -fsSL -o "$WORK/runs/dir/$SMALL_ASSET" "$SMALL_URL" || err "curl $SMALL_URL failed" ;;
+    esac
+    end="$(now)"
+    printf '%s' "$((end - start))"
+}
+
+compare_small() {
+    local round
+    local -a s=() t=()
+    rm -rf -- "$WORK/home-small"
+    mkdir -p "$WORK/home-small"
+    say "small asset: one untimed install of each, then $SMALL_RUNS alternating rounds of"
+    say "(s) managed caro-install over the previous install, (t) curl (${SMALL_MIB} MiB)"
+    time_small s >/dev/null
+    time_small t >/dev/null
+    [ -x "$WORK/home-small/.local/bin/caro" ] ||
+        err "the managed install left no caro in $WORK/home-small/.local/bin"
+    [ -x "$WORK/home-small/.local/bin/caro-install" ] ||
+        err "the managed install left no copy of caro-install beside caro"
+    for round in $(seq 1 "$SMALL_RUNS"); do
+        if [ $((round % 2)) = 1 ]; then
+            s+=("$(time_small s)")
+            t+=("$(time_small t)")
+        else
+            t+=("$(time_small t)")
+            s+=("$(time_small s)")
+        fi
+    done
+    MED_S="$(median "${s[@]}")"
+    MED_T="$(median "${t[@]}")"
+    spread s "${s[@]}"
+    spread t "${t[@]}"
 }
 
 # spread WAY MICROSECONDS...: prints median, min, max; marks the run noisy past 1.25x.
@@ -432,11 +647,14 @@ main() {
     need_cmd nginx nginx-light
     need_cmd /usr/bin/time time
     need_cmd sha256sum coreutils
+    need_cmd xz xz-utils
+    need_cmd git git
     command -v cargo >/dev/null 2>&1 || err "cargo is missing: install Rust with rustup"
 
     local load_before
     load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
     build
+    setup_ubi
 
     WORK="$(mktemp -d "${TMPDIR:-/tmp}/caro-bench.XXXXXX")"
     trap cleanup EXIT
@@ -445,30 +663,43 @@ main() {
     say "work dir $WORK ($(df -PT "$WORK" | awk 'NR == 2 { print $2 }'), $(nproc) cores, load $load_before)"
 
     make_asset
+    setup_dist
     start_nginx
     compare
+    compare_small
     peak_rss
     version_time
 
-    local ratio_b ratio_c size_dyn size_static
-    ratio_b="$(awk -v a="$MED_A" -v b="$MED_B" 'BEGIN { printf "%.2f", a / b }')"
-    ratio_c="$(awk -v a="$MED_A" -v c="$MED_C" 'BEGIN { printf "%.2f", a / c }')"
+    local size_dyn size_static way
     size_dyn="$(stat -c %s "$BIN")"
     size_static="$(stat -c %s "$STATIC_BIN")"
 
     echo
-    say "results (medians of $RUNS: (a) $(seconds "$MED_A") s, (b) $(seconds "$MED_B") s, (c) $(seconds "$MED_C") s)"
-    report "(a)/(b) caro-install vs curl+sha256sum" "$ratio_b" "<=" 0.7 "x" || MISSED_TIME=1
-    report "(a)/(c) caro-install vs bare curl" "$ratio_c" "<=" 1.3 "x" || MISSED_TIME=1
+    say "results (medians of $RUNS, ${SIZE_MIB} MiB:$(for way in a b c d e f; do
+        printf ' (%s) %s s' "$way" "$(seconds "${MED[$way]}")"
+    done))"
+    say "(small, medians of $SMALL_RUNS, ${SMALL_MIB} MiB: (s) $(seconds "$MED_S") s, (t) $(seconds "$MED_T") s)"
+    report "(a)/(b) caro-install vs curl+sha256sum" "$(ratio "$MED_A" "$MED_B")" "<=" 0.7 "x" || MISSED_TIME=1
+    report "(a)/(c) caro-install vs bare curl" "$(ratio "$MED_A" "$MED_C")" "<=" 1.3 "x" || MISSED_TIME=1
+    report "(a)/(d) caro-install vs curl+fsync (floor)" "$(ratio "$MED_A" "${MED[d]}")" "<=" 1.1 "x" || MISSED_TIME=1
+    report "(a)/(e) caro-install vs dist installer.sh" "$(ratio "$MED_A" "${MED[e]}")" "<=" 1.0 "x" || MISSED_TIME=1
+    report "(a)/(f) caro-install vs ubi" "$(ratio "$MED_A" "${MED[f]}")" "<=" 1.0 "x" || MISSED_TIME=1
+    report "(s)/(t) ${SMALL_MIB} MiB managed install vs curl" "$(ratio "$MED_S" "$MED_T")" "<=" 1.3 "x" || MISSED_SMALL=1
     report "peak RSS of (a)" "$(awk -v k="$RSS_KIB" 'BEGIN { printf "%.1f", k / 1024 }')" "<=" 16 "MiB" || true
     report "caro-install -V, mean of $V_LOOPS" "$V_MS" "<" 5 "ms" || true
     report "release binary (dynamic)" "$(awk -v s="$size_dyn" 'BEGIN { printf "%.2f", s / 1048576 }')" "<=" 3 "MiB" || true
     report "release binary (static, crt-static)" "$(awk -v s="$size_static" 'BEGIN { printf "%.2f", s / 1048576 }')" "<=" 4 "MiB" || true
     printf '    (for scale: /bin/true costs %s ms per run in the same loop)\n' "$TRUE_MS"
+    echo
+    what_each_verifies
 
     if [ "$MISSED_TIME" = 1 ]; then
         echo
         breakdown
+    fi
+    if [ "$MISSED_SMALL" = 1 ]; then
+        echo
+        breakdown_small
     fi
 
     echo
@@ -492,6 +723,52 @@ main() {
     printf '%s\n' "${SUMMARY_ROWS[@]}"
     echo
     echo "Command: \`bash bench/run.sh\`"
+}
+
+# what_each_verifies: the note that goes with every peer's figure.
+what_each_verifies() {
+    say "what each way verifies before the binary is in place:"
+    cat <<EOF
+    (a) caro-install: the asset's sha256 against the release's .sha256 sidecar (hashed while
+        downloading), then fsync and an atomic rename; a minisign signature when published
+    (b) old install.sh: sha256sum -c against the .sha256 sidecar; no fsync, no rename
+    (c) curl: nothing;  (d) curl + sync: nothing, but the file is on disk
+    (e) cargo-dist $DIST_VERSION installer.sh: sha256sum of the .tar.xz against the digest
+        written into the script when it was generated (it says "no checksums to verify" and
+        goes on when it has none, and skips the check without sha256sum); then untar and cp,
+        no fsync
+    (f) ubi $UBI_VERSION --url: nothing but the transport (TLS on https); copy, no fsync
+EOF
+}
+
+# breakdown_small: where (s)'s time goes: syscalls, and the phases -v reports.
+breakdown_small() {
+    say "where the small install's time goes (one run each, over the existing install):"
+    small_command
+    /usr/bin/time -v -o "$WORK/time-s.txt" "${SMALL_COMMAND[@]}" >/dev/null 2>&1 ||
+        err "caro-install failed under /usr/bin/time (${SMALL_COMMAND[*]})"
+    printf '    %-58s user %s s, sys %s s, wall %s\n' "(s) under /usr/bin/time" \
+        "$(awk -F': ' '/User time/ { print $2 }' "$WORK/time-s.txt")" \
+        "$(awk -F': ' '/System time/ { print $2 }' "$WORK/time-s.txt")" \
+        "$(awk -F': ' '/Elapsed \(wall clock\)/ { print $2 }' "$WORK/time-s.txt")"
+    if command -v strace >/dev/null 2>&1; then
+        strace -f -w -c -o "$WORK/strace-s.txt" "${SMALL_COMMAND[@]}" >/dev/null 2>&1 ||
+            say "strace run of (s) failed; skipping its summary"
+        if [ -s "$WORK/strace-s.txt" ]; then
+            say "strace -f -w -c of (s), syscalls by wall time (strace slows each call down):"
+            sed -n '1,14p' "$WORK/strace-s.txt" | sed 's/^/    /'
+        fi
+        # The slowest single calls, with what they touched.
+        strace -f -T -e trace=fsync,fdatasync,sync_file_range,renameat2,rename,openat,connect,read,write \
+            -o "$WORK/strace-s-calls.txt" "${SMALL_COMMAND[@]}" >/dev/null 2>&1 || true
+        if [ -s "$WORK/strace-s-calls.txt" ]; then
+            say "the ten slowest calls of (s) (strace -T):"
+            sed -n 's/.*<\([0-9.]*\)>$/\1 &/p' "$WORK/strace-s-calls.txt" | sort -rn | head -n 10 |
+                cut -d' ' -f2- | cut -c1-150 | sed 's/^/    /'
+        fi
+    else
+        say "strace is not installed (Debian package strace); no syscall summary"
+    fi
 }
 
 # Not `main "$@" || exit 1`: that would switch off `set -e` inside main.
