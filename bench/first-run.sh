@@ -7,7 +7,9 @@
 #
 # For each level in BENCH_OPT_LEVELS (default "2 0 1"; the first is the baseline), with
 # `--config 'profile.dev.package."*".opt-level=N'` so Cargo.toml is not edited, and a
-# target dir of its own under ~/.cache/caro-install-bench/first-run (emptied first):
+# target dir of its own under ~/.cache/caro-install-bench/first-run (emptied first). The
+# level `hot` means every dependency at 0 but the ones the tests spend their time in
+# (HOT_CRATES below: hashing and inflating) at 2.
 #
 #   bin    cold `cargo build --bin caro-install`: what scripts/demo.sh builds
 #   tests  cold `cargo build --tests --examples`: what the test command builds
@@ -29,6 +31,7 @@ readonly ROOT
 readonly CACHE="${HOME}/.cache/caro-install-bench/first-run"
 read -r -a LEVELS <<<"${BENCH_OPT_LEVELS:-2 0 1}"
 readonly LEVELS
+readonly HOT_CRATES="sha2 miniz_oxide adler2 crc32fast flate2"
 
 say() { printf 'first-run: %s\n' "$*"; }
 err() {
@@ -46,10 +49,16 @@ seconds() { awk -v us="$1" 'BEGIN { printf "%.1f", us / 1e6 }'; }
 
 # cargo_at LEVEL DIR ARGS...: cargo with the dependency opt-level overridden, in DIR.
 cargo_at() {
-    local level="$1" dir="$2"
+    local level="$1" dir="$2" crate
     shift 2
-    (cd "$ROOT" && CARGO_TARGET_DIR="$dir" cargo "$@" \
-        --config "profile.dev.package.\"*\".opt-level=$level")
+    local -a config=(--config "profile.dev.package.\"*\".opt-level=$level")
+    if [ "$level" = hot ]; then
+        config=(--config 'profile.dev.package."*".opt-level=0')
+        for crate in $HOT_CRATES; do
+            config+=(--config "profile.dev.package.$crate.opt-level=2")
+        done
+    fi
+    (cd "$ROOT" && CARGO_TARGET_DIR="$dir" cargo "$@" "${config[@]}")
 }
 
 # timed_phase PHASE LEVEL DIR ARGS...: runs cargo, prints and keeps the wall time.
