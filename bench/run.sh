@@ -443,7 +443,7 @@ small_command() {
 }
 
 # time_small WAY: (s) installs over what the previous run left, as a user updating does;
-# (t) curls into an empty directory. Prints microseconds.
+# (t) curls into an empty directory, (u) then fsyncs the file. Prints microseconds.
 time_small() {
     local way="$1" start end
     rm -rf -- "$WORK/runs"
@@ -454,6 +454,8 @@ time_small() {
     case "$way" in
         s) "${SMALL_COMMAND[@]}" || err "caro-install failed on the small asset (${SMALL_COMMAND[*]})" ;;
         t) curl -fsSL -o "$WORK/runs/dir/$SMALL_ASSET" "$SMALL_URL" || err "curl $SMALL_URL failed" ;;
+        u) { curl -fsSL -o "$WORK/runs/dir/$SMALL_ASSET" "$SMALL_URL" &&
+            sync "$WORK/runs/dir/$SMALL_ASSET"; } || err "curl $SMALL_URL && sync failed" ;;
     esac
     end="$(now)"
     printf '%s' "$((end - start))"
@@ -461,30 +463,31 @@ time_small() {
 
 compare_small() {
     local round
-    local -a s=() t=()
+    local -a s=() t=() u=()
     rm -rf -- "$WORK/home-small"
     mkdir -p "$WORK/home-small"
-    say "small asset: one untimed install of each, then $SMALL_RUNS alternating rounds of"
-    say "(s) managed caro-install over the previous install, (t) curl (${SMALL_MIB} MiB)"
+    say "small asset: one untimed run of each, then $SMALL_RUNS rounds of (s) managed"
+    say "caro-install over the previous install, (t) curl, (u) curl+sync (${SMALL_MIB} MiB)"
     time_small s >/dev/null
     time_small t >/dev/null
+    time_small u >/dev/null
     [ -x "$WORK/home-small/.local/bin/caro" ] ||
         err "the managed install left no caro in $WORK/home-small/.local/bin"
     [ -x "$WORK/home-small/.local/bin/caro-install" ] ||
         err "the managed install left no copy of caro-install beside caro"
     for round in $(seq 1 "$SMALL_RUNS"); do
-        if [ $((round % 2)) = 1 ]; then
-            s+=("$(time_small s)")
-            t+=("$(time_small t)")
-        else
-            t+=("$(time_small t)")
-            s+=("$(time_small s)")
-        fi
+        case $((round % 3)) in
+            1) s+=("$(time_small s)") t+=("$(time_small t)") u+=("$(time_small u)") ;;
+            2) t+=("$(time_small t)") u+=("$(time_small u)") s+=("$(time_small s)") ;;
+            *) u+=("$(time_small u)") s+=("$(time_small s)") t+=("$(time_small t)") ;;
+        esac
     done
     MED_S="$(median "${s[@]}")"
     MED_T="$(median "${t[@]}")"
+    MED_U="$(median "${u[@]}")"
     spread s "${s[@]}"
     spread t "${t[@]}"
+    spread u "${u[@]}"
 }
 
 # spread WAY MICROSECONDS...: prints median, min, max; marks the run noisy past 1.25x.
@@ -678,13 +681,17 @@ main() {
     say "results (medians of $RUNS, ${SIZE_MIB} MiB:$(for way in a b c d e f; do
         printf ' (%s) %s s' "$way" "$(seconds "${MED[$way]}")"
     done))"
-    say "(small, medians of $SMALL_RUNS, ${SMALL_MIB} MiB: (s) $(seconds "$MED_S") s, (t) $(seconds "$MED_T") s)"
+    say "(small, medians of $SMALL_RUNS, ${SMALL_MIB} MiB: (s) $(seconds "$MED_S") s, (t) $(seconds "$MED_T") s, (u) $(seconds "$MED_U") s)"
     report "(a)/(b) caro-install vs curl+sha256sum" "$(ratio "$MED_A" "$MED_B")" "<=" 0.7 "x" || MISSED_TIME=1
     report "(a)/(c) caro-install vs bare curl" "$(ratio "$MED_A" "$MED_C")" "<=" 1.3 "x" || MISSED_TIME=1
     report "(a)/(d) caro-install vs curl+fsync (floor)" "$(ratio "$MED_A" "${MED[d]}")" "<=" 1.1 "x" || MISSED_TIME=1
     report "(a)/(e) caro-install vs dist installer.sh" "$(ratio "$MED_A" "${MED[e]}")" "<=" 1.0 "x" || MISSED_TIME=1
     report "(a)/(f) caro-install vs ubi" "$(ratio "$MED_A" "${MED[f]}")" "<=" 1.0 "x" || MISSED_TIME=1
     report "(s)/(t) ${SMALL_MIB} MiB managed install vs curl" "$(ratio "$MED_S" "$MED_T")" "<=" 1.3 "x" || MISSED_SMALL=1
+    # For scale, no target of its own: the small asset's durable floor.
+    printf '  %-42s %12s %-4s  (for scale: the durable floor of the small asset)\n' \
+        "(s)/(u) ${SMALL_MIB} MiB managed vs curl+fsync" "$(ratio "$MED_S" "$MED_U")" x
+    SUMMARY_ROWS+=("| (s)/(u) ${SMALL_MIB} MiB managed install vs curl+fsync | $(ratio "$MED_S" "$MED_U") x | (for scale) | - |")
     report "peak RSS of (a)" "$(awk -v k="$RSS_KIB" 'BEGIN { printf "%.1f", k / 1024 }')" "<=" 16 "MiB" || true
     report "caro-install -V, mean of $V_LOOPS" "$V_MS" "<" 5 "ms" || true
     report "release binary (dynamic)" "$(awk -v s="$size_dyn" 'BEGIN { printf "%.2f", s / 1048576 }')" "<=" 3 "MiB" || true
@@ -741,6 +748,39 @@ what_each_verifies() {
 EOF
 }
 
+# small_timeline: the landmarks of (s) (connect, requests, fsyncs, renames), medians over
+# nine runs. `--seccomp-bpf` stops only at these calls, so the rest runs at full speed.
+small_timeline() {
+    local run
+    : >"$WORK/timeline.txt"
+    for run in $(seq 1 9); do
+        strace --seccomp-bpf -f -ttt -T -o "$WORK/landmarks.txt" \
+            -e trace=execve,connect,sendto,fsync,rename,exit_group \
+            "${SMALL_COMMAND[@]}" >/dev/null 2>&1 || return 0
+        # Each landmark: its index, name (the path's last part for a rename), start in ms
+        # after caro-install's execve, and duration.
+        awk -v run="$run" '
+            / execve\(/ { t0 = $2; n = 0; next }
+            t0 == "" || /resumed>/ || /\+\+\+/ { next }
+            {
+                name = $3; sub(/\(.*/, "", name)
+                if (name == "rename") { split($0, parts, "\""); m = split(parts[4], p, "/"); name = "rename " p[m] }
+                if (name == "sendto") name = "request"
+                took = ""; if (match($0, /<[0-9.]+>$/)) took = substr($0, RSTART + 1, RLENGTH - 2) * 1000
+                printf "%d %d %s|%.2f|%s\n", run, ++n, name, ($2 - t0) * 1000, took
+            }' "$WORK/landmarks.txt" >>"$WORK/timeline.txt"
+    done
+    say "landmarks of (s), medians of 9 traced runs (ms after caro-install starts; strace adds a little):"
+    printf '    %-3s %-28s %9s %9s\n' "#" "call" "at ms" "took ms"
+    awk '{ key = $2; sub(/^[0-9]+ [0-9]+ /, ""); split($0, f, "|"); name[key] = f[1]
+           at[key] = at[key] " " f[2]; took[key] = took[key] " " f[3]; if (key > last) last = key }
+         function med(list,   v, n, i, j, t) { n = split(list, v, " ")
+             for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (v[j] + 0 < v[i] + 0) { t = v[i]; v[i] = v[j]; v[j] = t }
+             return n ? v[int((n + 1) / 2)] : "" }
+         END { for (k = 1; k <= last; k++) printf "    %-3d %-28s %9.2f %9s\n", k, name[k], med(at[k]), med(took[k]) }' \
+        "$WORK/timeline.txt"
+}
+
 # breakdown_small: where (s)'s time goes: syscalls, and the phases -v reports.
 breakdown_small() {
     say "where the small install's time goes (one run each, over the existing install):"
@@ -758,14 +798,8 @@ breakdown_small() {
             say "strace -f -w -c of (s), syscalls by wall time (strace slows each call down):"
             sed -n '1,14p' "$WORK/strace-s.txt" | sed 's/^/    /'
         fi
-        # The slowest single calls, with what they touched.
-        strace -f -T -e trace=fsync,fdatasync,sync_file_range,renameat2,rename,openat,connect,read,write \
-            -o "$WORK/strace-s-calls.txt" "${SMALL_COMMAND[@]}" >/dev/null 2>&1 || true
-        if [ -s "$WORK/strace-s-calls.txt" ]; then
-            say "the ten slowest calls of (s) (strace -T):"
-            sed -n 's/.*<\([0-9.]*\)>$/\1 &/p' "$WORK/strace-s-calls.txt" | sort -rn | head -n 10 |
-                cut -d' ' -f2- | cut -c1-150 | sed 's/^/    /'
-        fi
+        small_timeline
+
     else
         say "strace is not installed (Debian package strace); no syscall summary"
     fi
