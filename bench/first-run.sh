@@ -20,6 +20,8 @@
 # speed spreads over all levels; each figure is printed with its ratio to the baseline level
 # measured in the same run. The machine is shared: quote the ratios, not the seconds.
 #
+# BENCH_PHASES (default "bin tests run") picks phases; `run` needs `tests` in the same call.
+#
 # Takes about 30-40 minutes on 2 cores (two cold debug builds and one test run per level).
 # It fails only when it cannot measure (a build that fails); a failing test run is reported
 # and timed, but marked.
@@ -31,6 +33,8 @@ readonly ROOT
 readonly CACHE="${HOME}/.cache/caro-install-bench/first-run"
 read -r -a LEVELS <<<"${BENCH_OPT_LEVELS:-2 0 1}"
 readonly LEVELS
+read -r -a PHASES <<<"${BENCH_PHASES:-bin tests run}"
+readonly PHASES
 readonly HOT_CRATES="sha2 miniz_oxide adler2 crc32fast flate2"
 
 say() { printf 'first-run: %s\n' "$*"; }
@@ -82,6 +86,37 @@ timed_phase() {
     say "  $phase, opt-level $level: $(seconds "$((end - start))") s${MARKS["$phase/$level"]:-}"
 }
 
+phase_bin() {
+    local level
+    say "phase bin: cold cargo build --bin caro-install"
+    for level in "${LEVELS[@]}"; do
+        rm -rf -- "$CACHE/opt$level-bin"
+        timed_phase bin "$level" "$CACHE/opt$level-bin" build --bin caro-install
+        rm -rf -- "$CACHE/opt$level-bin"
+    done
+}
+
+phase_tests() {
+    local level
+    say "phase tests: cold cargo build --tests --examples"
+    for level in "${LEVELS[@]}"; do
+        rm -rf -- "$CACHE/opt$level-tests"
+        timed_phase tests "$level" "$CACHE/opt$level-tests" build --tests --examples
+        # Whatever `cargo test --all-targets` builds beyond that, built now and untimed.
+        cargo_at "$level" "$CACHE/opt$level-tests" test --all-targets --no-run \
+            >"$CACHE/no-run-opt$level.log" 2>&1 ||
+            err "cargo test --all-targets --no-run at opt-level $level failed (log: $CACHE/no-run-opt$level.log)"
+    done
+}
+
+phase_run() {
+    local level
+    say "phase run: cargo test --all-targets, everything built"
+    for level in "${LEVELS[@]}"; do
+        timed_phase run "$level" "$CACHE/opt$level-tests" test --all-targets
+    done
+}
+
 main() {
     command -v cargo >/dev/null 2>&1 || err "cargo is missing: install Rust with rustup"
     if [ -n "${RUSTC_WRAPPER:-}" ]; then
@@ -95,43 +130,44 @@ main() {
     load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
     say "levels: ${LEVELS[*]} (baseline ${LEVELS[0]}); $(nproc) cores, load $load_before"
 
-    say "phase bin: cold cargo build --bin caro-install"
-    for level in "${LEVELS[@]}"; do
-        rm -rf -- "$CACHE/opt$level-bin"
-        timed_phase bin "$level" "$CACHE/opt$level-bin" build --bin caro-install
-        rm -rf -- "$CACHE/opt$level-bin"
+    local phase
+    for phase in "${PHASES[@]}"; do
+        case "$phase" in
+            bin | tests | run) ;;
+            *) err "BENCH_PHASES: unknown phase \`$phase\` (bin, tests, run)" ;;
+        esac
     done
-
-    say "phase tests: cold cargo build --tests --examples"
-    for level in "${LEVELS[@]}"; do
-        rm -rf -- "$CACHE/opt$level-tests"
-        timed_phase tests "$level" "$CACHE/opt$level-tests" build --tests --examples
-        # Whatever `cargo test --all-targets` builds beyond that, built now and untimed.
-        cargo_at "$level" "$CACHE/opt$level-tests" test --all-targets --no-run \
-            >"$CACHE/no-run-opt$level.log" 2>&1 ||
-            err "cargo test --all-targets --no-run at opt-level $level failed (log: $CACHE/no-run-opt$level.log)"
-    done
-
-    say "phase run: cargo test --all-targets, everything built"
-    for level in "${LEVELS[@]}"; do
-        timed_phase run "$level" "$CACHE/opt$level-tests" test --all-targets
+    if [[ " ${PHASES[*]} " == *" run "* && " ${PHASES[*]} " != *" tests "* ]]; then
+        err "BENCH_PHASES: the run phase needs the tests phase (it runs what that builds)"
+    fi
+    for phase in "${PHASES[@]}"; do
+        "phase_$phase"
     done
     for level in "${LEVELS[@]}"; do
         rm -rf -- "$CACHE/opt$level-tests"
     done
 
-    local base="${LEVELS[0]}" phase
+    local base="${LEVELS[0]}"
     echo
     echo "## First run (\`bash bench/first-run.sh\`)"
     echo
     echo "$(nproc) cores, load $load_before at start, $(cut -d' ' -f1-3 /proc/loadavg) at the end;"
     echo "ratios are against opt-level $base measured in the same run."
     echo
-    echo "| opt-level | cold build --bin caro-install | cold build --tests --examples | test --all-targets (run only) |"
-    echo "|---|---|---|---|"
+    local header="| opt-level" rule="|---"
+    for phase in "${PHASES[@]}"; do
+        case "$phase" in
+            bin) header+=" | cold build --bin caro-install" ;;
+            tests) header+=" | cold build --tests --examples" ;;
+            run) header+=" | test --all-targets (run only)" ;;
+        esac
+        rule+="|---"
+    done
+    echo "$header |"
+    echo "$rule|"
     for level in "${LEVELS[@]}"; do
         local row="| $level"
-        for phase in bin tests run; do
+        for phase in "${PHASES[@]}"; do
             row+=" | $(seconds "${TIMES["$phase/$level"]}") s ($(awk -v a="${TIMES["$phase/$level"]}" \
                 -v b="${TIMES["$phase/$base"]}" 'BEGIN { printf "%.2f", a / b }') x)${MARKS["$phase/$level"]:-}"
         done
