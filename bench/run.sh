@@ -742,9 +742,10 @@ what_each_verifies() {
     (c) curl: nothing;  (d) curl + sync: nothing, but the file is on disk
     (e) cargo-dist $DIST_VERSION installer.sh: sha256sum of the .tar.xz against the digest
         written into the script when it was generated (it says "no checksums to verify" and
-        goes on when it has none, and skips the check without sha256sum); then untar and cp,
-        no fsync
-    (f) ubi $UBI_VERSION --url: nothing but the transport (TLS on https); copy, no fsync
+        goes on when it has none, and skips the check without sha256sum); then untar and mv
+        into place (a rename on the same file system), no fsync
+    (f) ubi $UBI_VERSION --url: nothing but the transport (TLS on https); the download is
+        copied over the target in place (not a rename), no fsync
 EOF
 }
 
