@@ -5,10 +5,11 @@
 #
 #     bash bench/first-run.sh
 #
-# For each level in BENCH_OPT_LEVELS (default "2 0 1"; the first is the baseline), with
-# `--config 'profile.dev.package."*".opt-level=N'` so Cargo.toml is not edited, and a
-# target dir of its own under ~/.cache/caro-install-bench/first-run (emptied first). The
-# level `hot` means every dependency at 0 but the ones the tests spend their time in
+# For each level in BENCH_OPT_LEVELS (default "hot 2 0"; the first is the baseline), with
+# `--config 'profile.dev.package."*".opt-level=N'` (and the same N for each of HOT_CRATES,
+# which Cargo.toml names one by one) so Cargo.toml is not edited, and a target dir of its
+# own under ~/.cache/caro-install-bench/first-run (emptied first). The level `hot` is what
+# Cargo.toml sets: every dependency at 0 but the ones the tests spend their time in
 # (HOT_CRATES below: hashing and inflating) at 2.
 #
 #   bin    cold `cargo build --bin caro-install`: what scripts/demo.sh builds
@@ -22,7 +23,8 @@
 #
 # BENCH_PHASES (default "bin tests run") picks phases; `run` needs `tests` in the same call.
 #
-# Takes about 30-40 minutes on 2 cores (two cold debug builds and one test run per level).
+# Takes about 10-20 minutes on 2 cores (two cold debug builds and one test run per level;
+# the levels at 2 take most of it).
 # It fails only when it cannot measure (a build that fails); a failing test run is reported
 # and timed, but marked.
 
@@ -31,10 +33,11 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 readonly ROOT
 readonly CACHE="${HOME}/.cache/caro-install-bench/first-run"
-read -r -a LEVELS <<<"${BENCH_OPT_LEVELS:-2 0 1}"
+read -r -a LEVELS <<<"${BENCH_OPT_LEVELS:-hot 2 0}"
 readonly LEVELS
 read -r -a PHASES <<<"${BENCH_PHASES:-bin tests run}"
 readonly PHASES
+# The dependencies Cargo.toml's dev profile builds at opt-level 2: keep the two the same.
 readonly HOT_CRATES="sha2 miniz_oxide adler2 crc32fast flate2"
 
 say() { printf 'first-run: %s\n' "$*"; }
@@ -55,13 +58,14 @@ seconds() { awk -v us="$1" 'BEGIN { printf "%.1f", us / 1e6 }'; }
 cargo_at() {
     local level="$1" dir="$2" crate
     shift 2
-    local -a config=(--config "profile.dev.package.\"*\".opt-level=$level")
+    local all="$level" hot="$level"
     if [ "$level" = hot ]; then
-        config=(--config 'profile.dev.package."*".opt-level=0')
-        for crate in $HOT_CRATES; do
-            config+=(--config "profile.dev.package.$crate.opt-level=2")
-        done
+        all=0 hot=2
     fi
+    local -a config=(--config "profile.dev.package.\"*\".opt-level=$all")
+    for crate in $HOT_CRATES; do
+        config+=(--config "profile.dev.package.$crate.opt-level=$hot")
+    done
     (cd "$ROOT" && CARGO_TARGET_DIR="$dir" cargo "$@" "${config[@]}")
 }
 
