@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 # Only the binary, with cargo's own progress: a first build on a small machine takes
 # minutes, and a silent one looks hung.
 if [ ! -x target/debug/caro-install ]; then
-    echo "==> building caro-install (the first build compiles its dependencies: a few minutes)" >&2
+    echo "==> building caro-install (the first build compiles its dependencies: about a minute on 2 cores)" >&2
 fi
 cargo build --bin caro-install
 demo="$PWD/target/demo"
