@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Only the binary, with cargo's own progress: a first build on a small machine takes
-# minutes, and a silent one looks hung.
+# a minute or more, and a silent one looks hung.
 if [ ! -x target/debug/caro-install ]; then
     echo "==> building caro-install (the first build compiles its dependencies: about a minute on 2 cores)" >&2
 fi
