@@ -94,8 +94,8 @@ cleanup() {
         kill "$(cat "$NGINX_PID_FILE")" 2>/dev/null || true
         local _
         for _ in $(seq 1 50); do
-            [ -s "$NGINX_PID_FILE" ] || break
-            kill -0 "$(cat "$NGINX_PID_FILE")" 2>/dev/null || break
+            # nginx removes its pid file as it exits: no file to read means it has gone.
+            kill -0 "$(cat "$NGINX_PID_FILE" 2>/dev/null)" 2>/dev/null || break
             sleep 0.1
         done
     fi
@@ -630,8 +630,13 @@ fuzz() {
         cargo install cargo-fuzz --locked --quiet || err "cargo install cargo-fuzz --locked failed"
     fi
     local target log
+    # cargo fuzz re-resolves fuzz/Cargo.lock when it is stale; a benchmark leaves the
+    # committed files as it found them.
+    cp "$ROOT/fuzz/Cargo.lock" "$WORK/fuzz-Cargo.lock"
     for target in sidecar version; do
         log="$WORK/fuzz-$target.log"
+        # libFuzzer refuses a corpus directory that does not exist (a fresh clone has none).
+        mkdir -p "$ROOT/fuzz/corpus/$target"
         say "fuzz: $target for ${FUZZ_SECONDS}s (cargo +nightly fuzz run $target)"
         if (cd "$ROOT/fuzz" && cargo +nightly fuzz run "$target" \
             "corpus/$target" "seeds/$target" -- -max_total_time="$FUZZ_SECONDS") >"$log" 2>&1; then
@@ -643,6 +648,7 @@ fuzz() {
             SUMMARY_ROWS+=("| fuzz \`$target\`, ${FUZZ_SECONDS}s | crash (fuzz/artifacts/$target/) | no crash | MISS |")
         fi
     done
+    cp "$WORK/fuzz-Cargo.lock" "$ROOT/fuzz/Cargo.lock"
 }
 
 main() {
@@ -685,8 +691,10 @@ main() {
     report "(a)/(b) caro-install vs curl+sha256sum" "$(ratio "$MED_A" "$MED_B")" "<=" 0.7 "x" || MISSED_TIME=1
     report "(a)/(c) caro-install vs bare curl" "$(ratio "$MED_A" "$MED_C")" "<=" 1.3 "x" || MISSED_TIME=1
     report "(a)/(d) caro-install vs curl+fsync (floor)" "$(ratio "$MED_A" "${MED[d]}")" "<=" 1.1 "x" || MISSED_TIME=1
-    report "(a)/(e) caro-install vs dist installer.sh" "$(ratio "$MED_A" "${MED[e]}")" "<=" 1.0 "x" || MISSED_TIME=1
-    report "(a)/(f) caro-install vs ubi" "$(ratio "$MED_A" "${MED[f]}")" "<=" 1.0 "x" || MISSED_TIME=1
+    # A peer's target is that of the baseline doing the same work: cargo-dist's installer
+    # downloads and checks a sha256 as (b) does, ubi downloads and checks nothing as (c).
+    report "(a)/(e) caro-install vs dist installer.sh" "$(ratio "$MED_A" "${MED[e]}")" "<=" 0.7 "x" || MISSED_TIME=1
+    report "(a)/(f) caro-install vs ubi" "$(ratio "$MED_A" "${MED[f]}")" "<=" 1.3 "x" || MISSED_TIME=1
     report "(s)/(t) ${SMALL_MIB} MiB managed install vs curl" "$(ratio "$MED_S" "$MED_T")" "<=" 1.3 "x" || MISSED_SMALL=1
     # For scale, no target of its own: the small asset's durable floor.
     printf '  %-42s %12s %-4s  (for scale: the durable floor of the small asset)\n' \
