@@ -40,7 +40,7 @@
 # measure (a missing package, a build that does not compile, a download that fails).
 #
 # Knobs (environment): BENCH_RUNS (5), BENCH_SIZE_MIB (256), BENCH_SMALL_MIB (5),
-# BENCH_SMALL_RUNS (21), BENCH_V_LOOPS (200), BENCH_FUZZ_SECONDS (20; 0 skips the fuzz part).
+# BENCH_SMALL_RUNS (41), BENCH_V_LOOPS (200), BENCH_FUZZ_SECONDS (20; 0 skips the fuzz part).
 
 set -euo pipefail
 
@@ -53,7 +53,7 @@ readonly SIZE_MIB="${BENCH_SIZE_MIB:-256}"
 readonly V_LOOPS="${BENCH_V_LOOPS:-200}"
 readonly FUZZ_SECONDS="${BENCH_FUZZ_SECONDS:-20}"
 readonly SMALL_MIB="${BENCH_SMALL_MIB:-5}"
-readonly SMALL_RUNS="${BENCH_SMALL_RUNS:-21}"
+readonly SMALL_RUNS="${BENCH_SMALL_RUNS:-41}"
 readonly STATIC_TARGET=x86_64-unknown-linux-gnu
 # The small release: another version of the same layout.
 readonly SMALL_VERSION=1.0.2
@@ -726,11 +726,12 @@ main() {
     if [ "$NOISY" = 1 ] || awk -v l="${load_before%% *}" 'BEGIN { exit !(l > 0.5) }'; then
         say "CAVEAT: the runs are noisy (max/min above 1.25 for some way, or a busy machine:"
         say "load $load_before before, $load_after after, on $(nproc) cores); other builds may have"
-        say "been running concurrently. The ways alternate, so noise spreads over all three."
+        say "been running concurrently. The ways alternate, so noise spreads over all of them."
     fi
     echo "## Benchmark (\`bash bench/run.sh\`)"
     echo
-    echo "${SIZE_MIB} MiB asset from nginx on 127.0.0.1, medians of $RUNS alternating runs;"
+    echo "${SIZE_MIB} MiB asset from nginx on 127.0.0.1, medians of $RUNS alternating runs (the"
+    echo "${SMALL_MIB} MiB rows: medians of $SMALL_RUNS);"
     echo "$(nproc) cores, $(df -PT "$WORK" | awk 'NR == 2 { print $2 }') temp dir, load $load_before at start."
     echo
     echo "| figure | measured | target | result |"
