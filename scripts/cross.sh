@@ -13,9 +13,10 @@
 # examples/caro.rs). Warnings are errors (cargo's `build.warnings = "deny"`, which unlike
 # RUSTFLAGS keeps the cached std and dependencies valid, and still fails a warm run).
 #
-# The dev profile is used without debug info and with unoptimised dependencies (the tests'
-# opt-level 2 is for hashing megabytes; here it would only slow the first build of every
-# target down).
+# The dev profile is used without debug info and with every dependency unoptimised, the
+# hashing and inflating crates too (Cargo.toml builds those at opt-level 2 for the tests,
+# which hash megabytes; nothing here runs long enough to gain from it, and it would only
+# slow the first build of every target down).
 #
 # Toolchain: Debian's rustc-web/cargo-web with rust-web-src rebuild std for each target
 # (-Zbuild-std, RUSTC_BOOTSTRAP=1), so no rustup target is needed. The builds go to
@@ -187,6 +188,12 @@ msvc_env() {
 # --- building ------------------------------------------------------------------------
 
 # cargo_for TARGET SUBCOMMAND ARGS...: Debian's cargo, std rebuilt for TARGET.
+# Cargo.toml's own per-crate opt-levels (the hashing and inflating crates), set back to 0.
+UNOPTIMISED=()
+for crate in sha2 miniz_oxide adler2 crc32fast flate2; do
+    UNOPTIMISED+=(--config "profile.dev.package.$crate.opt-level=0")
+done
+
 cargo_for() {
     local target=$1 subcommand=$2
     shift 2
@@ -195,6 +202,7 @@ cargo_for() {
         /usr/bin/cargo "$subcommand" --quiet --locked \
         -Zbuild-std=std,panic_abort -Zwarnings --config 'build.warnings="deny"' \
         --config 'profile.dev.debug=false' --config 'profile.dev.package."*".opt-level=0' \
+        "${UNOPTIMISED[@]}" \
         --target "$target" --target-dir "$CACHE/$target" "$@"
 }
 
