@@ -105,17 +105,18 @@ pub fn install(
     if dir.exists() && !dir.is_dir() {
         return Err(Error::InstallDirIsAFile { path: dir.clone() });
     }
+    // What a prebuilt install fetches; a dry run checks that it is published.
+    let wanted = Wanted {
+        name: "caro",
+        source: &source,
+        version: &plan.version,
+        choice: &plan.platform,
+        dir,
+        signatures: &settings.signatures,
+    };
     if settings.dry_run {
         // A plan that cannot work says so: its build must be published.
         if !settings.from_source {
-            let wanted = Wanted {
-                name: "caro",
-                source: &source,
-                version: &plan.version,
-                choice: &plan.platform,
-                dir,
-                signatures: &settings.signatures,
-            };
             find_published(&wanted, http, reporter)
                 .map_err(|e| not_built_yet(e, &settings.version, &wanted, http, reporter))?;
         }
@@ -137,14 +138,6 @@ pub fn install(
             None,
         )
     } else {
-        let wanted = Wanted {
-            name: "caro",
-            source: &source,
-            version: &plan.version,
-            choice: &plan.platform,
-            dir,
-            signatures: &settings.signatures,
-        };
         match fetch_verified(&wanted, http, reporter)
             .map_err(|e| not_built_yet(e, &settings.version, &wanted, http, reporter))
         {
