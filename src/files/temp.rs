@@ -55,43 +55,48 @@ impl FileIdentity {
 
 static TEMP_COUNTER: AtomicU32 = AtomicU32::new(0);
 
+/// `dir/.caro-install-tmp-<pid>-<n>-<name>`: the counter keeps this process's temp files
+/// apart, the pid those of installers running beside it.
+fn unique_path(dir: &Path, name: &str) -> PathBuf {
+    let n = TEMP_COUNTER.fetch_add(1, Ordering::Relaxed);
+    dir.join(format!("{TEMP_PREFIX}{}-{n}-{name}", std::process::id()))
+}
+
 impl TempFile {
     /// Creates `dir/.caro-install-tmp-<pid>-<n>-<name>`, failing if it exists.
     pub fn create(dir: &Path, name: &str) -> Result<TempFile> {
-        let n = TEMP_COUNTER.fetch_add(1, Ordering::Relaxed);
-        let path = dir.join(format!("{TEMP_PREFIX}{}-{n}-{name}", std::process::id()));
+        let path = unique_path(dir, name);
         let file = OpenOptions::new()
             .read(true)
             .write(true)
             .create_new(true)
             .open(&path)
             .map_err(Error::file("create a temp file in", dir))?;
-        let identity = file.metadata().ok().as_ref().and_then(FileIdentity::of);
-        Ok(TempFile {
-            _interrupt: crate::interrupt::remove_on_interrupt(&path),
-            path,
-            file: Some(file),
-            identity,
-        })
+        Ok(TempFile::opened(path, file))
     }
 
     /// Moves an existing file (a cargo build) into a temp file in `dir`.
     pub(crate) fn adopt(dir: &Path, existing: &Path) -> Result<TempFile> {
-        let n = TEMP_COUNTER.fetch_add(1, Ordering::Relaxed);
-        let path = dir.join(format!("{TEMP_PREFIX}{}-{n}-built", std::process::id()));
+        let path = unique_path(dir, "built");
         fs::rename(existing, &path).map_err(Error::file("move the built binary from", existing))?;
         let file = OpenOptions::new()
             .read(true)
             .write(true)
             .open(&path)
             .map_err(Error::file("open", &path))?;
+        Ok(TempFile::opened(path, file))
+    }
+
+    /// The temp file at `path`, open as `file`: its identity remembered, and registered
+    /// for removal on Ctrl-C.
+    fn opened(path: PathBuf, file: File) -> TempFile {
         let identity = file.metadata().ok().as_ref().and_then(FileIdentity::of);
-        Ok(TempFile {
+        TempFile {
             _interrupt: crate::interrupt::remove_on_interrupt(&path),
             path,
             file: Some(file),
             identity,
-        })
+        }
     }
 
     /// The open file.
