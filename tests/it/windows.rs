@@ -122,20 +122,21 @@ fn files(test: &Test, dir: &Path) -> Vec<String> {
     test.tree(dir)
 }
 
-/// Waits (up to 20 s) until `dir` holds no file: what a process deleting itself after its
-/// exit leaves takes a moment to go.
+/// Waits (up to 20 s) until `dir` holds exactly the files `expected` names, then asserts
+/// it: what a process deleting itself after its exit leaves takes a moment to go.
 #[track_caller]
-fn assert_empties(test: &Test, dir: &Path) {
+fn assert_settles_to(test: &Test, dir: &Path, expected: &[&str]) {
     let start = Instant::now();
-    while !files(test, dir).is_empty() && start.elapsed() < Duration::from_secs(20) {
+    while files(test, dir) != expected && start.elapsed() < Duration::from_secs(20) {
         std::thread::sleep(Duration::from_millis(100));
     }
-    assert_eq!(
-        files(test, dir),
-        Vec::<String>::new(),
-        "in {}",
-        dir.display()
-    );
+    assert_eq!(files(test, dir), expected, "in {}", dir.display());
+}
+
+/// Waits (up to 20 s) until `dir` holds no file, then asserts it.
+#[track_caller]
+fn assert_empties(test: &Test, dir: &Path) {
+    assert_settles_to(test, dir, &[]);
 }
 
 fn temp_dir(test: &Test) -> PathBuf {
@@ -335,14 +336,7 @@ fn self_update_replaces_the_running_exe_and_the_old_one_goes() {
         run_installed(&installer_exe(&test), "-V"),
         "caro-install 9.9.9\n"
     );
-    let start = Instant::now();
-    while files(&test, &test.bin_dir()).len() > 2 && start.elapsed() < Duration::from_secs(20) {
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    assert_eq!(
-        files(&test, &test.bin_dir()),
-        ["caro-install.exe", "caro.exe"]
-    );
+    assert_settles_to(&test, &test.bin_dir(), &["caro-install.exe", "caro.exe"]);
     assert_empties(&test, &temp_dir(&test));
 }
 
@@ -361,14 +355,7 @@ fn caro_self_update_through_the_library() {
     );
     assert_eq!(run_installed(&caro_exe(&test), "--version"), "caro 1.1.0\n");
     assert_eq!(test.receipt()["version"], "1.1.0");
-    let start = Instant::now();
-    while files(&test, &test.bin_dir()).len() > 2 && start.elapsed() < Duration::from_secs(20) {
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    assert_eq!(
-        files(&test, &test.bin_dir()),
-        ["caro-install.exe", "caro.exe"]
-    );
+    assert_settles_to(&test, &test.bin_dir(), &["caro-install.exe", "caro.exe"]);
     assert_empties(&test, &temp_dir(&test));
 }
 
