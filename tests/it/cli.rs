@@ -102,7 +102,7 @@ fn install_subcommand_takes_the_same_options() {
 #[test]
 fn errors_are_not_coloured_in_pipes() {
     Test::new()
-        .args(["--version", "1.0.3", "--platform", "linux-amd64"])
+        .pinned("1.0.3", "linux-amd64")
         .run()
         .failure()
         .stderr_has("error: ")
@@ -167,10 +167,7 @@ fn progress_bar_and_colour_only_on_a_terminal() {
         .stderr_lacks("caro-1.0.3-linux-amd64 [")
         .stderr_lacks("\x1b[");
     // Errors are red on a terminal, unless NO_COLOR is set.
-    let failing =
-        Test::new()
-            .server(&server)
-            .args(["--version", "9.9.9", "--platform", "linux-amd64"]);
+    let failing = Test::new().server(&server).pinned("9.9.9", "linux-amd64");
     assert!(
         failing
             .run_in_terminal()
@@ -205,12 +202,10 @@ fn a_typo_gets_a_suggestion_and_a_bare_version_points_to_v() {
 fn the_last_lines_say_how_to_use_caro_in_this_shell() {
     let server = Server::start();
     server.caro("1.0.3", "linux-amd64");
-    let test = Test::new().tools(&["sh"]).server(&server).args([
-        "--version",
-        "1.0.3",
-        "--platform",
-        "linux-amd64",
-    ]);
+    let test = Test::new()
+        .tools(&["sh"])
+        .server(&server)
+        .pinned("1.0.3", "linux-amd64");
     let output = test.run().success();
     assert!(
         output.stderr.ends_with(

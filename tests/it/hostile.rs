@@ -12,13 +12,7 @@ use crate::common::*;
 const CARO: &str = "wildcard/caro";
 
 fn pinned(test: Test) -> Test {
-    test.args([
-        "--version",
-        "1.0.3",
-        "--platform",
-        "linux-amd64",
-        "--no-modify-path",
-    ])
+    test.pinned("1.0.3", "linux-amd64").arg("--no-modify-path")
 }
 
 /// A stand-in caro big enough to be caught mid-download.
@@ -162,13 +156,10 @@ fn a_temp_file_swapped_during_the_download_is_never_placed() {
 fn an_update_never_runs_a_swapped_build() {
     let server = Server::start();
     server.caro("1.0.3", "linux-amd64");
-    let test = Test::new().server(&server).args([
-        "--version",
-        "1.0.3",
-        "--platform",
-        "linux-amd64",
-        "--no-modify-path",
-    ]);
+    let test = Test::new()
+        .server(&server)
+        .pinned("1.0.3", "linux-amd64")
+        .arg("--no-modify-path");
     test.run().success();
     let asset = server.asset(
         CARO,
@@ -219,13 +210,11 @@ fn a_directory_anyone_can_write_to_is_refused() {
 
 fn installed(server: &Server) -> Test {
     server.caro("1.0.3", "linux-amd64");
-    let test = Test::new().tools(&["sh"]).server(server).args([
-        "--version",
-        "1.0.3",
-        "--platform",
-        "linux-amd64",
-        "-y",
-    ]);
+    let test = Test::new()
+        .tools(&["sh"])
+        .server(server)
+        .pinned("1.0.3", "linux-amd64")
+        .arg("-y");
     test.run().success();
     test
 }
@@ -301,7 +290,8 @@ fn an_env_script_the_user_wrote_is_neither_overwritten_nor_deleted() {
     let test = Test::new()
         .tools(&["sh", "fish"])
         .server(&server)
-        .args(["--version", "1.0.3", "--platform", "linux-amd64", "-y"])
+        .pinned("1.0.3", "linux-amd64")
+        .arg("-y")
         .write("home/.config/caro/env", mine)
         .write("home/.config/fish/conf.d/caro.fish", fish);
     test.run()
@@ -341,13 +331,13 @@ fn a_marked_line_that_was_there_before_stays_after_uninstall() {
 
 fn installed_with(server: &Server, setup: impl FnOnce(Test) -> Test) -> Test {
     server.caro("1.0.3", "linux-amd64");
-    let test = setup(Test::new().tools(&["sh"]).server(server).args([
-        "--version",
-        "1.0.3",
-        "--platform",
-        "linux-amd64",
-        "-y",
-    ]));
+    let test = setup(
+        Test::new()
+            .tools(&["sh"])
+            .server(server)
+            .pinned("1.0.3", "linux-amd64")
+            .arg("-y"),
+    );
     test.run().success();
     test
 }
@@ -358,13 +348,11 @@ fn installed_with(server: &Server, setup: impl FnOnce(Test) -> Test) -> Test {
 fn a_closed_pipe_never_stops_an_install_halfway() {
     let server = Server::start();
     server.caro("1.0.3", "linux-amd64");
-    let test = Test::new().tools(&["sh"]).server(&server).args([
-        "--version",
-        "1.0.3",
-        "--platform",
-        "linux-amd64",
-        "-v",
-    ]);
+    let test = Test::new()
+        .tools(&["sh"])
+        .server(&server)
+        .pinned("1.0.3", "linux-amd64")
+        .arg("-v");
     let closed = || {
         let (reader, writer) = std::io::pipe().unwrap();
         drop(reader);
@@ -444,13 +432,10 @@ fn ctrl_c_during_a_download_leaves_no_temp_file() {
 fn a_new_build_that_never_exits_fails_the_update_and_gets_no_token() {
     let server = Server::start();
     server.caro("1.0.3", "linux-amd64");
-    let test = Test::new().server(&server).args([
-        "--version",
-        "1.0.3",
-        "--platform",
-        "linux-amd64",
-        "--no-modify-path",
-    ]);
+    let test = Test::new()
+        .server(&server)
+        .pinned("1.0.3", "linux-amd64")
+        .arg("--no-modify-path");
     test.run().success();
     let token_seen = test.root().join("token");
     let endless = format!(
@@ -540,13 +525,8 @@ fn a_zip_listing_too_many_entries_is_refused_before_it_is_read() {
     server.asset(CARO, "1.0.3", "caro-1.0.3-windows-amd64.zip", &archive);
     Test::new()
         .server(&server)
-        .args([
-            "--version",
-            "1.0.3",
-            "--platform",
-            "windows-amd64",
-            "--no-modify-path",
-        ])
+        .pinned("1.0.3", "windows-amd64")
+        .arg("--no-modify-path")
         .run()
         .failure()
         .stderr_has("it lists 1002 entries, more than the 1000");
@@ -564,7 +544,7 @@ fn paths_no_shell_can_use_are_refused_before_anything_changes() {
     for dir in [&colon, &newline] {
         Test::new()
             .server(&server)
-            .args(["--version", "1.0.3", "--platform", "linux-amd64"])
+            .pinned("1.0.3", "linux-amd64")
             .args(["--install-dir", dir.to_str().unwrap()])
             .run()
             .failure()
@@ -580,7 +560,7 @@ fn paths_no_shell_can_use_are_refused_before_anything_changes() {
     let odd_home = test.root().join("home\nx");
     let bin = test.root().join("bin");
     test.env("HOME", odd_home.to_str().unwrap())
-        .args(["--version", "1.0.3", "--platform", "linux-amd64"])
+        .pinned("1.0.3", "linux-amd64")
         .args(["--install-dir", bin.to_str().unwrap()])
         .run()
         .failure()

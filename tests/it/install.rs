@@ -497,13 +497,11 @@ fn zip_asset_for_windows() {
 fn receipt_records_the_install() {
     let server = Server::start();
     let asset = server.caro("1.0.3", "linux-amd64");
-    let test = Test::new().server(&server).edits_path().args([
-        "--version",
-        "1.0.3",
-        "--platform",
-        "linux-amd64",
-        "-y",
-    ]);
+    let test = Test::new()
+        .server(&server)
+        .edits_path()
+        .pinned("1.0.3", "linux-amd64")
+        .arg("-y");
     test.run().success();
     let receipt = test.receipt();
     assert_eq!(
@@ -586,10 +584,7 @@ fn relative_install_dir_is_made_absolute() {
 fn unmanaged_install_writes_only_the_binary() {
     let server = Server::start();
     server.caro("1.0.3", "linux-amd64");
-    let test =
-        Test::new()
-            .server(&server)
-            .args(["--version", "1.0.3", "--platform", "linux-amd64"]);
+    let test = Test::new().server(&server).pinned("1.0.3", "linux-amd64");
     let dir = test.root().join("ci-bin");
     let test = test.env("CARO_UNMANAGED_INSTALL", dir.to_str().unwrap());
     test.run().success();
@@ -814,13 +809,12 @@ fn no_asset_and_yes_never_builds_from_source() {
 fn no_asset_and_yes_at_the_prompt_builds_from_source() {
     let server = Server::start();
     server.caro("1.0.3", "macos-intel");
-    let test = fake_cargo(Test::new().server(&server).args([
-        "--version",
-        "1.0.3",
-        "--platform",
-        "linux-amd64",
-        "--no-modify-path",
-    ]));
+    let test = fake_cargo(
+        Test::new()
+            .server(&server)
+            .pinned("1.0.3", "linux-amd64")
+            .arg("--no-modify-path"),
+    );
     test.run_in_terminal_with_input("y\n")
         .success()
         .stdout_has("Build it from source with cargo");
@@ -855,12 +849,7 @@ fn a_version_that_does_not_exist_is_never_built_even_with_yes() {
 fn no_asset_without_consent_does_not_build() {
     let server = Server::start();
     server.caro("1.0.3", "macos-intel");
-    let test = fake_cargo(Test::new().server(&server).args([
-        "--version",
-        "1.0.3",
-        "--platform",
-        "linux-amd64",
-    ]));
+    let test = fake_cargo(Test::new().server(&server).pinned("1.0.3", "linux-amd64"));
     test.run()
         .failure()
         .stderr_has("no caro 1.0.3 build")

@@ -20,13 +20,13 @@ fn require(shell: &str) -> PathBuf {
 fn installed(setup: impl FnOnce(Test) -> Test) -> (Test, Server) {
     let server = Server::start();
     server.caro("1.0.3", "linux-amd64");
-    let test = setup(Test::new().tools(&SHELLS).server(&server).args([
-        "--version",
-        "1.0.3",
-        "--platform",
-        "linux-amd64",
-        "-y",
-    ]));
+    let test = setup(
+        Test::new()
+            .tools(&SHELLS)
+            .server(&server)
+            .pinned("1.0.3", "linux-amd64")
+            .arg("-y"),
+    );
     test.run().success();
     (test, server)
 }
@@ -337,10 +337,10 @@ fn unwritable_rc_file_is_a_warning_with_the_line_to_add() {
     // A link into /proc cannot be written even by root, which the tests may run as.
     let server = Server::start();
     server.caro("1.0.3", "linux-amd64");
-    let test =
-        Test::new()
-            .server(&server)
-            .args(["--version", "1.0.3", "--platform", "linux-amd64", "-y"]);
+    let test = Test::new()
+        .server(&server)
+        .pinned("1.0.3", "linux-amd64")
+        .arg("-y");
     symlink("/proc/version", test.home().join(".bashrc")).unwrap();
     test.run()
         .success()
@@ -358,10 +358,10 @@ fn unwritable_rc_file_is_a_warning_with_the_line_to_add() {
 fn directory_already_on_path_edits_nothing() {
     let server = Server::start();
     server.caro("1.0.3", "linux-amd64");
-    let test =
-        Test::new()
-            .server(&server)
-            .args(["--version", "1.0.3", "--platform", "linux-amd64", "-y"]);
+    let test = Test::new()
+        .server(&server)
+        .pinned("1.0.3", "linux-amd64")
+        .arg("-y");
     let path = format!(
         "{}:{}/:/nonexistent",
         test.tools_dir().display(),
@@ -386,9 +386,10 @@ fn no_modify_path_creates_nothing() {
     ] {
         let server = Server::start();
         server.caro("1.0.3", "linux-amd64");
-        let test =
-            test.server(&server)
-                .args(["--version", "1.0.3", "--platform", "linux-amd64", "-y"]);
+        let test = test
+            .server(&server)
+            .pinned("1.0.3", "linux-amd64")
+            .arg("-y");
         test.run().success().stderr_has("is not on PATH");
         let files: Vec<_> = test
             .tree(&test.home())
@@ -406,7 +407,8 @@ fn github_path_gets_the_directory_once() {
     server.caro("1.0.3", "linux-amd64");
     let test = Test::new()
         .server(&server)
-        .args(["--version", "1.0.3", "--platform", "linux-amd64", "-y"])
+        .pinned("1.0.3", "linux-amd64")
+        .arg("-y")
         .write("github_path", "/opt/tool/bin\n");
     let file = test.root().join("github_path");
     let test = test.env("GITHUB_PATH", file.to_str().unwrap());
@@ -424,7 +426,8 @@ fn another_caro_earlier_on_path_is_reported() {
     server.caro("1.0.3", "linux-amd64");
     let test = Test::new()
         .server(&server)
-        .args(["--version", "1.0.3", "--platform", "linux-amd64", "-y"])
+        .pinned("1.0.3", "linux-amd64")
+        .arg("-y")
         .write("other/caro", "#!/bin/sh\n");
     let other = test.root().join("other");
     let path = format!(

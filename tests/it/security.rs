@@ -11,14 +11,8 @@ use crate::common::*;
 const CARO: &str = "wildcard/caro";
 
 fn pinned(test: Test) -> Test {
-    test.args([
-        "--version",
-        "1.0.3",
-        "--platform",
-        "linux-amd64",
-        "--no-modify-path",
-        "-y",
-    ])
+    test.pinned("1.0.3", "linux-amd64")
+        .args(["--no-modify-path", "-y"])
 }
 
 fn https_release(pki: &Pki) -> Server {
@@ -290,13 +284,10 @@ fn a_zip_entry_with_an_absolute_path_is_refused() {
     zip.write_all(b"owned").unwrap();
     let archive = zip.finish().unwrap().into_inner();
     server.asset(CARO, "1.0.3", "caro-1.0.3-windows-amd64.zip", &archive);
-    let test = Test::new().server(&server).args([
-        "--version",
-        "1.0.3",
-        "--platform",
-        "windows-amd64",
-        "--no-modify-path",
-    ]);
+    let test = Test::new()
+        .server(&server)
+        .pinned("1.0.3", "windows-amd64")
+        .arg("--no-modify-path");
     test.run()
         .failure()
         .stderr_has("`/etc/caro.exe` has an absolute path");

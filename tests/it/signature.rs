@@ -35,14 +35,8 @@ fn signed_release(signer: &KeyPair, signed: &[u8]) -> Server {
 fn install(server: &Server, pinned: &KeyPair) -> Test {
     Test::new()
         .server(server)
-        .args([
-            "--version",
-            "1.0.3",
-            "--platform",
-            "linux-amd64",
-            "--no-modify-path",
-            "-v",
-        ])
+        .pinned("1.0.3", "linux-amd64")
+        .args(["--no-modify-path", "-v"])
         .env("CARO_INSTALL_MINISIGN_PUBKEY", &pinned.pk.to_base64())
 }
 
@@ -104,7 +98,7 @@ fn without_a_pinned_key_an_unsigned_release_installs_on_its_sha256() {
     server.caro("1.0.3", "linux-amd64");
     Test::new()
         .server(&server)
-        .args(["--version", "1.0.3", "--platform", "linux-amd64"])
+        .pinned("1.0.3", "linux-amd64")
         .args(["--no-modify-path", "-v"])
         .run()
         .success()
@@ -206,14 +200,8 @@ fn dist_signs_releases_that_then_install_with_a_required_signature() {
     Test::new()
         .env("CARO_INSTALLER_GITHUB_BASE_URL", &file_url(&out))
         .env("CARO_INSTALL_MINISIGN_PUBKEY", &key.pk.to_base64())
-        .args([
-            "--version",
-            "2.0.0",
-            "--platform",
-            "linux-amd64",
-            "--no-modify-path",
-            "--require-signature",
-        ])
+        .pinned("2.0.0", "linux-amd64")
+        .args(["--no-modify-path", "--require-signature"])
         .run()
         .success()
         .stderr_has("installed caro 2.0.0");

@@ -4,12 +4,10 @@
 use crate::common::*;
 
 fn pinned(server: &Server) -> Test {
-    Test::new().tools(&["sh"]).server(server).args([
-        "--version",
-        "1.0.3",
-        "--platform",
-        "linux-amd64",
-    ])
+    Test::new()
+        .tools(&["sh"])
+        .server(server)
+        .pinned("1.0.3", "linux-amd64")
 }
 
 #[cfg(unix)]

@@ -14,9 +14,7 @@ fn installed_then_released(server: &Server) -> Test {
     let test = Test::new();
     #[cfg(unix)] // shells whose startup files the install configures
     let test = test.tools(&["bash", "zsh", "fish"]);
-    let test = test
-        .server(server)
-        .args(["--version", "1.0.3", "--platform", "linux-amd64", "-y"]);
+    let test = test.server(server).pinned("1.0.3", "linux-amd64").arg("-y");
     test.run().success();
     server.caro("1.1.0", "linux-amd64");
     server.latest("1.1.0");
@@ -247,14 +245,10 @@ fn a_copy_elsewhere_names_both_paths() {
 fn a_killed_update_leaves_the_old_binary_and_the_next_one_succeeds() {
     let server = Server::start();
     server.caro("1.0.3", "linux-amd64");
-    let test = Test::new().server(&server).args([
-        "--version",
-        "1.0.3",
-        "--platform",
-        "linux-amd64",
-        "-y",
-        "--no-modify-path",
-    ]);
+    let test = Test::new()
+        .server(&server)
+        .pinned("1.0.3", "linux-amd64")
+        .args(["-y", "--no-modify-path"]);
     test.run().success();
     let old = fs::read(test.bin_dir().join("caro")).unwrap();
     let body: Vec<u8> = [stand_in("1.1.0"), vec![b'#'; 1_000_000]].concat();
@@ -302,14 +296,10 @@ fn a_killed_update_leaves_the_old_binary_and_the_next_one_succeeds() {
 fn two_concurrent_updates_end_with_one_valid_binary() {
     let server = Server::start();
     server.caro("1.0.3", "linux-amd64");
-    let test = Test::new().server(&server).args([
-        "--version",
-        "1.0.3",
-        "--platform",
-        "linux-amd64",
-        "-y",
-        "--no-modify-path",
-    ]);
+    let test = Test::new()
+        .server(&server)
+        .pinned("1.0.3", "linux-amd64")
+        .args(["-y", "--no-modify-path"]);
     test.run().success();
     let body: Vec<u8> = [stand_in("1.1.0"), vec![b'#'; 2_000_000]].concat();
     server.asset("wildcard/caro", "1.1.0", "caro-1.1.0-linux-amd64", &body);

@@ -141,6 +141,12 @@ impl Test {
         self
     }
 
+    /// `--version VERSION --platform PLATFORM`: an install that asks no one for `latest`
+    /// and detects nothing.
+    pub fn pinned(self, version: &str, platform: &str) -> Test {
+        self.args(["--version", version, "--platform", platform])
+    }
+
     pub fn env(mut self, name: &str, value: &str) -> Test {
         self.env.insert(name.to_string(), value.to_string());
         self
