@@ -16,10 +16,10 @@ REPO=$PWD
 SCRIPT=${CARO_BOOTSTRAP_SCRIPT:-$REPO/install.sh}
 BINARY=$REPO/target/debug/caro-install
 
-passed=0
-failed=0
-
 W=$(mktemp -d "${TMPDIR:-/tmp}/caro-bootstrap-test.XXXXXX") || exit 1
+REPORT_LOG=$W/err REPORT_LOG_LABEL="stderr of the last run" REPORT_LOG_LINES=15
+# shellcheck source=tests/lib/report.sh
+. "$REPO/tests/lib/report.sh"
 SERVER_PID=
 finish() {
     if [ -n "$SERVER_PID" ]; then kill "$SERVER_PID" 2>/dev/null; fi
@@ -27,38 +27,6 @@ finish() {
 }
 trap finish EXIT
 trap 'exit 130' INT TERM
-
-# --- reporting ----------------------------------------------------------------------------
-
-# A test is a function that calls `problem "..."` for every expectation that does not hold.
-problems=()
-problem() { problems+=("$1"); }
-
-# run_test NAME FUNCTION [ARGS...]
-run_test() {
-    local name=$1
-    shift
-    problems=()
-    "$@"
-    if [ ${#problems[@]} -eq 0 ]; then
-        passed=$((passed + 1))
-        printf 'ok    %s\n' "$name"
-    else
-        failed=$((failed + 1))
-        printf 'FAIL  %s\n' "$name"
-        printf '        %s\n' "${problems[@]}"
-        if [ -s "$W/err" ]; then
-            printf '        --- stderr of the last run:\n'
-            sed 's/^/        | /' "$W/err" | tail -n 15
-        fi
-    fi
-}
-
-fail_now() {
-    failed=$((failed + 1))
-    printf 'FAIL  %s\n' "$1"
-    [ $# -lt 2 ] || printf '        %s\n' "$2"
-}
 
 # --- tools --------------------------------------------------------------------------------
 
@@ -83,7 +51,7 @@ for name in dash bash busybox zsh; do
     [ -n "${TOOL[$name]}" ] && SHELLS+=("$name")
 done
 if [ -z "${TOOL[python3]}" ] || [ -z "${TOOL[curl]}" ]; then
-    printf '%d passed, %d failed\n' "$passed" "$failed"
+    summary
     exit 1
 fi
 
@@ -94,7 +62,7 @@ if [ ! -x "$BINARY" ] ||
     echo "building target/debug/caro-install (cargo build --offline)"
     if ! cargo build --offline --quiet --bin caro-install; then
         fail_now "cargo build --offline" "could not build target/debug/caro-install"
-        printf '%d passed, %d failed\n' "$passed" "$failed"
+        summary
         exit 1
     fi
 fi
@@ -180,7 +148,7 @@ done
 PORT=$(head -n 1 "$W/port")
 if [ -z "$PORT" ]; then
     fail_now "serve.py starts" "$(cat "$W/server.err")"
-    printf '%d passed, %d failed\n' "$passed" "$failed"
+    summary
     exit 1
 fi
 BASE=http://127.0.0.1:$PORT
@@ -802,5 +770,4 @@ else
     printf '      (run as root, or enable unprivileged user namespaces; util-linux provides unshare)\n'
     failed=$((failed + 1))
 fi
-printf '%d passed, %d failed\n' "$passed" "$failed"
-[ "$failed" -eq 0 ]
+summary

@@ -20,43 +20,12 @@ CACHE=${CARO_CROSS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/caro-install-cross}
 MUSL=$CACHE/x86_64-unknown-linux-musl/x86_64-unknown-linux-musl/debug/caro-install
 ARM64=$CACHE/aarch64-unknown-linux-gnu/aarch64-unknown-linux-gnu/debug/caro-install
 
-passed=0
-failed=0
 W=$(mktemp -d "${TMPDIR:-/tmp}/caro-cross-test.XXXXXX") || exit 1
 trap 'rm -rf "$W"' EXIT
 trap 'exit 130' INT TERM
-
-# --- reporting (as in tests/bootstrap/run.sh) -----------------------------------------------
-
-problems=()
-problem() { problems+=("$1"); }
-
-# run_test NAME FUNCTION: the function calls `problem` for every expectation that fails.
-run_test() {
-    local name=$1
-    shift
-    problems=()
-    : >"$W/out"
-    "$@"
-    if [ ${#problems[@]} -eq 0 ]; then
-        passed=$((passed + 1))
-        printf 'ok    %s\n' "$name"
-    else
-        failed=$((failed + 1))
-        printf 'FAIL  %s\n' "$name"
-        printf '        %s\n' "${problems[@]}"
-        if [ -s "$W/out" ]; then
-            printf '        --- output of the last run:\n'
-            tail -n 20 "$W/out" | sed 's/^/        | /'
-        fi
-    fi
-}
-
-finish() {
-    printf '%d passed, %d failed\n' "$passed" "$failed"
-    [ "$failed" -eq 0 ]
-    exit
-}
+REPORT_LOG=$W/out
+# shellcheck source=tests/lib/report.sh
+. "$REPO/tests/lib/report.sh"
 
 # expect_in FILE TEXT: FILE contains TEXT.
 expect_in() {
@@ -91,7 +60,7 @@ for build in "$MUSL" "$ARM64"; do
         printf 'FAIL  %s exists\n        build it with: bash scripts/cross.sh\n' "$build"
     fi
 done
-[ "$failed" -eq 0 ] || finish
+[ "$failed" -eq 0 ] || { summary; exit; }
 
 # --- musl: a busybox-only chroot ------------------------------------------------------------
 
@@ -234,4 +203,4 @@ test_arm64_installs() {
 run_test "arm64 under qemu: --dry-run picks linux-arm64" test_arm64_chooses_linux_arm64
 run_test "arm64 under qemu: installs caro 1.1.0 for linux-arm64" test_arm64_installs
 
-finish
+summary
