@@ -68,24 +68,8 @@ NEEDS=(
     qemu-aarch64-static:qemu-user-static
 )
 
-install_needs() {
-    local missing=() need
-    for need in "${NEEDS[@]}"; do
-        case ${need%%:*} in
-        /*) [ -e "${need%%:*}" ] || missing+=("${need#*:}") ;;
-        *) command -v "${need%%:*}" >/dev/null 2>&1 || missing+=("${need#*:}") ;;
-        esac
-    done
-    [ ${#missing[@]} -gt 0 ] || return 0
-    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-        say "installing ${missing[*]} with apt-get"
-        apt-get update -qq
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
-    else
-        err "the cross builds need ${missing[*]}" \
-            "install them with: sudo apt-get install ${missing[*]}"
-    fi
-}
+# shellcheck source=scripts/lib/needs.sh
+. "$REPO/scripts/lib/needs.sh"
 
 # from_deb PACKAGE PATH: unpacks Debian's PACKAGE into the cache without installing it
 # (once), and prints where its file PATH is.
@@ -238,7 +222,7 @@ do_target() {
 }
 
 main() {
-    install_needs
+    need_packages "the cross builds" "${NEEDS[@]}"
     local wanted=("$@") failed=() runnable=0 target mode
     say "cross builds into $CACHE (first run: std and every dependency per target)"
     while IFS=$'\t' read -r target mode; do

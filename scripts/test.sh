@@ -13,22 +13,10 @@ cd "$(dirname "$0")/.."
 
 say() { printf '\n==> %s\n' "$*"; }
 
-missing=()
-for tool in zsh:zsh fish:fish dash:dash busybox:busybox shellcheck:shellcheck python3:python3 \
-    curl:curl wget:wget script:bsdutils setsid:util-linux unshare:util-linux; do
-    command -v "${tool%%:*}" >/dev/null 2>&1 || missing+=("${tool#*:}")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-        say "installing ${missing[*]} with apt-get"
-        apt-get update -qq
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
-    else
-        echo "error: the tests need ${missing[*]}" >&2
-        echo "help: install them with: sudo apt-get install ${missing[*]}" >&2
-        exit 1
-    fi
-fi
+# shellcheck source=scripts/lib/needs.sh
+. scripts/lib/needs.sh
+need_packages "the tests" zsh:zsh fish:fish dash:dash busybox:busybox shellcheck:shellcheck \
+    python3:python3 curl:curl wget:wget script:bsdutils setsid:util-linux unshare:util-linux
 
 say "cargo fmt --check"
 cargo fmt --all -- --check

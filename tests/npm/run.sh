@@ -78,20 +78,11 @@ sandbox() {
         ${EXTRA_ENV:+"${EXTRA_ENV[@]}"} "$@"
 }
 
+# shellcheck source=scripts/lib/needs.sh
+. "$REPO/scripts/lib/needs.sh"
+
 need_tools() {
-    local missing=()
-    command -v node >/dev/null 2>&1 || missing+=(nodejs)
-    command -v npm >/dev/null 2>&1 || missing+=(npm)
-    command -v curl >/dev/null 2>&1 || missing+=(curl)
-    if [ ${#missing[@]} -gt 0 ]; then
-        if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-            say "installing ${missing[*]} with apt-get"
-            { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null; } ||
-                err "apt-get could not install ${missing[*]}" "install them yourself: apt-get install ${missing[*]}"
-        else
-            err "the npm tests need ${missing[*]}" "install them: sudo apt-get install ${missing[*]}"
-        fi
-    fi
+    need_packages "the npm tests" node:nodejs npm:npm curl:curl
     VERDACCIO="$TOOLS/node_modules/verdaccio/bin/verdaccio"
     local installed
     installed=$(node -p 'require(process.argv[1]).version' "$TOOLS/node_modules/verdaccio/package.json" 2>/dev/null)

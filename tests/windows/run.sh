@@ -20,25 +20,8 @@ readonly cache="${XDG_CACHE_HOME:-$HOME/.cache}"
 export CARO_WINEPREFIX="${CARO_WINEPREFIX:-$cache/caro-install-wine}"
 export CARGO_TARGET_DIR="${CARO_WINDOWS_TARGET_DIR:-$cache/caro-install-cross/$triple}"
 
-need_packages() {
-    local missing=()
-    [ -x /usr/lib/wine/wine64 ] || missing+=(wine64)
-    command -v wine >/dev/null 2>&1 || missing+=(wine)
-    command -v x86_64-w64-mingw32-gcc >/dev/null 2>&1 || missing+=(gcc-mingw-w64-x86-64)
-    [ -x /usr/bin/rustc ] || missing+=(rustc-web)
-    [ -x /usr/bin/cargo ] || missing+=(cargo-web)
-    [ -d /usr/lib/rustlib/src/rust/library ] || missing+=(rust-web-src)
-    [ ${#missing[@]} -eq 0 ] && return
-    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-        say "installing ${missing[*]} with apt-get"
-        apt-get update -qq
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
-    else
-        echo "error: the Windows tests need ${missing[*]}" >&2
-        echo "help: install them with: sudo apt-get install ${missing[*]}" >&2
-        exit 1
-    fi
-}
+# shellcheck source=scripts/lib/needs.sh
+. scripts/lib/needs.sh
 
 # Debian's toolchain, not rustup's: it has the std source to rebuild for the target.
 debian_cargo() {
@@ -69,7 +52,9 @@ prepare_prefix() {
 }
 
 main() {
-    need_packages
+    need_packages "the Windows tests" /usr/lib/wine/wine64:wine64 wine:wine \
+        x86_64-w64-mingw32-gcc:gcc-mingw-w64-x86-64 /usr/bin/rustc:rustc-web \
+        /usr/bin/cargo:cargo-web /usr/lib/rustlib/src/rust/library:rust-web-src
     prepare_prefix
     say "building for $triple (std rebuilt once, cached in $CARGO_TARGET_DIR)"
     # The integration tests run the examples (caro's stand-in) as programs.
