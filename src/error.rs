@@ -107,6 +107,20 @@ pub enum Error {
         seconds: u64,
     },
 
+    /// A file caro-install did not create, refused by the guarded open
+    /// ([`files::read_regular`](crate::files::read_regular)): a FIFO, a device, a folder,
+    /// another user's file behind a symlink, a file too large, or a read that hung.
+    #[error("refusing to {operation} `{}`", path.display())]
+    UnsafeFile {
+        /// What was to be done (`read the receipt`, `read the sidecar`).
+        operation: &'static str,
+        /// The path.
+        path: PathBuf,
+        /// What was found there.
+        #[source]
+        refused: Refused,
+    },
+
     /// The install directory's path names a file.
     #[error("the install directory `{path}` is a file, not a directory")]
     InstallDirIsAFile {
@@ -651,6 +665,10 @@ impl Error {
                  earlier release with {}",
                 pin("<VERSION>")
             ),
+            Error::UnsafeFile { path, .. } => format!(
+                "replace `{}` with a regular file you own (or remove it), then run this again",
+                path.display()
+            ),
             Error::File { .. } => {
                 "check that the path exists and that you may write to it".to_string()
             }
@@ -724,3 +742,44 @@ fn hosted_message(error: &Error, help: Option<&str>) -> String {
     }
     message
 }
+
+/// Why a path was not read or edited.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Refused {
+    /// Something other than a regular file is there (`a FIFO`, `a device`, `a socket`,
+    /// `a folder`).
+    NotRegular(&'static str),
+    /// A symlink that leads to a regular file another user owns.
+    NotYours,
+    /// A file larger than the caller's bound, in bytes.
+    TooLarge(u64),
+    /// A file with no write permission for its owner: not edited.
+    ReadOnly,
+    /// The read took longer than [`READ_TIMEOUT`](crate::files::READ_TIMEOUT).
+    TimedOut,
+    /// The file changed between the look and the open.
+    Swapped,
+    /// The operating system refused (permissions, I/O error).
+    Io(io::Error),
+}
+
+impl std::fmt::Display for Refused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Refused::NotRegular(what) => write!(f, "it is {what}, not a regular file"),
+            Refused::NotYours => f.write_str("it is a symlink to a file another user owns"),
+            Refused::TooLarge(limit) => write!(f, "it is larger than {limit} bytes"),
+            Refused::ReadOnly => f.write_str("it is read-only"),
+            Refused::TimedOut => write!(
+                f,
+                "reading it took longer than {} s",
+                crate::files::READ_TIMEOUT.as_secs()
+            ),
+            Refused::Swapped => f.write_str("it was replaced while it was being opened"),
+            Refused::Io(error) => write!(f, "{error}"),
+        }
+    }
+}
+
+impl std::error::Error for Refused {}

@@ -15,13 +15,18 @@
 //!   and executables moved aside while they ran, never anything else, and only under the
 //!   [`DirLock`], which says that no other installer is still writing them.
 //! - [`check_install_dir`] refuses a directory in which others could swap files.
+//! - [`read_regular`] is the one way to read a file caro-install did not create (startup
+//!   files, receipts, sidecars, certificates): never a FIFO, a device or another user's
+//!   file behind a symlink, bounded in size and time.
 //!
 //! Nothing here knows about releases, receipts or shells: this room sits at the bottom of
 //! the house, and install, update, uninstall, receipt and shell all build on it.
 
+mod guarded;
 mod lock;
 mod temp;
 
+pub use guarded::{READ_TIMEOUT, Refused, check_editable, read_regular, read_regular_text};
 pub use lock::{DirLock, LOCK_FILE, lock_holder_pid, lock_wait, tidy};
 pub(crate) use temp::TempDir;
 pub use temp::TempFile;
