@@ -1,0 +1,85 @@
+//! `caro-install update`: the caro the receipt installed, moved to latest or to a version.
+
+use std::path::Path;
+
+use super::UpdateOutcome;
+use super::UpdateRequest;
+use super::owner::managed_caro_on_path;
+use super::swap::Target;
+use crate::download::Http;
+use crate::env::Env;
+use crate::error::{Error, Result};
+use crate::install::fetch::VerifiedAsset;
+use crate::platform::{self, Choice, Facts};
+use crate::receipt::{self, Receipt};
+use crate::release::{ReleaseSource, Version};
+use crate::report::Reporter;
+use crate::signature;
+
+/// in the same directory, for the same platform, never touching shell files.
+pub fn update_caro(
+    request: &UpdateRequest,
+    env: &Env,
+    http: &mut Http,
+    reporter: &dyn Reporter,
+) -> Result<UpdateOutcome> {
+    let receipt_path = receipt::receipt_path(env)?;
+    let Some(receipt) = Receipt::load(&receipt_path)? else {
+        // No receipt: a caro on PATH that npm (or another manager) owns is theirs to update.
+        if let Some(error) = managed_caro_on_path(env) {
+            return Err(error);
+        }
+        return Err(Error::NoReceipt { path: receipt_path });
+    };
+    let current = Version::parse(&receipt.version).map_err(|e| Error::InvalidVersion {
+        input: receipt.version.clone(),
+        reason: format!(
+            "the receipt `{}` holds no valid version ({e})",
+            receipt_path.display()
+        ),
+    })?;
+    let platform = match receipt.platform.as_deref() {
+        Some(key) => Choice::forced(key.parse()?, "the receipt"),
+        None => platform::choose(&Facts::detect())?,
+    };
+    // The receipt is a file the user (or anyone with their rights) can edit: update only
+    // replaces a caro that is already where the receipt says, never writes a new file.
+    let binary = receipt
+        .install_prefix
+        .join(platform::executable_name("caro", platform.platform));
+    if !receipt.install_prefix.is_absolute() || !binary.is_file() {
+        return Err(Error::NotInstalledThere {
+            receipt: receipt_path,
+            binary,
+        });
+    }
+    let target = Target {
+        app: "caro".to_string(),
+        source: ReleaseSource::caro(env),
+        binary,
+        platform,
+        current,
+        signatures: signature::Policy::from_env(env, request.require_signature)?,
+        receipt: Some((receipt_path, receipt)),
+    };
+    target.update(request, http, reporter)
+}
+
+/// Writes the new version and asset into the receipt, keeping everything else (directory,
+/// platform, `modify_path`, PATH edits, unknown fields).
+pub(super) fn record_update(
+    path: &Path,
+    mut receipt: Receipt,
+    version: &Version,
+    asset: &VerifiedAsset,
+    reporter: &dyn Reporter,
+) -> Result<()> {
+    receipt.version = version.to_string();
+    receipt.asset_url = Some(asset.url.clone());
+    receipt.sha256 = Some(asset.sha256.to_string());
+    receipt.platform = Some(asset.platform.key().to_string());
+    receipt.installed_at = Some(receipt::rfc3339(std::time::SystemTime::now()));
+    receipt.save(path)?;
+    reporter.detail(&format!("updated {}", path.display()));
+    Ok(())
+}
