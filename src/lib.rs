@@ -23,7 +23,7 @@
 //!    moves to the next candidate, nothing else does. Its [`transport`](download::transport)
 //!    decides which agent, proxy and TLS roots carry a request, which redirect hops are
 //!    allowed, and which hosts may see the token.
-//! 6. [`install::fetch`]: the download must match its `.sha256` sidecar ([`checksum`],
+//! 6. [`fetch`]: the download must match its `.sha256` sidecar ([`checksum`],
 //!    [`parse_sidecar`]) and, with a pinned key, its minisign signature ([`signature`]), or
 //!    nothing is installed; [`extract`] then takes only the binary out of an archive.
 //! 7. [`install`](mod@install): under the directory lock, the verified binary is made
@@ -54,6 +54,7 @@ pub mod download;
 pub mod env;
 pub mod error;
 pub mod extract;
+pub mod fetch;
 pub mod files;
 pub mod install;
 pub mod interrupt;

@@ -12,15 +12,15 @@
 //!
 //! The rooms, by the question they answer:
 //! - [`plan`]: what will be done? The request, the settings it resolves to (flags,
-//!   then variables, then defaults), `latest` resolved, and the plan `--dry-run` prints.
-//! - [`fetch`]: is this download the real thing? Finding the published asset, its sidecar
-//!   and signature, and the messages for a build that is missing.
+//!   then variables, then defaults) and the plan `--dry-run` prints.
+//! - [`crate::fetch`] (one floor down, shared with update): is this download the real
+//!   thing? Finding the published asset, its sidecar and signature, which version
+//!   `latest` is, and the messages for a build that is missing.
 //! - [`source`]: building caro with cargo when no prebuilt build exists (`--from-source`).
 //! - this file: doing it, in order: lock, fetch, place, PATH, receipt.
 //!
 //! How a file is written safely, and the lock, are in [`crate::files`].
 
-pub mod fetch;
 pub mod plan;
 pub mod source;
 
@@ -32,13 +32,13 @@ use crate::checksum::Digest;
 use crate::download::Http;
 use crate::env::Env;
 use crate::error::{Error, Result};
+use crate::fetch::{Wanted, fetch_verified, find_published, not_built_yet};
 use crate::files::{DirLock, TempFile, check_install_dir, lock_wait, remove_leftovers, same_file};
 use crate::platform::{Platform, local_executable_name};
 use crate::receipt::{PathEdit, Receipt};
 use crate::release::{ReleaseSource, Version};
 use crate::report::Reporter;
 use crate::shell::{self, unix::RealProbe};
-use fetch::{Wanted, fetch_verified, find_published, not_built_yet};
 use plan::{Plan, Settings};
 use source::{build_from_source, find_cargo};
 

@@ -9,7 +9,7 @@ use super::swap::Target;
 use crate::download::Http;
 use crate::env::Env;
 use crate::error::{Error, Result};
-use crate::install::fetch::VerifiedAsset;
+use crate::fetch::VerifiedAsset;
 use crate::platform::{self, Choice, Facts};
 use crate::receipt::{self, Receipt};
 use crate::release::{ReleaseSource, Version};

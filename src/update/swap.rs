@@ -9,9 +9,8 @@ use super::caro::record_update;
 use super::{UpdateOutcome, UpdateRequest, needs_update};
 use crate::download::Http;
 use crate::error::{Error, Result};
+use crate::fetch::{self, Wanted};
 use crate::files::{self, DirLock};
-use crate::install::fetch::{self, Wanted};
-use crate::install::plan;
 use crate::platform::Choice;
 use crate::receipt::Receipt;
 use crate::release::{ReleaseSource, Version, VersionRequest};
@@ -46,7 +45,7 @@ impl Target {
         }
         let explicit = request.version.is_some();
         let requested = request.version.clone().unwrap_or(VersionRequest::Latest);
-        let (target, _) = plan::resolve_version(&requested, &self.source, http, reporter)?;
+        let (target, _) = fetch::resolve_version(&requested, &self.source, http, reporter)?;
         if !needs_update(&self.current, &target, explicit) {
             return Ok(UpdateOutcome::UpToDate {
                 app: self.app,

@@ -2,6 +2,10 @@
 //! sidecar and, with a pinned key, its minisign signature; and what to say when the build
 //! is missing (a typo, a wrong mirror, or a release whose builds are still uploading).
 
+mod latest;
+
+pub use latest::resolve_version;
+
 use std::fs::File;
 use std::path::Path;
 
