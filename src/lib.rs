@@ -66,6 +66,7 @@ pub mod release;
 pub mod report;
 pub mod shell;
 pub mod signature;
+pub mod startup;
 pub mod status;
 pub mod uninstall;
 pub mod update;

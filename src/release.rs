@@ -15,6 +15,68 @@ use crate::platform::Platform;
 /// A release version: semantic, without the `v` of its tag.
 pub type Version = semver::Version;
 
+/// Which program a release, an update or a start-up check is about. What differs between
+/// caro and caro-install (where its releases are, how it prints its version, whether the
+/// receipt tracks it) hangs on this, never on comparing names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Program {
+    /// caro, from `CARO_INSTALL_REPO`.
+    Caro,
+    /// caro-install itself, from `CARO_INSTALLER_REPO`.
+    Installer,
+}
+
+impl Program {
+    /// The program for a binary name: `caro-install` is the installer, any other name
+    /// (caro, or a program released the same way) is updated as caro is.
+    pub fn of(name: &str) -> Program {
+        if name == Program::Installer.name() {
+            Program::Installer
+        } else {
+            Program::Caro
+        }
+    }
+
+    /// The binary's name, without `.exe`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Program::Caro => "caro",
+            Program::Installer => "caro-install",
+        }
+    }
+
+    /// Where its releases are published.
+    pub fn source(self, env: &Env) -> ReleaseSource {
+        match self {
+            Program::Caro => ReleaseSource::caro(env),
+            Program::Installer => ReleaseSource::installer(env),
+        }
+    }
+
+    /// The flag that prints its version (caro-install's `--version` takes caro's version).
+    pub fn version_flag(self) -> &'static str {
+        match self {
+            Program::Caro => "--version",
+            Program::Installer => "-V",
+        }
+    }
+
+    /// Returns true if and only if the receipt records this program's installs: caro's
+    /// install is tracked (its platform, its asset); caro-install is one build per machine.
+    pub fn tracked_by_receipt(self) -> bool {
+        self == Program::Caro
+    }
+}
+
+/// The npm package that ships `app`: caro's is scoped (`@wildcard/caro`), caro-install's is
+/// not, so that `npx caro-install` runs it. Any other program keeps its own name.
+pub fn npm_package(app: &str) -> String {
+    match app {
+        "caro" => "@wildcard/caro".to_string(),
+        other => other.to_string(),
+    }
+}
+
 /// What the user asked for: the newest release, or one exact version.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum VersionRequest {

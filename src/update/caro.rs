@@ -12,7 +12,7 @@ use crate::error::{Error, Result};
 use crate::fetch::VerifiedAsset;
 use crate::platform::{self, Choice, Facts};
 use crate::receipt::{self, Receipt};
-use crate::release::{ReleaseSource, Version};
+use crate::release::{Program, Version};
 use crate::report::Reporter;
 use crate::signature;
 
@@ -54,8 +54,9 @@ pub fn update_caro(
         });
     }
     let target = Target {
-        app: "caro".to_string(),
-        source: ReleaseSource::caro(env),
+        app: Program::Caro.name().to_string(),
+        program: Program::Caro,
+        source: Program::Caro.source(env),
         binary,
         platform,
         current,

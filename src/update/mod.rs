@@ -33,8 +33,7 @@ use crate::release::{self, Version, VersionRequest};
 pub use api::SelfUpdate;
 pub use caro::update_caro;
 pub use ourselves::update_installer;
-pub use owner::{Manager, in_container, managed_by, managed_by_in, npm_package};
-pub use swap::{SANITY_RUN_BYTES, SANITY_RUN_SECONDS, reports_version};
+pub use owner::{Manager, in_container, managed_by, managed_by_in};
 
 /// What an update found or did.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -7,7 +7,7 @@ use super::{UpdateOutcome, UpdateRequest};
 use crate::download::Http;
 use crate::env::Env;
 use crate::error::{Error, Result};
-use crate::release::{ReleaseSource, Version};
+use crate::release::{Program, Version};
 use crate::report::Reporter;
 use crate::signature;
 
@@ -19,7 +19,14 @@ pub fn update_installer(
     reporter: &dyn Reporter,
 ) -> Result<UpdateOutcome> {
     let current = Version::parse(env!("CARGO_PKG_VERSION")).expect("the crate version is semver");
-    update_running("caro-install", current, request, env, http, reporter)
+    update_running(
+        Program::Installer.name(),
+        current,
+        request,
+        env,
+        http,
+        reporter,
+    )
 }
 
 /// Updates the running executable of `app` (`caro` through [`SelfUpdate`], or
@@ -32,14 +39,9 @@ pub(super) fn update_running(
     http: &mut Http,
     reporter: &dyn Reporter,
 ) -> Result<UpdateOutcome> {
-    let source = if app == "caro-install" {
-        ReleaseSource::installer(env)
-    } else {
-        ReleaseSource::caro(env)
-    };
     let executable = std::env::current_exe()
         .map_err(Error::file("find the running executable", app.to_string()))?;
     let signatures = signature::Policy::from_env(env, request.require_signature)?;
-    running_target(app, source, executable, current, env, signatures)?
+    running_target(app, Program::of(app), executable, current, env, signatures)?
         .update(request, http, reporter)
 }

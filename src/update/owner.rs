@@ -9,7 +9,7 @@ use crate::error::{Error, Result};
 use crate::files;
 use crate::platform::{self, Choice, Facts};
 use crate::receipt::{self, Receipt};
-use crate::release::{ReleaseSource, Version};
+use crate::release::{Program, Version, npm_package};
 use crate::signature;
 
 /// A package manager that owns a binary, and so must be the one to update it.
@@ -81,15 +81,6 @@ impl Manager {
             Manager::NuGet => "NuGet",
             Manager::Container => "its container image",
         }
-    }
-}
-
-/// The npm package that ships `app`: caro's is scoped (`@wildcard/caro`), caro-install's is
-/// not, so that `npx caro-install` runs it. Any other program keeps its own name.
-pub fn npm_package(app: &str) -> String {
-    match app {
-        "caro" => "@wildcard/caro".to_string(),
-        other => other.to_string(),
     }
 }
 
@@ -180,7 +171,7 @@ pub(super) fn managed_caro_on_path(env: &Env) -> Option<Error> {
 /// binary other than the one the receipt installed.
 pub(super) fn running_target(
     app: &str,
-    source: ReleaseSource,
+    program: Program,
     executable: PathBuf,
     current: Version,
     env: &Env,
@@ -216,19 +207,20 @@ pub(super) fn running_target(
     // caro keeps the platform it was installed for (`--platform` may have chosen it);
     // caro-install is one build per machine, so it is detected.
     let platform = match receipt.as_ref().and_then(|r| r.platform.as_deref()) {
-        Some(key) if app != "caro-install" => Choice::forced(key.parse()?, "the receipt"),
+        Some(key) if program.tracked_by_receipt() => Choice::forced(key.parse()?, "the receipt"),
         _ => platform::choose(&Facts::detect())?,
     };
     let installed_here = receipt_dir.is_some() && binary.parent() == receipt_dir.as_deref();
     Ok(Target {
         app: app.to_string(),
-        source,
+        program,
+        source: program.source(env),
         binary,
         platform,
         current,
         signatures,
         receipt: receipt
-            .filter(|_| app == "caro" && installed_here)
+            .filter(|_| program.tracked_by_receipt() && installed_here)
             .map(|receipt| (receipt_path, receipt)),
     })
 }
