@@ -20,9 +20,6 @@ pub struct DirLock {
     _file: File,
 }
 
-/// The lock file's name on Windows.
-pub const LOCK_FILE: &str = ".caro-install.lock";
-
 impl DirLock {
     /// Takes the lock, waiting (and saying so) while another installer holds it, for at
     /// most `wait`: then it gives up, naming the process that holds it where the system
@@ -80,56 +77,27 @@ pub fn tidy(dir: &Path, reporter: &dyn Reporter) {
     }
 }
 
+// The platform's lock primitives, chosen once: each module has `open_lock`,
+// `try_lock_exclusive` and `lock_holder` with the same signatures and meaning.
 #[cfg(unix)]
-fn open_lock(dir: &Path) -> std::io::Result<File> {
-    File::open(dir)
-}
-
+use unix::{lock_holder, open_lock, try_lock_exclusive};
 #[cfg(windows)]
-fn open_lock(dir: &Path) -> std::io::Result<File> {
-    use std::fs::OpenOptions;
-    use std::os::windows::fs::OpenOptionsExt;
-    use windows_sys::Win32::Foundation::{GENERIC_READ, GENERIC_WRITE};
-    use windows_sys::Win32::Storage::FileSystem::{
-        DELETE, FILE_FLAG_DELETE_ON_CLOSE, FILE_SHARE_DELETE, FILE_SHARE_READ, FILE_SHARE_WRITE,
-    };
-    let path = dir.join(LOCK_FILE);
-    let mut pending = 0;
-    loop {
-        let opened = OpenOptions::new()
-            .write(true) // std requires it to create; access_mode below sets the rights
-            .create(true)
-            .truncate(false)
-            .access_mode(GENERIC_READ | GENERIC_WRITE | DELETE)
-            .share_mode(FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE)
-            .custom_flags(FILE_FLAG_DELETE_ON_CLOSE)
-            .open(&path);
-        match opened {
-            // Access denied while the last holder's close deletes the file: a moment.
-            Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied && pending < 100 => {
-                pending += 1;
-                std::thread::sleep(std::time::Duration::from_millis(50));
-            }
-            other => return other,
-        }
+use windows::{lock_holder, open_lock, try_lock_exclusive};
+
+#[cfg(unix)]
+mod unix {
+    use std::fs::File;
+    use std::path::Path;
+
+    /// The directory itself is what is locked: no lock file.
+    pub(super) fn open_lock(dir: &Path) -> std::io::Result<File> {
+        File::open(dir)
     }
-}
 
-#[cfg(not(any(unix, windows)))]
-fn open_lock(dir: &Path) -> std::io::Result<File> {
-    std::fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(dir.join(LOCK_FILE))
-}
-
-/// Takes an exclusive lock on `file` without waiting: `Ok(false)` when another process holds
-/// it. flock on Unix, LockFileEx on Windows, both released when the file is closed (also by
-/// a crash). `std::fs::File::try_lock` does the same from Rust 1.89; caro builds with 1.85.
-fn try_lock_exclusive(file: &File) -> std::io::Result<bool> {
-    #[cfg(unix)]
-    {
+    /// flock, released when the file is closed (also by a crash); `Ok(false)` when another
+    /// process holds it. `std::fs::File::try_lock` does the same from Rust 1.89; caro builds
+    /// with 1.85.
+    pub(super) fn try_lock_exclusive(file: &File) -> std::io::Result<bool> {
         use std::os::fd::AsRawFd;
         // SAFETY: flock only reads the descriptor, which `file` keeps open.
         if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } == 0 {
@@ -141,8 +109,70 @@ fn try_lock_exclusive(file: &File) -> std::io::Result<bool> {
         }
         Err(error)
     }
-    #[cfg(windows)]
-    {
+
+    /// Who holds the lock on `file`: "process 1234 (caro-install)", from `/proc/locks` on
+    /// Linux; `None` on other Unixes or when it cannot be told.
+    pub(super) fn lock_holder(file: &File) -> Option<String> {
+        if !cfg!(target_os = "linux") {
+            return None;
+        }
+        use std::fs;
+        use std::os::unix::fs::MetadataExt;
+        let inode = file.metadata().ok()?.ino();
+        let locks = fs::read_to_string("/proc/locks").ok()?;
+        let pid = super::lock_holder_pid(&locks, inode)?;
+        let name = fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
+        let name = name.trim();
+        Some(if name.is_empty() {
+            format!("process {pid}")
+        } else {
+            format!("process {pid} ({name})")
+        })
+    }
+}
+
+#[cfg(windows)]
+mod windows {
+    use std::fs::File;
+    use std::path::Path;
+
+    /// The lock file's name: Windows cannot lock a directory.
+    const LOCK_FILE: &str = ".caro-install.lock";
+
+    /// `.caro-install.lock`, opened delete-on-close; while a last holder's close deletes it,
+    /// the name cannot be opened, so a newcomer retries briefly.
+    pub(super) fn open_lock(dir: &Path) -> std::io::Result<File> {
+        use std::fs::OpenOptions;
+        use std::os::windows::fs::OpenOptionsExt;
+        use windows_sys::Win32::Foundation::{GENERIC_READ, GENERIC_WRITE};
+        use windows_sys::Win32::Storage::FileSystem::{
+            DELETE, FILE_FLAG_DELETE_ON_CLOSE, FILE_SHARE_DELETE, FILE_SHARE_READ, FILE_SHARE_WRITE,
+        };
+        let path = dir.join(LOCK_FILE);
+        let mut pending = 0;
+        loop {
+            let opened = OpenOptions::new()
+                .write(true) // std requires it to create; access_mode below sets the rights
+                .create(true)
+                .truncate(false)
+                .access_mode(GENERIC_READ | GENERIC_WRITE | DELETE)
+                .share_mode(FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE)
+                .custom_flags(FILE_FLAG_DELETE_ON_CLOSE)
+                .open(&path);
+            match opened {
+                // Access denied while the last holder's close deletes the file: a moment.
+                Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied && pending < 100 => {
+                    pending += 1;
+                    std::thread::sleep(std::time::Duration::from_millis(50));
+                }
+                other => return other,
+            }
+        }
+    }
+
+    /// LockFileEx, released when the file is closed (also by a crash); `Ok(false)` when
+    /// another process holds it.
+    pub(super) fn try_lock_exclusive(file: &File) -> std::io::Result<bool> {
         use std::os::windows::io::AsRawHandle;
         use windows_sys::Win32::Foundation::ERROR_LOCK_VIOLATION;
         use windows_sys::Win32::Storage::FileSystem::{
@@ -171,36 +201,17 @@ fn try_lock_exclusive(file: &File) -> std::io::Result<bool> {
         }
         Err(error)
     }
-}
 
-/// Who holds the lock on `file`: "process 1234 (caro-install)", from `/proc/locks` on Linux;
-/// `None` elsewhere or when it cannot be told.
-fn lock_holder(file: &File) -> Option<String> {
-    #[cfg(target_os = "linux")]
-    {
-        use std::fs;
-        use std::os::unix::fs::MetadataExt;
-        let inode = file.metadata().ok()?.ino();
-        let locks = fs::read_to_string("/proc/locks").ok()?;
-        let pid = lock_holder_pid(&locks, inode)?;
-        let name = fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
-        let name = name.trim();
-        Some(if name.is_empty() {
-            format!("process {pid}")
-        } else {
-            format!("process {pid} ({name})")
-        })
-    }
-    #[cfg(not(target_os = "linux"))]
-    {
-        let _ = file;
+    /// Windows does not tell who holds a lock.
+    pub(super) fn lock_holder(_file: &File) -> Option<String> {
         None
     }
 }
 
 /// The pid holding a `FLOCK` on the file with `inode`, from the text of `/proc/locks`
 /// (`1: FLOCK  ADVISORY  WRITE 1234 fd:01:5678 0 EOF`; a waiting request has `->`).
-pub fn lock_holder_pid(locks: &str, inode: u64) -> Option<u32> {
+#[cfg(any(unix, test))]
+fn lock_holder_pid(locks: &str, inode: u64) -> Option<u32> {
     locks.lines().find_map(|line| {
         let fields: Vec<&str> = line.split_whitespace().collect();
         if fields.get(1) != Some(&"FLOCK") {
