@@ -162,7 +162,7 @@ fn sign(secret_key: &str, dir: &Path, assets: &[dist::Asset]) -> Result<(), Erro
         let signature = minisign::sign(None, &key, file, Some(&trusted), None)
             .map_err(|e| failed("sign", &path, e))?;
         let signature_path = dir.join(format!("{}.minisig", asset.file_name));
-        caro_install::files::write_atomically(&signature_path, signature.into_string().as_bytes())?;
+        caro_install::write_atomically(&signature_path, signature.into_string().as_bytes())?;
     }
     Ok(())
 }

@@ -108,7 +108,7 @@ pub enum Error {
     },
 
     /// A file caro-install did not create, refused by the guarded open
-    /// ([`files::read_regular`](crate::files::read_regular)): a FIFO, a device, a folder,
+    /// (`files::read_regular`): a FIFO, a device, a folder,
     /// another user's file behind a symlink, a file too large, or a read that hung.
     #[error("refusing to {operation} `{}`", path.display())]
     UnsafeFile {
@@ -756,7 +756,7 @@ pub enum Refused {
     TooLarge(u64),
     /// A file with no write permission for its owner: not edited.
     ReadOnly,
-    /// The read took longer than [`READ_TIMEOUT`](crate::files::READ_TIMEOUT).
+    /// The read took longer than the guarded read allows (10 s).
     TimedOut,
     /// The file changed between the look and the open.
     Swapped,

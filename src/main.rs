@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser};
 
-use caro_install::update::UpdateRequest;
+use caro_install::UpdateRequest;
 use caro_install::{Env, Error, Facts, Http, Reporter, UpdateOutcome};
 use caro_install::{InstallOutcome, InstallRequest, Settings};
 use cli::{Cli, Command, InstallArgs, Terminal, UpdateArgs};
@@ -78,7 +78,7 @@ fn run(cli: Cli, env: &Env, terminal: &Terminal) -> Result<(), Error> {
         None => install(cli.install, env, terminal),
         Some(Command::Install(args)) => install(args, env, terminal),
         Some(Command::Uninstall { yes }) => {
-            let removed = caro_install::uninstall::uninstall(env, yes, terminal)?;
+            let removed = caro_install::uninstall(env, yes, terminal)?;
             terminal.info(&removed.to_string());
             Ok(())
         }
@@ -89,15 +89,13 @@ fn run(cli: Cli, env: &Env, terminal: &Terminal) -> Result<(), Error> {
             Ok(())
         }
         Some(Command::Status) => {
-            let status = caro_install::status::Status::gather(env)?.to_string();
+            let status = caro_install::Status::gather(env)?.to_string();
             print_out(status.trim_end_matches('\n'));
             Ok(())
         }
-        Some(Command::Update(args)) => {
-            update(args, env, terminal, caro_install::update::update_caro)
-        }
+        Some(Command::Update(args)) => update(args, env, terminal, caro_install::update_caro),
         Some(Command::SelfUpdate(args)) => {
-            update(args, env, terminal, caro_install::update::update_installer)
+            update(args, env, terminal, caro_install::update_installer)
         }
     }
 }

@@ -7,7 +7,7 @@
 
 #![no_main]
 
-use caro_install::checksum::parse_sidecar;
+use caro_install::parse_sidecar;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

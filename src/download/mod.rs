@@ -26,10 +26,7 @@
 mod pipeline;
 pub mod transport;
 
-pub use transport::{
-    Scheme, bypasses_proxy, check_redirect, check_url, file_url_path, is_loopback_host,
-    resolve_location,
-};
+pub use transport::{Scheme, check_url, file_url_path};
 
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};

@@ -27,7 +27,7 @@ mod lock;
 mod temp;
 
 pub use guarded::{READ_TIMEOUT, Refused, check_editable, read_regular, read_regular_text};
-pub use lock::{DirLock, LOCK_FILE, lock_holder_pid, lock_wait, tidy};
+pub use lock::{DirLock, lock_wait, tidy};
 pub(crate) use temp::TempDir;
 pub use temp::TempFile;
 

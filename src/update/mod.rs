@@ -33,7 +33,6 @@ use crate::release::{self, Version, VersionRequest};
 pub use api::SelfUpdate;
 pub use caro::update_caro;
 pub use ourselves::update_installer;
-pub use owner::{Manager, in_container, managed_by, managed_by_in};
 
 /// What an update found or did.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::fs;
 
 use caro_install::dist::{self, Build};
-use caro_install::platform::{Arch, Facts, Libc, Os};
+use caro_install::{Arch, Facts, Libc, Os};
 use caro_install::{Platform, Version, choose};
 
 const MANIFEST: &str = include_str!("../../Cargo.toml");

@@ -3,6 +3,7 @@
 
 mod common;
 
+mod api;
 mod binstall;
 mod cli;
 mod dist;
