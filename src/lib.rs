@@ -30,6 +30,9 @@
 //!    executable and renamed over the old one; caro-install copies itself beside it;
 //!    [`shell`] puts the directory on PATH; a [`Receipt`] records what was done.
 //!
+//! Every file name a release carries, and which build each channel takes, comes from one
+//! table, [`names`], which the installer and the publisher both read.
+//!
 //! Beneath them all, [`files`] writes files safely: a [`TempFile`](files::TempFile) in the
 //! destination directory, atomic and durable replacement, the [`DirLock`](files::DirLock),
 //! and the cleanup of what a killed run left. Every module that writes a file goes
@@ -57,6 +60,7 @@ pub mod extract;
 pub mod files;
 pub mod install;
 pub mod interrupt;
+pub mod names;
 #[cfg(feature = "publish")]
 pub mod npm;
 pub mod platform;
