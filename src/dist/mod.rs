@@ -6,9 +6,11 @@
 //! [`Digest`]), for caro and for caro-install alike. Given built binaries, [`package`]
 //! writes into one directory, for each build:
 //!
-//! - `NAME-{V}-{P}{X}`, the versioned asset (SPEC section 3, releases from 1.0.3 on);
-//! - `NAME-{P}{X}`, the legacy asset, which older installers and the bootstrap scripts'
-//!   `releases/latest/download/caro-install-{P}{X}` ask for;
+//! - `NAME-{V}-{P}{X}`, the versioned asset (`docs/releases.md`, releases from 1.0.3 on);
+//! - for caro-install only, `NAME-{P}{X}`, the legacy asset, which older installers and
+//!   the bootstrap scripts' `releases/latest/download/caro-install-{P}{X}` ask for. caro's
+//!   releases carry versioned names only ([`names::publishes_legacy_names`]): a name every
+//!   release shares is one an old signed build can be replayed under;
 //! - a `.sha256` sidecar beside each, in GNU form (`HEX  name`);
 //!
 //! and one `SHA256SUMS` over every asset, so `sha256sum -c SHA256SUMS` checks a download
@@ -40,16 +42,23 @@ use sha2::Digest as _;
 use crate::checksum::Digest;
 use crate::error::{Error, Result};
 use crate::files::{TempFile, write_atomically};
+use crate::names;
 use crate::platform::Platform;
 use crate::release::{AssetKind, Version, VersionRequest, asset_candidates};
 use crate::report::Silent;
 
+mod archive;
+pub mod bundle;
+pub mod homebrew;
 pub mod mirror;
+pub mod nuget;
+pub mod oci;
 
+pub use bundle::BundleSpec;
 pub use mirror::{Latest, Mirror};
 
 /// The binary names this module packages: caro itself and this installer.
-pub const NAMES: [&str; 2] = ["caro", "caro-install"];
+pub const NAMES: [&str; 2] = [names::CARO, names::INSTALLER];
 
 /// The checksum file over every asset of a release, in `sha256sum` format.
 pub const SUMS_FILE: &str = "SHA256SUMS";
@@ -87,6 +96,124 @@ impl FromStr for Build {
     }
 }
 
+/// What a channel says about the program besides its bytes: the metadata of the NuGet
+/// package, the container image's annotations and the Homebrew formula.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Product {
+    /// The binary name, and the package id (`caro`).
+    pub name: &'static str,
+    /// `owner/name` of the repository it is released from.
+    pub repository: &'static str,
+    /// Its licence as an SPDX expression.
+    pub license: &'static str,
+    /// Who makes it.
+    pub authors: &'static str,
+    /// One sentence on what it does.
+    pub description: &'static str,
+}
+
+impl Product {
+    /// The product published as `name`: one of [`NAMES`].
+    pub fn of(name: &str) -> Option<Product> {
+        match name {
+            names::CARO => Some(Product {
+                name: names::CARO,
+                repository: "wildcard/caro",
+                license: "AGPL-3.0-only",
+                authors: "wildcard",
+                description: "Turns natural language into safe POSIX shell commands with a \
+                              local language model",
+            }),
+            names::INSTALLER => Some(Product {
+                name: names::INSTALLER,
+                repository: "wildcard/caro-install",
+                license: "MIT OR Apache-2.0",
+                authors: "wildcard",
+                description: "Installs, updates and removes caro from GitHub Releases",
+            }),
+            _ => None,
+        }
+    }
+
+    /// `https://github.com/{repository}`: the project URL, and the releases' base.
+    pub fn homepage(&self) -> String {
+        format!("https://github.com/{}", self.repository)
+    }
+}
+
+/// The time a release was tagged, which the container image records as its creation time
+/// and every reproducible archive entry carries: given, never read from the clock.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceDate {
+    /// `YYYY-MM-DDTHH:MM:SSZ`, as given.
+    pub text: String,
+    /// Seconds since 1970-01-01 UTC.
+    pub seconds: u64,
+}
+
+impl FromStr for SourceDate {
+    type Err = Error;
+
+    /// Parses an RFC 3339 time in UTC, `2026-01-31T12:00:00Z` (what
+    /// `TZ=UTC git log -1 --date=format-local:%Y-%m-%dT%H:%M:%SZ --format=%cd TAG` prints).
+    fn from_str(input: &str) -> Result<SourceDate> {
+        let refuse = || {
+            invalid(
+                input,
+                "the tag's date is `YYYY-MM-DDTHH:MM:SSZ` in UTC, such as `2026-01-31T12:00:00Z`",
+            )
+        };
+        let bytes = input.as_bytes();
+        let shape = bytes.len() == 20
+            && bytes.iter().enumerate().all(|(at, byte)| match at {
+                4 | 7 => *byte == b'-',
+                10 => *byte == b'T',
+                13 | 16 => *byte == b':',
+                19 => *byte == b'Z',
+                _ => byte.is_ascii_digit(),
+            });
+        if !shape {
+            return Err(refuse());
+        }
+        let number = |from: usize, to: usize| input[from..to].parse::<u64>().unwrap_or(0);
+        let (year, month, day) = (number(0, 4), number(5, 7), number(8, 10));
+        let (hour, minute, second) = (number(11, 13), number(14, 16), number(17, 19));
+        let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+        let month_days = [
+            31,
+            if leap { 29 } else { 28 },
+            31,
+            30,
+            31,
+            30,
+            31,
+            31,
+            30,
+            31,
+            30,
+            31,
+        ];
+        if !(1970..=9999).contains(&year)
+            || !(1..=12).contains(&month)
+            || day == 0
+            || day > month_days[(month - 1) as usize]
+            || hour > 23
+            || minute > 59
+            || second > 59
+        {
+            return Err(refuse());
+        }
+        let leap_years = |y: u64| (y - 1) / 4 - (y - 1) / 100 + (y - 1) / 400;
+        let days = (year - 1970) * 365 + leap_years(year) - leap_years(1970)
+            + month_days[..(month - 1) as usize].iter().sum::<u64>()
+            + (day - 1);
+        Ok(SourceDate {
+            text: input.to_string(),
+            seconds: days * 86_400 + hour * 3600 + minute * 60 + second,
+        })
+    }
+}
+
 /// A file of a release as published: one name of one build, and the digest of its bytes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Asset {
@@ -113,9 +240,9 @@ impl Asset {
     }
 }
 
-/// The published names of a `name` build for `platform` at `version`: the versioned name
-/// first, then the legacy one. They are the binary candidates the installer tries, taken
-/// from [`asset_candidates`] so the two sides cannot disagree.
+/// The binary names the installer tries for a `name` build on `platform` at `version`:
+/// the versioned name first, then the legacy one, taken from [`asset_candidates`] so the
+/// two sides cannot disagree. [`plan`] publishes the legacy one for caro-install only.
 pub fn asset_names(name: &str, version: &Version, platform: Platform) -> Vec<String> {
     asset_candidates(name, version, platform)
         .into_iter()
@@ -156,7 +283,8 @@ pub struct Planned {
 }
 
 /// Checks a request to package `builds` as `name` at `version`, and names the assets it
-/// will write, in order: for each build, its versioned then its legacy name. Pure; the
+/// will write, in order: for each build, its versioned name, then for caro-install its
+/// legacy name ([`names::publishes_legacy_names`]). Pure; the
 /// errors say what to change (an unknown name, no builds, a key given twice).
 pub fn plan(name: &str, version: &Version, builds: &[Build]) -> Result<Vec<Planned>> {
     let release = format!("{name} {version}");
@@ -184,8 +312,14 @@ pub fn plan(name: &str, version: &Version, builds: &[Build]) -> Result<Vec<Plann
                 &format!("the platform `{}` is given twice", build.platform),
             ));
         }
+        let published = if names::publishes_legacy_names(name) {
+            2
+        } else {
+            1
+        };
         for (index, file_name) in asset_names(name, version, build.platform)
             .into_iter()
+            .take(published)
             .enumerate()
         {
             planned.push(Planned {
@@ -295,27 +429,40 @@ mod tests {
     }
 
     #[test]
-    fn plan_lists_versioned_then_legacy_per_build() {
+    fn plan_lists_versioned_then_legacy_per_build_for_caro_install_only() {
         let builds = [build(Platform::LinuxAmd64), build(Platform::WindowsAmd64)];
-        let names: Vec<_> = plan("caro", &v("1.2.0"), &builds)
-            .unwrap()
-            .into_iter()
-            .map(|planned| {
-                (
-                    planned.build.platform.key(),
-                    planned.file_name,
-                    planned.legacy,
-                )
-            })
-            .collect();
+        let rows = |name| -> Vec<_> {
+            plan(name, &v("1.2.0"), &builds)
+                .unwrap()
+                .into_iter()
+                .map(|planned| {
+                    (
+                        planned.build.platform.key(),
+                        planned.file_name,
+                        planned.legacy,
+                    )
+                })
+                .collect()
+        };
         let row = |key, name: &str, legacy| (key, name.to_string(), legacy);
         assert_eq!(
-            names,
+            rows("caro-install"),
+            [
+                row("linux-amd64", "caro-install-1.2.0-linux-amd64", false),
+                row("linux-amd64", "caro-install-linux-amd64", true),
+                row(
+                    "windows-amd64",
+                    "caro-install-1.2.0-windows-amd64.exe",
+                    false
+                ),
+                row("windows-amd64", "caro-install-windows-amd64.exe", true),
+            ]
+        );
+        assert_eq!(
+            rows("caro"),
             [
                 row("linux-amd64", "caro-1.2.0-linux-amd64", false),
-                row("linux-amd64", "caro-linux-amd64", true),
                 row("windows-amd64", "caro-1.2.0-windows-amd64.exe", false),
-                row("windows-amd64", "caro-windows-amd64.exe", true),
             ]
         );
     }
@@ -414,6 +561,34 @@ mod tests {
                 matches!(release_version(input), Err(Error::InvalidVersion { .. })),
                 "{input:?}"
             );
+        }
+    }
+
+    #[test]
+    fn source_dates_are_utc_seconds_since_1970() {
+        for (text, seconds) in [
+            ("1970-01-01T00:00:00Z", 0),
+            ("2000-03-01T00:00:00Z", 951_868_800),
+            ("2026-01-31T12:00:00Z", 1_769_860_800),
+            ("2024-02-29T23:59:59Z", 1_709_251_199),
+        ] {
+            assert_eq!(
+                text.parse::<SourceDate>().unwrap().seconds,
+                seconds,
+                "{text}"
+            );
+        }
+        for bad in [
+            "2026-01-31",
+            "2026-01-31T12:00:00+01:00",
+            "2026-02-29T00:00:00Z",
+            "2026-13-01T00:00:00Z",
+            "1969-12-31T23:59:59Z",
+            "2026-01-31T24:00:00Z",
+            "now",
+        ] {
+            let error = bad.parse::<SourceDate>().unwrap_err().to_string();
+            assert!(error.contains(bad), "{error}");
         }
     }
 }
