@@ -310,16 +310,26 @@ mod tests {
             legacy: false,
             sha256: Digest([0; 32]),
         };
-        let planned = plan("caro", &version, &[asset.clone()], &[spec.clone()]).unwrap();
+        let planned = plan(
+            "caro",
+            &version,
+            std::slice::from_ref(&asset),
+            std::slice::from_ref(&spec),
+        )
+        .unwrap();
         assert_eq!(planned[0].file_name, "caro-1.2.0-linux-amd64-with-m.tar.gz");
         assert_eq!(planned[0].model_entry, "models/m.gguf");
         let refuse = |name: &str, specs: &[BundleSpec], expected: &str| {
-            let error = plan(name, &version, &[asset.clone()], specs)
+            let error = plan(name, &version, std::slice::from_ref(&asset), specs)
                 .unwrap_err()
                 .to_string();
             assert!(error.contains(expected), "{error}");
         };
-        refuse("caro-install", &[spec.clone()], "caro's builds only");
+        refuse(
+            "caro-install",
+            std::slice::from_ref(&spec),
+            "caro's builds only",
+        );
         refuse("caro", &[spec.clone(), spec.clone()], "given twice");
         let not_gguf = BundleSpec {
             model_file: license.clone(),

@@ -234,8 +234,27 @@ pub fn package(name: &str, version: &Version, builds: &[Build], dir: &Path) -> R
         write_atomically(&dir.join(asset.sidecar_name()), asset.sidecar().as_bytes())?;
         assets.push(asset);
     }
-    write_atomically(&dir.join(SUMS_FILE), sums(&assets).as_bytes())?;
+    write_sums(dir, &assets)?;
     Ok(assets)
+}
+
+/// Writes `dir/SHA256SUMS` over `assets` (the binaries, and the bundles when there are
+/// some), replacing the one [`package`] wrote.
+pub fn write_sums(dir: &Path, assets: &[Asset]) -> Result<()> {
+    write_atomically(&dir.join(SUMS_FILE), sums(assets).as_bytes())
+}
+
+/// Checks that every build is a regular file, before anything is written.
+pub fn check_builds(builds: &[Build]) -> Result<()> {
+    for build in builds {
+        if !fs::metadata(&build.path).is_ok_and(|meta| meta.is_file()) {
+            return Err(invalid(
+                &format!("{}={}", build.platform, build.path.display()),
+                "the build is not a file",
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// The error for a release that cannot be laid out as asked, naming the offending `input`.

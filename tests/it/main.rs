@@ -4,6 +4,9 @@
 mod common;
 
 mod binstall;
+// nuget, skopeo, umoci and ruby from Debian.
+#[cfg(unix)]
+mod channels;
 mod cli;
 mod dist;
 // File modes, symlinks, signals and Unix tools; its Windows half is still to write.
