@@ -4,6 +4,7 @@
 mod common;
 
 mod binstall;
+mod bundles;
 // nuget, skopeo, umoci and ruby from Debian.
 #[cfg(unix)]
 mod channels;
