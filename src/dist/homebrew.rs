@@ -15,6 +15,10 @@ use crate::error::Result;
 use crate::names;
 use crate::release::{self, Version};
 
+/// What every formula dist writes says of itself, and what an earlier one must say to be
+/// replaced.
+const MARK: &str = "written by caro-install's `dist --homebrew`";
+
 /// The formula's file name: `{NAME}.rb`.
 pub fn file_name(product: &Product) -> String {
     format!("{}.rb", product.name)
@@ -121,17 +125,22 @@ pub fn formula(
 /// Refuses an output folder whose formula was written for another version.
 fn check_output(product: &Product, version: &Version, out: &Path) -> Result<()> {
     let path = out.join(file_name(product));
-    let Ok(existing) = std::fs::read_to_string(&path) else {
+    let Some(existing) = super::read_earlier_output(&path)? else {
         return Ok(());
     };
     let wanted = format!("version {:?}", version.to_string());
-    if existing.lines().any(|line| line.trim() == wanted) {
+    let ours = existing.contains(MARK);
+    if ours && existing.lines().any(|line| line.trim() == wanted) {
         return Ok(());
     }
-    Err(invalid(
-        &path.display().to_string(),
-        &format!("the formula there is not of {version}; give an empty folder"),
-    ))
+    let reason = if ours {
+        format!("the formula there is not of {version}; give an empty folder")
+    } else {
+        "the formula there was not written by dist, which replaces only its own; give an \
+         empty folder"
+            .to_string()
+    };
+    Err(invalid(&path.display().to_string(), &reason))
 }
 
 /// Writes the formula into `out` (created if missing) and returns its path.

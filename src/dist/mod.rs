@@ -244,6 +244,28 @@ pub fn write_sums(dir: &Path, assets: &[Asset]) -> Result<()> {
     write_atomically(&dir.join(SUMS_FILE), sums(assets).as_bytes())
 }
 
+/// Reads a small text file dist may have written in an earlier run (a formula, an image
+/// index), to see which version it is of: `None` when there is none. Anything but a
+/// regular file (a symlink, a FIFO that would block the read, a device) or a file larger
+/// than 1 MiB is refused, naming the path, and never read.
+pub(crate) fn read_earlier_output(path: &Path) -> Result<Option<String>> {
+    let meta = match fs::symlink_metadata(path) {
+        Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(error) => return Err(Error::file("read", path)(error)),
+        Ok(meta) => meta,
+    };
+    if !meta.is_file() || meta.len() > 1024 * 1024 {
+        return Err(invalid(
+            &path.display().to_string(),
+            "it is not a file dist wrote (not a regular file, or larger than 1 MiB); \
+             give an empty folder",
+        ));
+    }
+    fs::read_to_string(path)
+        .map(Some)
+        .map_err(Error::file("read", path))
+}
+
 /// Checks that every build is a regular file, before anything is written.
 pub fn check_builds(builds: &[Build]) -> Result<()> {
     for build in builds {

@@ -121,7 +121,7 @@ fn check_output(tag: &str, out: &Path) -> Result<()> {
         return Ok(());
     }
     let refuse = |reason: &str| invalid(&out.display().to_string(), reason);
-    let index = std::fs::read_to_string(out.join("index.json")).map_err(|_| {
+    let index = super::read_earlier_output(&out.join("index.json"))?.ok_or_else(|| {
         refuse("the image folder holds files but no image layout; give an empty folder")
     })?;
     let index: Value = serde_json::from_str(&index)

@@ -153,7 +153,13 @@ fn nuget_installs_the_package_from_a_folder_feed_with_the_release_exe() {
             "-NonInteractive",
         ],
     );
-    let installed = fs::read(test.root().join("packages/caro.1.1.0/tools/caro.exe")).unwrap();
+    let path = test.root().join("packages/caro.1.1.0/tools/caro.exe");
+    // caro-install sees a copy NuGet installed as NuGet's, and leaves its updates to it.
+    assert_eq!(
+        caro_install::update::managed_by(&path, None),
+        Some(caro_install::update::Manager::NuGet)
+    );
+    let installed = fs::read(&path).unwrap();
     let asset = fs::read(release(VERSION).join("caro-1.1.0-windows-amd64.exe")).unwrap();
     assert!(
         installed == asset,
@@ -355,7 +361,15 @@ fn bad_input_writes_nothing() {
             "the formula there is not of 1.1.0",
             Some((
                 "brew/caro.rb",
-                b"class Caro < Formula\n  version \"1.0.3\"\nend\n",
+                b"# written by caro-install's `dist --homebrew`\nclass Caro < Formula\n  version \"1.0.3\"\nend\n",
+            )),
+        ),
+        (
+            base(&["--homebrew", "brew"], &all),
+            "the formula there was not written by dist",
+            Some((
+                "brew/caro.rb",
+                b"class Caro < Formula\n  version \"1.1.0\" # the tap's own\nend\n",
             )),
         ),
         (
@@ -381,5 +395,56 @@ fn bad_input_writes_nothing() {
             "{args:?} wrote the release"
         );
         assert!(files(test.root()) == before, "{args:?} changed a file");
+    }
+}
+
+/// A FIFO, or a symlink, where dist looks for its earlier output is refused at once: never
+/// read (a FIFO would block the run forever), never followed.
+#[test]
+fn a_fifo_or_a_symlink_in_an_output_folder_is_refused_without_reading_it() {
+    let mut args: Vec<String> = [
+        "--name",
+        "caro",
+        "--version",
+        VERSION,
+        "--out",
+        "release",
+        "--homebrew",
+        "brew",
+        "--oci",
+        "oci",
+        "--created",
+        CREATED,
+        "--revision",
+        REVISION,
+    ]
+    .map(String::from)
+    .to_vec();
+    args.extend(fixture_builds());
+    for (path, make) in [
+        ("brew/caro.rb", "fifo"),
+        ("oci/index.json", "fifo"),
+        ("brew/caro.rb", "symlink"),
+    ] {
+        let test = Test::new();
+        let path = test.root().join(path);
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        if make == "fifo" {
+            use std::os::unix::ffi::OsStrExt;
+            let name = std::ffi::CString::new(path.as_os_str().as_bytes()).unwrap();
+            // SAFETY: `name` is a valid NUL-terminated path that outlives the call.
+            assert_eq!(unsafe { libc::mkfifo(name.as_ptr(), 0o600) }, 0);
+        } else {
+            fs::write(test.root().join("elsewhere.rb"), "version \"1.1.0\"").unwrap();
+            std::os::unix::fs::symlink(test.root().join("elsewhere.rb"), &path).unwrap();
+        }
+        let (ok, _, stderr) = dist(test.root(), &args);
+        assert!(!ok);
+        assert!(
+            stderr.contains("not a regular file"),
+            "{make} {}: {stderr}",
+            path.display()
+        );
+        assert!(!test.root().join("release").exists());
     }
 }
