@@ -13,7 +13,7 @@
 //! THIRD_PARTY_NOTICES.txt   what the bundle holds besides caro, and under which licence
 //! ```
 //!
-//! The archive is reproducible ([`super::archive`]): the same binary, model and licence
+//! The archive is reproducible (see `docs/channels.md`): the same binary, model and licence
 //! give the same bytes, so a bundle can be rebuilt and compared. The binary is taken from
 //! the versioned release asset and checked against its digest while it is copied, so a
 //! bundle never carries other bytes than the release it belongs to.
@@ -82,7 +82,7 @@ impl FromStr for BundleSpec {
     }
 }
 
-/// A bundle [`write`] is to lay out: which release asset and which model, under which name.
+/// A bundle [`write()`] is to lay out: which release asset and which model, under which name.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PlannedBundle {
     /// The release asset whose binary goes in (versioned, with its digest).

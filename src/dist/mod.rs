@@ -18,6 +18,16 @@
 //! even be packaged from the output directory itself. [`Mirror`] lays the same files out
 //! as a static, GitHub-shaped mirror (see [`mirror`] for the `releases/latest` clash).
 //!
+//! ## Channels
+//!
+//! Beside the release, from its versioned assets (each checked against its digest as it is
+//! read, so a channel never carries other bytes than the release): [`bundle`] (caro with a
+//! model, offline from its first run), [`nuget`] (`caro.{V}.nupkg`), [`oci`] (a container
+//! image layout, `linux/amd64` and `linux/arm64`), [`homebrew`] (`caro.rb` for the tap), and
+//! [`crate::npm`]. Every name comes from [`crate::names`], the installer's own table, and
+//! every archive is reproducible: the same inputs give the same bytes. `docs/channels.md`
+//! says what each holds and how it is checked.
+//!
 //! ## Why the command is an example
 //!
 //! The packaging command is `examples/dist.rs`, a thin shell over this module

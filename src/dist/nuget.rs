@@ -7,7 +7,7 @@
 //! feed has always put them ([`names::NUGET_BUILDS`]): `tools/caro.exe` is the Windows
 //! x86_64 build, and `tools/arm64/caro.exe` the Windows on ARM one when the release has
 //! it. The executables are the release's versioned assets, checked against their digests;
-//! the zip is reproducible ([`super::archive`]).
+//! the zip is reproducible (see `docs/channels.md`).
 
 use std::io::Write;
 use std::path::Path;
@@ -20,7 +20,7 @@ use crate::names;
 use crate::release::Version;
 use crate::report::Silent;
 
-/// What [`write`] is to put in the package.
+/// What [`write()`] is to put in the package.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Planned {
     /// `{NAME}.{V}.nupkg`.

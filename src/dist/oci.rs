@@ -14,7 +14,7 @@
 //! against its digest). The manifests, the index and the configs carry the OCI annotations
 //! `org.opencontainers.image.{source,version,revision,licenses,created}`, and `created` is
 //! the tag's date as given ([`SourceDate`]), never the clock, which is also every layer
-//! entry's time. JSON is written with sorted keys, archives as [`super::archive`] writes
+//! entry's time. JSON is written with sorted keys, archives as the `archive` module writes
 //! them: the same release gives the same bytes and digests, on any machine, at any time.
 
 use std::collections::BTreeMap;
@@ -39,7 +39,7 @@ const CONFIG: &str = "application/vnd.oci.image.config.v1+json";
 const LAYER: &str = "application/vnd.oci.image.layer.v1.tar+gzip";
 const REF_NAME: &str = "org.opencontainers.image.ref.name";
 
-/// What [`write`] is to lay out.
+/// What [`write()`] is to lay out.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Planned {
     /// The release assets, each with its OCI architecture.
