@@ -169,42 +169,47 @@ fn file_url(path: &Path) -> String {
     }
 }
 
-/// Signs each asset with the minisign secret key given as the text of its `.key` file
+/// The minisign secret key to sign the release with, given as the text of its `.key` file
 /// (`CARO_DIST_MINISIGN_SECRET_KEY`, password in `CARO_DIST_MINISIGN_PASSWORD` if it is
-/// encrypted), writing `<asset>.minisig` beside it, its trusted comment
+/// encrypted); `None` when the release is not signed. Read before anything is written, so
+/// a wrong key or password stops dist with nothing half signed.
+fn signing_key() -> Result<Option<minisign::SecretKey>, Error> {
+    let Ok(secret_key) = std::env::var("CARO_DIST_MINISIGN_SECRET_KEY") else {
+        return Ok(None);
+    };
+    let variable = Path::new("CARO_DIST_MINISIGN_SECRET_KEY");
+    let key_box = minisign::SecretKeyBox::from_string(&secret_key)
+        .map_err(|e| failed("read the minisign key in", variable, e))?;
+    // Never prompt (this runs in CI): an unset password means an unencrypted key.
+    let password = std::env::var("CARO_DIST_MINISIGN_PASSWORD").unwrap_or_default();
+    let key = key_box
+        .into_secret_key(Some(password))
+        .map_err(|e| failed("unlock the minisign key in", variable, e))?;
+    Ok(Some(key))
+}
+
+/// A minisign error as the file error it is about.
+fn failed(operation: &'static str, path: &Path, error: minisign::PError) -> Error {
+    Error::File {
+        operation,
+        path: path.to_path_buf(),
+        source: std::io::Error::other(error.to_string()),
+    }
+}
+
+/// Signs each asset with `key`, writing `<asset>.minisig` beside it, its trusted comment
 /// `file:<asset> version:<V>` (docs/security.md): what the installer verifies.
 fn sign(
-    secret_key: &str,
+    key: &minisign::SecretKey,
     dir: &Path,
     version: &Version,
     assets: &[dist::Asset],
 ) -> Result<(), Error> {
-    let failed = |operation, path: &Path, error: minisign::PError| Error::File {
-        operation,
-        path: path.to_path_buf(),
-        source: std::io::Error::other(error.to_string()),
-    };
-    let key_box = minisign::SecretKeyBox::from_string(secret_key).map_err(|e| {
-        failed(
-            "read the minisign key in",
-            Path::new("CARO_DIST_MINISIGN_SECRET_KEY"),
-            e,
-        )
-    })?;
-    // Never prompt (this runs in CI): an unset password means an unencrypted key.
-    let password = std::env::var("CARO_DIST_MINISIGN_PASSWORD").unwrap_or_default();
-    let key = key_box.into_secret_key(Some(password)).map_err(|e| {
-        failed(
-            "unlock the minisign key in",
-            Path::new("CARO_DIST_MINISIGN_SECRET_KEY"),
-            e,
-        )
-    })?;
     for asset in assets {
         let path = dir.join(&asset.file_name);
         let file = std::fs::File::open(&path).map_err(Error::file("read", &path))?;
         let trusted = names::trusted_comment(&asset.file_name, version);
-        let signature = minisign::sign(None, &key, file, Some(&trusted), None)
+        let signature = minisign::sign(None, key, file, Some(&trusted), None)
             .map_err(|e| failed("sign", &path, e))?;
         let signature_path = dir.join(names::signature(&asset.file_name));
         caro_install::files::write_atomically(&signature_path, signature.into_string().as_bytes())?;
@@ -230,13 +235,16 @@ fn show(error: Error) -> String {
     error.to_string()
 }
 
-/// Every channel's plan, made before anything is written.
+/// What [`check`] found, for [`run`] to write.
 struct Checked {
-    bundles: Vec<dist::bundle::PlannedBundle>,
+    /// The key to sign with, if the release is signed.
+    key: Option<minisign::SecretKey>,
 }
 
 /// Checks everything that can be checked before a file is written: the tag, the builds,
-/// and each channel asked for (its builds, its options, its output folder).
+/// the signing key, and each channel asked for (its builds, its options, its output
+/// folder). The channels are planned from the assets `dist::package` will write, with
+/// placeholder digests; [`run`] plans them again from the digests written.
 fn check(args: &Args, dir: &Path) -> Result<Checked, Error> {
     let release = format!("{} {}", args.name, args.version);
     if let Some(tag) = &args.tag {
@@ -253,20 +261,17 @@ fn check(args: &Args, dir: &Path) -> Result<Checked, Error> {
     let planned = dist::plan(&args.name, &args.version, &args.builds)?;
     dist::check_builds(&args.builds)?;
     let expected = expected_assets(&planned);
-    let dir_display = dir.to_path_buf();
     if let Some(npm_dir) = &args.npm {
-        let packages = npm::plan(&args.name, &args.version, &expected, &dir_display)?;
+        let packages = npm::plan(&args.name, &args.version, &expected, dir)?;
         npm::check_output(&packages, npm_dir)?;
     }
-    let bundles = dist::bundle::plan(&args.name, &args.version, &expected, &args.bundles)?;
-    let channels = args.nuget.is_some() || args.homebrew.is_some() || args.oci.is_some();
-    let product = Product::of(&args.name);
-    if let (true, Some(product)) = (channels, &product) {
+    dist::bundle::plan(&args.name, &args.version, &expected, &args.bundles)?;
+    if let Some(product) = Product::of(&args.name) {
         if let Some(out) = &args.nuget {
-            dist::nuget::plan(product, &args.version, &expected, out)?;
+            dist::nuget::plan(&product, &args.version, &expected, out)?;
         }
         if let Some(out) = &args.homebrew {
-            dist::homebrew::formula(product, &args.version, &expected, out)?;
+            dist::homebrew::formula(&product, &args.version, &expected, out)?;
         }
         if let Some(out) = &args.oci {
             let (Some(created), Some(revision)) = (&args.created, &args.revision) else {
@@ -276,10 +281,12 @@ fn check(args: &Args, dir: &Path) -> Result<Checked, Error> {
                      (its commit id)",
                 ));
             };
-            dist::oci::plan(product, &args.version, &expected, created, revision, out)?;
+            dist::oci::plan(&product, &args.version, &expected, created, revision, out)?;
         }
     }
-    Ok(Checked { bundles })
+    Ok(Checked {
+        key: signing_key()?,
+    })
 }
 
 fn invalid(input: &str, reason: &str) -> Error {
@@ -296,38 +303,33 @@ fn run(args: &Args) -> Result<(), Error> {
     };
     // Every channel is checked before any file is written (the release assets included).
     let checked = check(args, &dir)?;
-    let mut assets = dist::package(&args.name, &args.version, &args.builds, &dir)?;
+    let binaries = dist::package(&args.name, &args.version, &args.builds, &dir)?;
     println!(
         "{} {}: {} assets in {}",
         args.name,
         args.version,
-        assets.len(),
+        binaries.len(),
         dir.display()
     );
-    for asset in &assets {
+    for asset in &binaries {
         println!("  {}  {}", asset.sha256, asset.file_name);
     }
+    // Planned again from the assets as written, so the digests are the release's.
+    let bundles = dist::bundle::plan(&args.name, &args.version, &binaries, &args.bundles)?;
     let mtime = args.created.as_ref().map_or(0, |date| date.seconds);
-    if !checked.bundles.is_empty() {
-        // Planned again from the assets as written, so the digests are the release's.
-        let bundles = dist::bundle::plan(&args.name, &args.version, &assets, &args.bundles)?;
-        let written = dist::bundle::write(&bundles, &args.version, &dir, mtime)?;
-        for asset in &written {
-            println!("  {}  {}", asset.sha256, asset.file_name);
-        }
-        assets.extend(written);
+    let bundles = dist::bundle::write(&bundles, &args.version, &dir, mtime)?;
+    for asset in &bundles {
+        println!("  {}  {}", asset.sha256, asset.file_name);
+    }
+    let assets: Vec<dist::Asset> = binaries.iter().chain(&bundles).cloned().collect();
+    if !bundles.is_empty() {
         dist::write_sums(&dir, &assets)?;
     }
     println!("  with a .sha256 sidecar each, and {}", dist::SUMS_FILE);
-    if let Ok(secret_key) = std::env::var("CARO_DIST_MINISIGN_SECRET_KEY") {
-        sign(&secret_key, &dir, &args.version, &assets)?;
+    if let Some(key) = &checked.key {
+        sign(key, &dir, &args.version, &assets)?;
         println!("  and a .minisig signature each");
     }
-    let binaries: Vec<dist::Asset> = assets
-        .iter()
-        .filter(|asset| !asset.file_name.ends_with(".tar.gz"))
-        .cloned()
-        .collect();
     if let Some(npm_dir) = &args.npm {
         let packages = npm::plan(&args.name, &args.version, &binaries, &dir)?;
         npm::write(&packages, npm_dir)?;
