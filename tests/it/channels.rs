@@ -233,10 +233,17 @@ fn the_image_has_both_platforms_and_its_amd64_root_runs_caro() {
     );
     let layout = format!("{}:amd64", test.root().join("single").display());
     let bundle = test.root().join("unpacked");
+    // `--rootless`: CI runs the tests as a normal user, and root needs no more.
     run(
         &test,
         "umoci",
-        &["unpack", "--image", &layout, bundle.to_str().unwrap()],
+        &[
+            "unpack",
+            "--rootless",
+            "--image",
+            &layout,
+            bundle.to_str().unwrap(),
+        ],
     );
     let caro = bundle.join("rootfs/usr/local/bin/caro");
     assert_eq!(
