@@ -124,6 +124,7 @@ pub fn formula(
 
 /// Refuses an output folder whose formula was written for another version.
 fn check_output(product: &Product, version: &Version, out: &Path) -> Result<()> {
+    super::check_output_dir(out)?;
     let path = out.join(file_name(product));
     let Some(existing) = super::read_earlier_output(&path)? else {
         return Ok(());

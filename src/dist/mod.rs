@@ -254,6 +254,20 @@ pub fn write_sums(dir: &Path, assets: &[Asset]) -> Result<()> {
     write_atomically(&dir.join(SUMS_FILE), sums(assets).as_bytes())
 }
 
+/// Checks that a channel's output folder `out` is a folder, or does not exist yet: a file
+/// (or a symlink) there is refused before anything is written.
+pub(crate) fn check_output_dir(out: &Path) -> Result<()> {
+    match fs::symlink_metadata(out) {
+        Err(error) if error.kind() == io::ErrorKind::NotFound => Ok(()),
+        Err(error) => Err(Error::file("read", out)(error)),
+        Ok(meta) if meta.is_dir() => Ok(()),
+        Ok(_) => Err(invalid(
+            &out.display().to_string(),
+            "a channel's output is a folder, and this is not one; give a new or empty folder",
+        )),
+    }
+}
+
 /// Reads a small text file dist may have written in an earlier run (a formula, an image
 /// index), to see which version it is of: `None` when there is none. Anything but a
 /// regular file (a symlink, a FIFO that would block the read, a device) or a file larger

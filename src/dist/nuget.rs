@@ -65,6 +65,7 @@ pub fn plan(product: &Product, version: &Version, assets: &[Asset], out: &Path) 
 
 /// Refuses an output folder holding `{name}.*.nupkg` of another version than `file_name`.
 fn check_output(name: &str, file_name: &str, out: &Path) -> Result<()> {
+    super::check_output_dir(out)?;
     let Ok(entries) = std::fs::read_dir(out) else {
         return Ok(());
     };

@@ -114,6 +114,7 @@ pub fn plan(
 
 /// Refuses an output folder that holds anything but an image layout tagged `tag`.
 fn check_output(tag: &str, out: &Path) -> Result<()> {
+    super::check_output_dir(out)?;
     let Ok(mut entries) = std::fs::read_dir(out) else {
         return Ok(());
     };

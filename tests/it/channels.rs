@@ -380,6 +380,11 @@ fn bad_input_writes_nothing() {
             )),
         ),
         (
+            base(&["--nuget", "nuget"], &all),
+            "a channel's output is a folder, and this is not one",
+            Some(("nuget", b"a file")),
+        ),
+        (
             base(&oci, &all),
             "the image folder holds files but no image layout",
             Some(("oci/notes.txt", b"mine")),
