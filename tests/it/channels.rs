@@ -460,3 +460,20 @@ fn a_fifo_or_a_symlink_in_an_output_folder_is_refused_without_reading_it() {
         assert!(!test.root().join("release").exists());
     }
 }
+
+/// A copy the formula installed is Homebrew's, under either prefix (macOS on Apple Silicon
+/// and Intel, and Linuxbrew), so caro-install leaves its updates to `brew upgrade caro`.
+#[test]
+fn homebrew_copies_under_every_prefix_are_left_to_brew() {
+    for path in [
+        "/opt/homebrew/Cellar/caro/1.1.0/bin/caro",
+        "/usr/local/Cellar/caro/1.1.0/bin/caro",
+        "/home/linuxbrew/.linuxbrew/Cellar/caro/1.1.0/bin/caro",
+    ] {
+        assert_eq!(
+            caro_install::update::managed_by(Path::new(path), None),
+            Some(caro_install::update::Manager::Homebrew),
+            "{path}"
+        );
+    }
+}
