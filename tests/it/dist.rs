@@ -411,38 +411,27 @@ fn signatures_name_the_file_and_the_version() {
     }
 }
 
-/// A signing key that cannot be read or unlocked stops dist before it writes anything, so
-/// a release is never published half signed.
+/// A signing key that cannot be read stops dist before it writes anything, so a release is
+/// never published half signed. (A wrong password is refused at the same point; it is not
+/// tried here, as unlocking a key costs seconds of scrypt in a debug build.)
 #[test]
 fn a_bad_signing_key_writes_nothing() {
-    let key = minisign::KeyPair::generate_encrypted_keypair(Some("pw".to_string())).unwrap();
     let root = temp_dir();
     let binary = root.path().join("caro");
     fs::write(&binary, b"#!/bin/sh\necho caro 2.0.0\n").unwrap();
-    for (secret, password, expected) in [
-        (
-            "not a key".to_string(),
-            "",
-            "the minisign key in `CARO_DIST_MINISIGN_SECRET_KEY`",
-        ),
-        (
-            key.sk.to_box(None).unwrap().into_string(),
-            "wrong",
-            "could not unlock the minisign key",
-        ),
-    ] {
-        let output = std::process::Command::new(crate::common::example("dist"))
-            .args(["--name", "caro", "--version", "2.0.0", "--out", "out"])
-            .arg(format!("linux-amd64={}", binary.display()))
-            .current_dir(root.path())
-            .env_clear()
-            .env("CARO_DIST_MINISIGN_SECRET_KEY", secret)
-            .env("CARO_DIST_MINISIGN_PASSWORD", password)
-            .output()
-            .unwrap();
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        assert!(!output.status.success());
-        assert!(stderr.contains(expected), "{stderr}");
-        assert!(!root.path().join("out").exists(), "{stderr}");
-    }
+    let output = std::process::Command::new(crate::common::example("dist"))
+        .args(["--name", "caro", "--version", "2.0.0", "--out", "out"])
+        .arg(format!("linux-amd64={}", binary.display()))
+        .current_dir(root.path())
+        .env_clear()
+        .env("CARO_DIST_MINISIGN_SECRET_KEY", "not a key")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success());
+    assert!(
+        stderr.contains("the minisign key in `CARO_DIST_MINISIGN_SECRET_KEY`"),
+        "{stderr}"
+    );
+    assert!(!root.path().join("out").exists(), "{stderr}");
 }
