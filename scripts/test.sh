@@ -16,7 +16,8 @@ say() { printf '\n==> %s\n' "$*"; }
 # shellcheck source=scripts/lib/needs.sh
 . scripts/lib/needs.sh
 need_packages "the tests" zsh:zsh fish:fish dash:dash busybox:busybox shellcheck:shellcheck \
-    python3:python3 curl:curl wget:wget script:bsdutils setsid:util-linux unshare:util-linux
+    python3:python3 curl:curl wget:wget script:bsdutils setsid:util-linux unshare:util-linux \
+    nuget:nuget skopeo:skopeo umoci:umoci ruby:ruby
 
 say "cargo fmt --check"
 cargo fmt --all -- --check

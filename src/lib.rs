@@ -49,6 +49,9 @@
 //!    renamed over the old one; caro-install copies itself beside it; `shell/` puts the
 //!    directory on PATH; a [`Receipt`] records what was done ([`install`]).
 //!
+//! Every file name a release carries, and which build each channel takes, comes from one
+//! table, `names.rs`, which the installer and the publisher both read.
+//!
 //! Beneath them all, `files/` writes files safely (a temp file in the destination
 //! directory, atomic and durable replacement, the directory lock, the guarded read of files
 //! caro-install did not create), and `interrupt.rs` removes temp files on Ctrl-C.
@@ -75,6 +78,7 @@ mod fetch;
 mod files;
 mod install;
 mod interrupt;
+mod names;
 mod platform;
 mod receipt;
 mod release;

@@ -10,6 +10,7 @@ use std::str::FromStr;
 
 use crate::env::Env;
 use crate::error::{Error, Result};
+use crate::names;
 use crate::platform::Platform;
 
 /// A release version: semantic, without the `v` of its tag.
@@ -157,25 +158,25 @@ pub struct Candidate {
 
 /// The asset names a release publishes for `name` (`caro` or `caro-install`) at `version`
 /// on `platform`, in the order they are tried: versioned binary, versioned archive, legacy
-/// binary. The next is tried only when the previous answered 404. `dist` publishes these.
+/// binary. The next is tried only when the previous answered 404. The names come from
+/// [`crate::names`], the table `dist` and every channel publish from.
 pub fn asset_candidates(name: &str, version: &Version, platform: Platform) -> Vec<Candidate> {
-    let exe = platform.exe_suffix();
-    let (archive_ext, archive_kind) = if platform.is_windows() {
-        ("zip", AssetKind::Zip)
+    let archive_kind = if platform.is_windows() {
+        AssetKind::Zip
     } else {
-        ("tar.gz", AssetKind::TarGz)
+        AssetKind::TarGz
     };
     vec![
         Candidate {
-            file_name: format!("{name}-{version}-{platform}{exe}"),
+            file_name: names::versioned_binary(name, version, platform),
             kind: AssetKind::Binary,
         },
         Candidate {
-            file_name: format!("{name}-{version}-{platform}.{archive_ext}"),
+            file_name: names::versioned_archive(name, version, platform),
             kind: archive_kind,
         },
         Candidate {
-            file_name: format!("{name}-{platform}{exe}"),
+            file_name: names::legacy_binary(name, platform),
             kind: AssetKind::Binary,
         },
     ]

@@ -331,4 +331,21 @@ mod tests {
             "cargo install caro --force --locked"
         );
     }
+
+    /// A copy the formula installed is Homebrew's, under either prefix (macOS on Apple Silicon
+    /// and Intel, and Linuxbrew), so caro-install leaves its updates to `brew upgrade caro`.
+    #[test]
+    fn homebrew_copies_under_every_prefix_are_left_to_brew() {
+        for path in [
+            "/opt/homebrew/Cellar/caro/1.1.0/bin/caro",
+            "/usr/local/Cellar/caro/1.1.0/bin/caro",
+            "/home/linuxbrew/.linuxbrew/Cellar/caro/1.1.0/bin/caro",
+        ] {
+            assert_eq!(
+                managed_by(Path::new(path), None),
+                Some(Manager::Homebrew),
+                "{path}"
+            );
+        }
+    }
 }

@@ -35,15 +35,16 @@ fn every_asset_has_a_sidecar_the_installer_accepts() {
     let out = root.path().join("dist");
     let assets = dist::package("caro", &version("1.2.0"), &builds, &out).unwrap();
     let names: Vec<_> = assets.iter().map(|a| a.file_name.as_str()).collect();
+    // caro's releases carry versioned names only: no `caro-windows-amd64.exe` that every
+    // release shares, under which an old signed build could be replayed.
     assert_eq!(
         names,
         [
             "caro-1.2.0-windows-amd64.exe",
-            "caro-windows-amd64.exe",
             "caro-1.2.0-windows-arm64.exe",
-            "caro-windows-arm64.exe",
         ]
     );
+    assert!(!out.join("caro-windows-amd64.exe").exists());
     let sums = fs::read_to_string(out.join(dist::SUMS_FILE)).unwrap();
     for asset in &assets {
         assert_eq!(
@@ -295,7 +296,7 @@ mod installs {
         let out = root.path().join("dist");
         let assets =
             dist::package("caro", &version(VERSION), &unix_builds(&stand_in), &out).unwrap();
-        assert_eq!(assets.len(), 12, "versioned and legacy names of six builds");
+        assert_eq!(assets.len(), 6, "the versioned name of each of six builds");
 
         // GNU coreutils where it exists, else the shasum every macOS has.
         let checked = Command::new("sha256sum")
@@ -352,4 +353,85 @@ fn npm_packages_of_another_version_in_the_way_are_refused_before_writing() {
     assert_eq!(wrapper, caro_install::npm::WRAPPER);
     let data = fs::read_to_string(npm_dir.join("wildcard-caro/release.json")).unwrap();
     assert!(data.contains(r#""version": "1.2.0""#), "{data}");
+}
+
+/// A signature binds the asset's name and the release's version (docs/security.md), for
+/// the binaries and the bundles alike; caro gets no legacy copy to sign.
+#[test]
+fn signatures_name_the_file_and_the_version() {
+    let key = minisign::KeyPair::generate_encrypted_keypair(Some("pw".to_string())).unwrap();
+    let root = temp_dir();
+    let binary = root.path().join("caro");
+    fs::write(&binary, b"#!/bin/sh\necho caro 2.0.0\n").unwrap();
+    fs::write(root.path().join("m.gguf"), b"GGUF").unwrap();
+    fs::write(root.path().join("LICENSE"), b"Apache-2.0").unwrap();
+    let output = std::process::Command::new(crate::common::example("dist"))
+        .args(["--name", "caro", "--version", "2.0.0", "--out", "out"])
+        .args(["--bundle", "m=m.gguf:LICENSE"])
+        .arg(format!("linux-amd64={}", binary.display()))
+        .current_dir(root.path())
+        .env_clear()
+        .env(
+            "CARO_DIST_MINISIGN_SECRET_KEY",
+            key.sk.to_box(None).unwrap().into_string(),
+        )
+        .env("CARO_DIST_MINISIGN_PASSWORD", "pw")
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let out = root.path().join("out");
+    let mut signed: Vec<_> = fs::read_dir(&out)
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().into_string().unwrap())
+        .filter_map(|name| name.strip_suffix(".minisig").map(str::to_string))
+        .collect();
+    signed.sort();
+    assert_eq!(
+        signed,
+        [
+            "caro-2.0.0-linux-amd64",
+            "caro-2.0.0-linux-amd64-with-m.tar.gz"
+        ]
+    );
+    for asset in signed {
+        let text = fs::read_to_string(out.join(format!("{asset}.minisig"))).unwrap();
+        let comment = text
+            .lines()
+            .find_map(|line| line.strip_prefix("trusted comment: "))
+            .unwrap();
+        assert_eq!(comment, format!("file:{asset} version:2.0.0"));
+        assert_eq!(
+            comment,
+            caro_install::dist::names::trusted_comment(&asset, &version("2.0.0"))
+        );
+    }
+}
+
+/// A signing key that cannot be read stops dist before it writes anything, so a release is
+/// never published half signed. (A wrong password is refused at the same point; it is not
+/// tried here, as unlocking a key costs seconds of scrypt in a debug build.)
+#[test]
+fn a_bad_signing_key_writes_nothing() {
+    let root = temp_dir();
+    let binary = root.path().join("caro");
+    fs::write(&binary, b"#!/bin/sh\necho caro 2.0.0\n").unwrap();
+    let output = std::process::Command::new(crate::common::example("dist"))
+        .args(["--name", "caro", "--version", "2.0.0", "--out", "out"])
+        .arg(format!("linux-amd64={}", binary.display()))
+        .current_dir(root.path())
+        .env_clear()
+        .env("CARO_DIST_MINISIGN_SECRET_KEY", "not a key")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success());
+    assert!(
+        stderr.contains("the minisign key in `CARO_DIST_MINISIGN_SECRET_KEY`"),
+        "{stderr}"
+    );
+    assert!(!root.path().join("out").exists(), "{stderr}");
 }

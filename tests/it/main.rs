@@ -5,6 +5,10 @@ mod common;
 
 mod api;
 mod binstall;
+mod bundles;
+// nuget, skopeo, umoci and ruby from Debian.
+#[cfg(unix)]
+mod channels;
 mod cli;
 mod dist;
 // File modes, symlinks, signals and Unix tools; its Windows half is still to write.

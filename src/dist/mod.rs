@@ -6,40 +6,27 @@
 //! [`Digest`]), for caro and for caro-install alike. Given built binaries, [`package`]
 //! writes into one directory, for each build:
 //!
-//! - `NAME-{V}-{P}{X}`, the versioned asset (SPEC section 3, releases from 1.0.3 on);
-//! - `NAME-{P}{X}`, the legacy asset, which older installers and the bootstrap scripts'
-//!   `releases/latest/download/caro-install-{P}{X}` ask for;
+//! - `NAME-{V}-{P}{X}`, the versioned asset (`docs/releases.md`, releases from 1.0.3 on);
+//! - for caro-install only, `NAME-{P}{X}`, the legacy asset, which older installers and
+//!   the bootstrap scripts' `releases/latest/download/caro-install-{P}{X}` ask for. caro's
+//!   releases carry versioned names only ([`names::publishes_legacy_names`]): a name every
+//!   release shares is one an old signed build can be replayed under;
 //! - a `.sha256` sidecar beside each, in GNU form (`HEX  name`);
 //!
 //! and one `SHA256SUMS` over every asset, so `sha256sum -c SHA256SUMS` checks a download
 //! by hand. Every file is written to a temp file and renamed into place, so a build may
-//! even be packaged from the output directory itself.
+//! even be packaged from the output directory itself. [`Mirror`] lays the same files out
+//! as a static, GitHub-shaped mirror (see [`mirror`] for the `releases/latest` clash).
 //!
-//! ## Static mirrors, and the `releases/latest` clash
+//! ## Channels
 //!
-//! A [`Mirror`] lays the same files out as a GitHub-shaped tree for
-//! `CARO_INSTALLER_GITHUB_BASE_URL=file://OUT` (or a web server rooted at `OUT`):
-//! `OUT/{owner}/{repo}/releases/download/v{V}/` is the directory [`package`] writes to, and
-//! [`Mirror::write_latest`] then marks the version as the latest. github.com answers two
-//! questions under `releases/latest`: the installer asks `releases/latest` itself for the
-//! tag, and the bootstrap scripts fetch `releases/latest/download/<legacy name>`. On a file
-//! system that path is either a file or a directory, never both, so a mirror picks one
-//! ([`Latest`]):
-//!
-//! - [`Latest::TagFile`] (the default) makes `releases/latest` a file holding `v{V}\n`: the
-//!   static-mirror answer of SPEC section 3, read by the installer over `file://` and
-//!   `http://` alike. The bootstrap scripts then need `CARO_INSTALLER_VERSION=V`, which
-//!   makes them fetch the versioned path instead.
-//! - [`Latest::DownloadDir`] makes `releases/latest/download/` hold the legacy assets and
-//!   their sidecars, so the bootstrap scripts work unchanged. It needs a web server: one
-//!   answers the directory `releases/latest` with a redirect to `releases/latest/`, which is
-//!   no tag, so the installer falls back to the API. Over `file://` the installer cannot
-//!   read a directory as a tag and fails, so use `TagFile` there.
-//!
-//! Either way the API's answer is written too, at `OUT/api/v3/repos/{owner}/{repo}/releases/latest`
-//! as JSON with `tag_name`: `B/api/v3` is where the installer looks for a base URL that is
-//! not github.com. A pre-release never becomes the latest, as on GitHub: its assets are
-//! laid out and `latest` is left alone.
+//! Beside the release, from its versioned assets (each checked against its digest as it is
+//! read, so a channel never carries other bytes than the release): [`bundle`] (caro with a
+//! model, offline from its first run), [`nuget`] (`caro.{V}.nupkg`), [`oci`] (a container
+//! image layout, `linux/amd64` and `linux/arm64`), [`homebrew`] (`caro.rb` for the tap), and
+//! [`crate::npm`]. Every name comes from [`crate::names`], the installer's own table, and
+//! every archive is reproducible: the same inputs give the same bytes. `docs/channels.md`
+//! says what each holds and how it is checked.
 //!
 //! ## Why the command is an example
 //!
@@ -65,12 +52,30 @@ use sha2::Digest as _;
 use crate::checksum::Digest;
 use crate::error::{Error, Result};
 use crate::files::{TempFile, write_atomically};
+
+/// The naming table the publisher and the installer share, for the release workflows'
+/// own steps (signing, checks).
+pub mod names {
+    pub use crate::names::*;
+}
 use crate::platform::Platform;
-use crate::release::{self, AssetKind, Version, VersionRequest, asset_candidates};
+use crate::release::{AssetKind, Version, VersionRequest, asset_candidates};
 use crate::report::Silent;
 
+mod archive;
+pub mod bundle;
+pub mod homebrew;
+pub mod mirror;
+pub mod nuget;
+pub mod oci;
+mod product;
+
+pub use bundle::BundleSpec;
+pub use mirror::{Latest, Mirror};
+pub use product::{Product, SourceDate};
+
 /// The binary names this module packages: caro itself and this installer.
-pub const NAMES: [&str; 2] = ["caro", "caro-install"];
+pub const NAMES: [&str; 2] = [names::CARO, names::INSTALLER];
 
 /// The checksum file over every asset of a release, in `sha256sum` format.
 pub const SUMS_FILE: &str = "SHA256SUMS";
@@ -81,7 +86,7 @@ pub const SUMS_FILE: &str = "SHA256SUMS";
 /// `linux-amd64-musl`, since it runs on both.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Build {
-    /// The key of SPEC section 4 the binary is published under.
+    /// The key of docs/platforms.md the binary is published under.
     pub platform: Platform,
     /// Where the built binary is.
     pub path: PathBuf,
@@ -90,7 +95,7 @@ pub struct Build {
 impl FromStr for Build {
     type Err = Error;
 
-    /// Parses `KEY=PATH`; the key must be one of SPEC section 4 and the path not empty.
+    /// Parses `KEY=PATH`; the key must be one of docs/platforms.md and the path not empty.
     fn from_str(input: &str) -> Result<Build> {
         let Some((key, path)) = input.split_once('=') else {
             return Err(invalid(
@@ -134,9 +139,9 @@ impl Asset {
     }
 }
 
-/// The published names of a `name` build for `platform` at `version`: the versioned name
-/// first, then the legacy one. They are the binary candidates the installer tries, taken
-/// from [`asset_candidates`] so the two sides cannot disagree.
+/// The binary names the installer tries for a `name` build on `platform` at `version`:
+/// the versioned name first, then the legacy one, taken from [`asset_candidates`] so the
+/// two sides cannot disagree. [`plan`] publishes the legacy one for caro-install only.
 pub fn asset_names(name: &str, version: &Version, platform: Platform) -> Vec<String> {
     asset_candidates(name, version, platform)
         .into_iter()
@@ -177,7 +182,8 @@ pub struct Planned {
 }
 
 /// Checks a request to package `builds` as `name` at `version`, and names the assets it
-/// will write, in order: for each build, its versioned then its legacy name. Pure; the
+/// will write, in order: for each build, its versioned name, then for caro-install its
+/// legacy name ([`names::publishes_legacy_names`]). Pure; the
 /// errors say what to change (an unknown name, no builds, a key given twice).
 pub fn plan(name: &str, version: &Version, builds: &[Build]) -> Result<Vec<Planned>> {
     let release = format!("{name} {version}");
@@ -205,8 +211,14 @@ pub fn plan(name: &str, version: &Version, builds: &[Build]) -> Result<Vec<Plann
                 &format!("the platform `{}` is given twice", build.platform),
             ));
         }
+        let published = if names::publishes_legacy_names(name) {
+            2
+        } else {
+            1
+        };
         for (index, file_name) in asset_names(name, version, build.platform)
             .into_iter()
+            .take(published)
             .enumerate()
         {
             planned.push(Planned {
@@ -237,115 +249,63 @@ pub fn package(name: &str, version: &Version, builds: &[Build], dir: &Path) -> R
         write_atomically(&dir.join(asset.sidecar_name()), asset.sidecar().as_bytes())?;
         assets.push(asset);
     }
-    write_atomically(&dir.join(SUMS_FILE), sums(&assets).as_bytes())?;
+    write_sums(dir, &assets)?;
     Ok(assets)
 }
 
-/// Which of the two meanings of `releases/latest` a mirror gives the path; see the module
-/// documentation for why it cannot give both.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Latest {
-    /// `releases/latest` is a file holding `v{V}\n`: works over `file://` and `http://`;
-    /// the bootstrap scripts need `CARO_INSTALLER_VERSION`.
-    #[default]
-    TagFile,
-    /// `releases/latest/download/` holds the legacy assets for the bootstrap scripts; the
-    /// installer finds the tag through the API JSON. Needs a web server.
-    DownloadDir,
+/// Writes `dir/SHA256SUMS` over `assets` (the binaries, and the bundles when there are
+/// some), replacing the one [`package`] wrote.
+pub fn write_sums(dir: &Path, assets: &[Asset]) -> Result<()> {
+    write_atomically(&dir.join(SUMS_FILE), sums(assets).as_bytes())
 }
 
-/// A static mirror of one repository's releases, laid out as github.com serves them.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Mirror {
-    owner: String,
-    repo: String,
-    latest: Latest,
+/// Checks that a channel's output folder `out` is a folder, or does not exist yet: a file
+/// (or a symlink) there is refused before anything is written.
+pub(crate) fn check_output_dir(out: &Path) -> Result<()> {
+    match fs::symlink_metadata(out) {
+        Err(error) if error.kind() == io::ErrorKind::NotFound => Ok(()),
+        Err(error) => Err(Error::file("read", out)(error)),
+        Ok(meta) if meta.is_dir() => Ok(()),
+        Ok(_) => Err(invalid(
+            &out.display().to_string(),
+            "a channel's output is a folder, and this is not one; give a new or empty folder",
+        )),
+    }
 }
 
-impl Mirror {
-    /// A mirror of `repo` (`owner/name`, such as `wildcard/caro`). Each part must be a
-    /// plain name (letters, digits, `.`, `-`, `_`, and not `.` or `..`), since it becomes a
-    /// directory under the output directory.
-    pub fn new(repo: &str, latest: Latest) -> Result<Mirror> {
-        let plain = |part: &str| {
-            !part.is_empty()
-                && part != "."
-                && part != ".."
-                && part
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
-        };
-        match repo.split_once('/') {
-            Some((owner, name)) if plain(owner) && plain(name) => Ok(Mirror {
-                owner: owner.to_string(),
-                repo: name.to_string(),
-                latest,
-            }),
-            _ => Err(invalid(
-                repo,
-                "a mirror repository is `owner/name`, such as `wildcard/caro`",
-            )),
+/// Reads a small text file dist may have written in an earlier run (a formula, an image
+/// index), to see which version it is of: `None` when there is none. Anything but a
+/// regular file (a symlink, a FIFO that would block the read, a device) or a file larger
+/// than 1 MiB is refused, naming the path, and never read.
+pub(crate) fn read_earlier_output(path: &Path) -> Result<Option<String>> {
+    let meta = match fs::symlink_metadata(path) {
+        Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(error) => return Err(Error::file("read", path)(error)),
+        Ok(meta) => meta,
+    };
+    if !meta.is_file() || meta.len() > 1024 * 1024 {
+        return Err(invalid(
+            &path.display().to_string(),
+            "it is not a file dist wrote (not a regular file, or larger than 1 MiB); \
+             give an empty folder",
+        ));
+    }
+    fs::read_to_string(path)
+        .map(Some)
+        .map_err(Error::file("read", path))
+}
+
+/// Checks that every build is a regular file, before anything is written.
+pub fn check_builds(builds: &[Build]) -> Result<()> {
+    for build in builds {
+        if !fs::metadata(&build.path).is_ok_and(|meta| meta.is_file()) {
+            return Err(invalid(
+                &format!("{}={}", build.platform, build.path.display()),
+                "the build is not a file",
+            ));
         }
     }
-
-    /// Which meaning this mirror gives `releases/latest`.
-    pub fn latest(&self) -> Latest {
-        self.latest
-    }
-
-    /// `out/{owner}/{repo}/releases`: what `B/R/releases` is with `B` = `file://out`.
-    pub fn releases_dir(&self, out: &Path) -> PathBuf {
-        out.join(&self.owner).join(&self.repo).join("releases")
-    }
-
-    /// `out/{owner}/{repo}/releases/download/v{V}`: the directory to [`package`] into.
-    pub fn download_dir(&self, out: &Path, version: &Version) -> PathBuf {
-        self.releases_dir(out)
-            .join("download")
-            .join(release::tag(version))
-    }
-
-    /// `out/api/v3/repos/{owner}/{repo}/releases/latest`: the API's answer for a base URL
-    /// that is not github.com.
-    pub fn api_latest_path(&self, out: &Path) -> PathBuf {
-        out.join("api/v3/repos")
-            .join(&self.owner)
-            .join(&self.repo)
-            .join("releases/latest")
-    }
-
-    /// Marks `version`, already packaged into [`Mirror::download_dir`] as `assets`, as the
-    /// latest release: `releases/latest` as chosen by [`Latest`], replacing what was there,
-    /// and the API's JSON answer. Returns false, changing nothing, for a pre-release.
-    pub fn write_latest(&self, out: &Path, version: &Version, assets: &[Asset]) -> Result<bool> {
-        if !version.pre.is_empty() {
-            return Ok(false);
-        }
-        let tag = release::tag(version);
-        let latest = self.releases_dir(out).join("latest");
-        remove_any(&latest)?;
-        match self.latest {
-            Latest::TagFile => write_atomically(&latest, format!("{tag}\n").as_bytes())?,
-            Latest::DownloadDir => {
-                let from = self.download_dir(out, version);
-                let to = latest.join("download");
-                fs::create_dir_all(&to).map_err(Error::file("create directory", &to))?;
-                for asset in assets.iter().filter(|asset| asset.legacy) {
-                    let file_name = &asset.file_name;
-                    copy_hashing(&from.join(file_name), &to.join(file_name))?;
-                    write_atomically(&to.join(asset.sidecar_name()), asset.sidecar().as_bytes())?;
-                }
-            }
-        }
-        let json = serde_json::json!({
-            "tag_name": tag,
-            "name": tag,
-            "draft": false,
-            "prerelease": false,
-        });
-        write_atomically(&self.api_latest_path(out), format!("{json}\n").as_bytes())?;
-        Ok(true)
-    }
+    Ok(())
 }
 
 /// The error for a release that cannot be laid out as asked, naming the offending `input`.
@@ -423,27 +383,40 @@ mod tests {
     }
 
     #[test]
-    fn plan_lists_versioned_then_legacy_per_build() {
+    fn plan_lists_versioned_then_legacy_per_build_for_caro_install_only() {
         let builds = [build(Platform::LinuxAmd64), build(Platform::WindowsAmd64)];
-        let names: Vec<_> = plan("caro", &v("1.2.0"), &builds)
-            .unwrap()
-            .into_iter()
-            .map(|planned| {
-                (
-                    planned.build.platform.key(),
-                    planned.file_name,
-                    planned.legacy,
-                )
-            })
-            .collect();
+        let rows = |name| -> Vec<_> {
+            plan(name, &v("1.2.0"), &builds)
+                .unwrap()
+                .into_iter()
+                .map(|planned| {
+                    (
+                        planned.build.platform.key(),
+                        planned.file_name,
+                        planned.legacy,
+                    )
+                })
+                .collect()
+        };
         let row = |key, name: &str, legacy| (key, name.to_string(), legacy);
         assert_eq!(
-            names,
+            rows("caro-install"),
+            [
+                row("linux-amd64", "caro-install-1.2.0-linux-amd64", false),
+                row("linux-amd64", "caro-install-linux-amd64", true),
+                row(
+                    "windows-amd64",
+                    "caro-install-1.2.0-windows-amd64.exe",
+                    false
+                ),
+                row("windows-amd64", "caro-install-windows-amd64.exe", true),
+            ]
+        );
+        assert_eq!(
+            rows("caro"),
             [
                 row("linux-amd64", "caro-1.2.0-linux-amd64", false),
-                row("linux-amd64", "caro-linux-amd64", true),
                 row("windows-amd64", "caro-1.2.0-windows-amd64.exe", false),
-                row("windows-amd64", "caro-windows-amd64.exe", true),
             ]
         );
     }
@@ -542,33 +515,6 @@ mod tests {
                 matches!(release_version(input), Err(Error::InvalidVersion { .. })),
                 "{input:?}"
             );
-        }
-    }
-
-    #[test]
-    fn mirrors_take_only_plain_owner_and_name() {
-        let mirror = Mirror::new("wildcard/caro", Latest::TagFile).unwrap();
-        let out = Path::new("out");
-        assert_eq!(
-            mirror.download_dir(out, &v("1.2.0")),
-            Path::new("out/wildcard/caro/releases/download/v1.2.0")
-        );
-        assert_eq!(
-            mirror.api_latest_path(out),
-            Path::new("out/api/v3/repos/wildcard/caro/releases/latest")
-        );
-        for repo in [
-            "caro",
-            "wildcard/",
-            "/caro",
-            "../caro",
-            "wildcard/..",
-            "a/b/c",
-            "a\\b/c",
-            "wild card/caro",
-        ] {
-            let error = Mirror::new(repo, Latest::TagFile).unwrap_err().to_string();
-            assert!(error.contains("owner/name"), "{repo}: {error}");
         }
     }
 }
