@@ -85,7 +85,7 @@ read_output_level() {
     if [ -n "$_quiet" ]; then _verbose=; fi
 }
 
-# Sets _platform to the platform key (SPEC section 4) of the caro-install build to fetch.
+# Sets _platform to the platform key (docs/platforms.md) of the caro-install build to fetch.
 detect_platform() {
     need_cmd uname
     _os=$(uname -s)

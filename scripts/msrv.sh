@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The crate builds with caro's Rust (MSRV 1.85, SPEC 8): checks the library caro links
+# The crate builds with caro's Rust (MSRV 1.85, docs/receipt.md): checks the library caro links
 # (`--no-default-features`) and the binary with a real Rust 1.85 compiler.
 #
 # rustup cannot download toolchains here, but Debian bookworm ships rustc-web 1.85: its

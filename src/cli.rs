@@ -65,7 +65,7 @@ pub enum Command {
     },
 }
 
-/// `--install-dir`'s help: the default differs by OS (SPEC section 2).
+/// `--install-dir`'s help: the default differs by OS (the README).
 #[cfg(windows)]
 const INSTALL_DIR_HELP: &str =
     r"Where the caro binary goes [env: CARO_INSTALL_DIR] [default: %LOCALAPPDATA%\caro\bin]";

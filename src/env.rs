@@ -1,7 +1,7 @@
 //! The environment as a value.
 //!
 //! Every decision the installer makes depends on the user's environment: `HOME`, `PATH`,
-//! the `CARO_*` variables of SPEC section 9, whether a terminal is attached. Reading
+//! the `CARO_*` variables of docs/variables.md, whether a terminal is attached. Reading
 //! `std::env` deep inside the library would make those decisions impossible to test without
 //! mutating the process environment (which races between tests), so the environment is read
 //! once, at the edge, into an [`Env`], and passed down. Tests build their own with

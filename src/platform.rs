@@ -16,7 +16,7 @@ use std::str::FromStr;
 
 use crate::error::{Error, Result};
 
-/// A platform key of SPEC section 4: the `{P}` in asset names.
+/// A platform key of docs/platforms.md: the `{P}` in asset names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Platform {
     /// Linux x86_64, glibc.
@@ -38,7 +38,7 @@ pub enum Platform {
 }
 
 impl Platform {
-    /// Every platform, in the order of SPEC section 4.
+    /// Every platform, in the order of docs/platforms.md.
     pub const ALL: [Platform; 8] = [
         Platform::LinuxAmd64,
         Platform::LinuxArm64,

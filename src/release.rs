@@ -147,7 +147,7 @@ pub enum AssetKind {
     Zip,
 }
 
-/// One asset name to try, in SPEC section 3's order.
+/// One asset name to try, in docs/releases.md's order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Candidate {
     /// The file name on the release.

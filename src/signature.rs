@@ -1,4 +1,4 @@
-//! minisign signatures (SPEC section 7): verification beyond sha256.
+//! minisign signatures (docs/security.md): verification beyond sha256.
 //!
 //! A `.sha256` sidecar proves the download is what the release host serves, not that the
 //! release host serves what caro's maintainers built: whoever can change a release can

@@ -154,7 +154,7 @@ pub fn uninstall(env: &Env, yes: bool, reporter: &dyn Reporter) -> Result<Uninst
 
 /// The binaries and edits of `receipt` that caro-install could have made: our two binary
 /// names (nothing with a path in it), and lines carrying our marker or our own files, in
-/// the files SPEC section 6 lists. A receipt is a file anyone with the user's rights can
+/// the files docs/shells.md lists. A receipt is a file anyone with the user's rights can
 /// edit, so whatever else it names is reported and left alone.
 fn trusted_parts(
     receipt: &Receipt,

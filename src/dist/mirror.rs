@@ -10,7 +10,7 @@
 //! ([`Latest`]):
 //!
 //! - [`Latest::TagFile`] (the default) makes `releases/latest` a file holding `v{V}\n`: the
-//!   static-mirror answer of SPEC section 3, read by the installer over `file://` and
+//!   static-mirror answer of docs/releases.md, read by the installer over `file://` and
 //!   `http://` alike. The bootstrap scripts then need `CARO_INSTALLER_VERSION=V`, which
 //!   makes them fetch the versioned path instead.
 //! - [`Latest::DownloadDir`] makes `releases/latest/download/` hold the legacy assets and

@@ -1,5 +1,5 @@
 //! Talking to release hosts: streaming downloads with hashing, retries, resume and stall
-//! timeouts, and the TLS, proxy and token rules of SPEC section 5.
+//! timeouts, and the TLS, proxy and token rules of docs/releases.md.
 //!
 //! Why it is shaped like this:
 //! - **One pass.** A download is hashed as its bytes arrive and written straight to a file

@@ -1,5 +1,5 @@
 //! The transport: which agent carries a request (TLS roots, proxy), which URLs and
-//! redirect hops are allowed, and which hosts may see the token (SPEC section 5).
+//! redirect hops are allowed, and which hosts may see the token (docs/releases.md).
 //!
 //! Nothing here retries or reads a body: that is the transfer's job ([`super::Http`]).
 
@@ -362,7 +362,7 @@ struct HttpsAgents {
     proxied: Option<Agent>,
 }
 
-/// Where trusted roots come from: the variables of SPEC section 5, read once.
+/// Where trusted roots come from: the variables of docs/releases.md, read once.
 #[derive(Debug, Clone, Default)]
 struct TlsSource {
     native: bool,
@@ -389,7 +389,7 @@ fn agent(stall: Duration, tls: TlsConfig, proxy: Option<ureq::Proxy>) -> Agent {
         .into()
 }
 
-/// The TLS roots of SPEC section 5: Mozilla's bundled roots, plus `SSL_CERT_FILE` and the
+/// The TLS roots of docs/releases.md: Mozilla's bundled roots, plus `SSL_CERT_FILE` and the
 /// certificates in `SSL_CERT_DIR` when set (TLS-inspecting corporate proxies), or the
 /// operating system's verifier with `CARO_NATIVE_TLS=1`.
 fn tls_config(source: &TlsSource) -> Result<TlsConfig> {

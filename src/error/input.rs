@@ -20,7 +20,7 @@ macro_rules! input_errors {
                 Some("pass a version like `1.0.2`, `v1.0.2`, `1.1.0-beta.2` or `latest`".into())
             }
 
-            /// A `--platform` / `CARO_INSTALL_PLATFORM` value that is not a key of SPEC section 4.
+            /// A `--platform` / `CARO_INSTALL_PLATFORM` value that is not a key of docs/platforms.md.
             #[error("unknown platform `{input}`")]
             UnknownPlatform {
                 /// What the user gave.

@@ -118,7 +118,7 @@ macro_rules! verify_errors {
                    .to_string())
             }
 
-            /// An archive without the binary where SPEC section 3 says it must be.
+            /// An archive without the binary where docs/releases.md says it must be.
             #[error("archive `{archive}` has no `{binary}` at its root or inside one top-level \
                      folder")]
             BinaryNotInArchive {

@@ -253,7 +253,7 @@ pub struct Wanted<'a> {
     pub signatures: &'a signature::Policy,
 }
 
-/// Verifies `<url>.minisig` against `file` when a key is pinned (SPEC section 7): it must be
+/// Verifies `<url>.minisig` against `file` when a key is pinned (docs/security.md): it must be
 /// published, made with the key, match the bytes, and name `asset_name`.
 fn check_signature(
     url: &str,

@@ -63,7 +63,7 @@ pub struct Settings {
 }
 
 impl Settings {
-    /// Applies SPEC section 9's variables and the defaults to `request`. Flags win over
+    /// Applies the variables of docs/variables.md and the defaults to `request`. Flags win over
     /// variables; `detect` runs only when no platform was given.
     pub fn resolve(
         request: InstallRequest,

@@ -1,7 +1,7 @@
 //! Building caro from source with cargo, when no prebuilt build exists for this platform.
 //!
 //! Only ever on request: `--from-source`, or a "yes" typed at a terminal (never `-y`,
-//! SPEC section 5).
+//! docs/releases.md).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -181,7 +181,7 @@ pub fn unconfigure_path(edits: &[PathEdit], reporter: &dyn Reporter) -> Vec<Path
     changed
 }
 
-/// The startup files of the sh family to put the source line in, per SPEC section 6:
+/// The startup files of the sh family to put the source line in, per docs/shells.md:
 /// `~/.profile` always (created if missing); each existing `~/.bashrc`, `~/.bash_profile`,
 /// `~/.bash_login`, and a new `~/.bashrc` when bash is installed and none exists;
 /// `$ZDOTDIR/.zshenv` (else `~/.zshenv`) when it exists or zsh is installed.

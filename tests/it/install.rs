@@ -786,7 +786,7 @@ fn from_source_runs_cargo_install_with_mlx_on_apple_silicon() {
     assert_eq!(test.receipt()["asset_url"], serde_json::Value::Null);
 }
 
-// SPEC 5 changed: `-y` only skips prompts and never consents to a source build (it used
+// The contract changed (docs/releases.md): `-y` only skips prompts and never consents to a source build (it used
 // to, so a typo in `--version` ran `cargo install` from crates.io). A "yes" typed at a
 // terminal prompt does, when the release exists without this platform's build.
 #[cfg(unix)]

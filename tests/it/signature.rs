@@ -1,4 +1,4 @@
-//! minisign signatures (SPEC section 7), with throwaway keys made in the test.
+//! minisign signatures (docs/security.md), with throwaway keys made in the test.
 
 use std::fs;
 use std::io::Cursor;
@@ -74,7 +74,7 @@ fn a_signature_by_another_key_is_refused() {
         .stderr_has("made with another key than the pinned one");
 }
 
-// SPEC 7 changed: with a key pinned, a missing `.minisig` refuses (it used to install with
+// The contract changed (docs/security.md): with a key pinned, a missing `.minisig` refuses (it used to install with
 // a note, so deleting the signature was enough to skip the check).
 #[test]
 fn with_a_pinned_key_a_deleted_signature_installs_nothing() {
