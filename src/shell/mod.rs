@@ -14,12 +14,21 @@
 //! script that prepends the directory only when PATH lacks it (nested shells, and files
 //! that source each other, never duplicate it); fish gets `conf.d/caro.fish` with the
 //! same guard. Everything here is a pure function of an [`Env`] and a [`Probe`] that
-//! answers "does this file exist, is this shell installed"; the effects are in [`unix`]
+//! answers "does this file exist, is this shell installed"; the effects are in [`startup`]
 //! and (for the registry) [`windows`].
 
+mod edit;
+mod kinds;
 pub mod legacy;
-pub mod unix;
+mod startup;
 pub mod windows;
+
+pub use edit::{add_line, has_line, is_our_line, remove_line};
+pub use kinds::{
+    Files, MARKER, OWN_FILE_HEADER, Shell, editable_files, env_script, fish_quote, fish_script,
+    is_own_file, rc_files, sh_quote, source_line,
+};
+pub use startup::{RealProbe, find_edits};
 
 use std::path::{Component, Path, PathBuf};
 
@@ -27,44 +36,6 @@ use crate::env::Env;
 use crate::error::Result;
 use crate::receipt::PathEdit;
 use crate::report::Reporter;
-
-/// The env script for the sh family; `{dir}` is replaced with the quoted directory.
-const ENV_SH: &str = include_str!("env.sh");
-
-/// The fish conf.d file; `{dir}` is replaced with the quoted directory.
-const ENV_FISH: &str = include_str!("env.fish");
-
-/// The comment that marks the lines caro-install adds, so they can be found (and only they
-/// removed) even without a receipt.
-pub const MARKER: &str = "# added by caro-install";
-
-/// A shell whose new instances must find caro.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Shell {
-    /// POSIX sh and dash (and bash as a login shell without its own profile).
-    Posix,
-    /// bash.
-    Bash,
-    /// zsh.
-    Zsh,
-    /// fish.
-    Fish,
-}
-
-impl Shell {
-    /// Every shell, in the order files are listed to the user.
-    pub const ALL: [Shell; 4] = [Shell::Posix, Shell::Bash, Shell::Zsh, Shell::Fish];
-
-    /// The shell's name as users type it.
-    pub fn name(self) -> &'static str {
-        match self {
-            Shell::Posix => "sh",
-            Shell::Bash => "bash",
-            Shell::Zsh => "zsh",
-            Shell::Fish => "fish",
-        }
-    }
-}
 
 /// What the pure planning needs to know about the file system and installed programs.
 pub trait Probe {
@@ -118,28 +89,8 @@ impl Edit {
     }
 }
 
-/// Where caro-install's own shell files live.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Files {
-    /// The env script the sh family sources: `${XDG_CONFIG_HOME:-~/.config}/caro/env`.
-    pub env_script: PathBuf,
-    /// fish's file: `${XDG_CONFIG_HOME:-~/.config}/fish/conf.d/caro.fish`.
-    pub fish_conf: PathBuf,
-}
-
-impl Files {
-    /// The paths for `env`.
-    pub fn new(env: &Env) -> Result<Files> {
-        let config = env.xdg_config_home()?;
-        Ok(Files {
-            env_script: config.join("caro").join("env"),
-            fish_conf: config.join("fish").join("conf.d").join("caro.fish"),
-        })
-    }
-}
-
 /// Makes new shells (or, on Windows, new terminals) find `dir`; returns what was changed,
-/// for the receipt. Problems are warnings, never errors: see [`unix`].
+/// for the receipt. Problems are warnings, never errors: see [`startup`].
 pub fn configure_path(env: &Env, dir: &Path, reporter: &dyn Reporter) -> Vec<PathEdit> {
     #[cfg(windows)]
     {
@@ -148,7 +99,7 @@ pub fn configure_path(env: &Env, dir: &Path, reporter: &dyn Reporter) -> Vec<Pat
     }
     #[cfg(not(windows))]
     {
-        unix::configure(env, dir, reporter)
+        startup::configure(env, dir, reporter)
     }
 }
 
@@ -162,57 +113,23 @@ pub fn preview(env: &Env, dir: &Path) -> Vec<(&'static str, PathBuf)> {
     }
     #[cfg(not(windows))]
     {
-        unix::preview(env, dir)
+        startup::preview(env, dir)
     }
 }
 
-/// Undoes `edits` (from the receipt, or found by [`unix::find_edits`]); returns the files
+/// Undoes `edits` (from the receipt, or found by [`find_edits`]); returns the files
 /// changed.
 pub fn unconfigure_path(edits: &[PathEdit], reporter: &dyn Reporter) -> Vec<PathBuf> {
     let (registry, files): (Vec<PathEdit>, Vec<PathEdit>) = edits
         .iter()
         .cloned()
         .partition(|edit| edit.path == Path::new(windows::REGISTRY_PATH));
-    let changed = unix::unconfigure(&files, reporter);
+    let changed = startup::unconfigure(&files, reporter);
     #[cfg(windows)]
     let changed = [changed, windows::unconfigure(&registry, reporter)].concat();
     #[cfg(not(windows))]
     let _ = registry;
     changed
-}
-
-/// The startup files of the sh family to put the source line in, per SPEC section 6:
-/// `~/.profile` always (created if missing); each existing `~/.bashrc`, `~/.bash_profile`,
-/// `~/.bash_login`, and a new `~/.bashrc` when bash is installed and none exists;
-/// `$ZDOTDIR/.zshenv` (else `~/.zshenv`) when it exists or zsh is installed.
-pub fn rc_files(env: &Env, probe: &dyn Probe) -> Result<Vec<(Shell, PathBuf)>> {
-    let home = env.home()?;
-    let mut files = vec![(Shell::Posix, home.join(".profile"))];
-    let bash: Vec<PathBuf> = [".bashrc", ".bash_profile", ".bash_login"]
-        .iter()
-        .map(|name| home.join(name))
-        .filter(|path| probe.exists(path))
-        .collect();
-    if bash.is_empty() {
-        if probe.has_program("bash") {
-            files.push((Shell::Bash, home.join(".bashrc")));
-        }
-    } else {
-        files.extend(bash.into_iter().map(|path| (Shell::Bash, path)));
-    }
-    let zshenv = zsh_dir(env)?.join(".zshenv");
-    if probe.exists(&zshenv) || probe.has_program("zsh") {
-        files.push((Shell::Zsh, zshenv));
-    }
-    Ok(files)
-}
-
-/// `$ZDOTDIR` when set, else `$HOME`.
-fn zsh_dir(env: &Env) -> Result<PathBuf> {
-    match env.var("ZDOTDIR") {
-        Some(dir) => Ok(PathBuf::from(dir)),
-        None => Ok(env.home()?.to_path_buf()),
-    }
 }
 
 /// Every edit that makes new shells find `dir`, in order: our own files first (so a line
@@ -259,146 +176,8 @@ pub fn use_now_hint(env: &Env) -> Option<String> {
     }
     #[cfg(not(windows))]
     {
-        unix::use_now_hint(env)
+        startup::use_now_hint(env)
     }
-}
-
-/// The first words of every file caro-install writes wholly (the env scripts): a file at
-/// one of our paths that does not start with them is the user's, and is never overwritten
-/// or deleted.
-pub const OWN_FILE_HEADER: &str = "# caro's PATH setup, written by caro-install";
-
-/// Returns true if and only if `text` is a file caro-install wrote (it starts with
-/// [`OWN_FILE_HEADER`]), whatever directory it was written for.
-pub fn is_own_file(text: &str) -> bool {
-    text.starts_with(OWN_FILE_HEADER)
-}
-
-/// Every file caro-install may edit or write in `env`: the sh-family startup files, zsh's
-/// `.zshenv` (in `$ZDOTDIR` too), and our own env scripts. A receipt naming any other file
-/// is not acted on: uninstall never touches a file caro-install could not have written.
-pub fn editable_files(env: &Env) -> Vec<PathBuf> {
-    let (Ok(home), Ok(files)) = (env.home(), Files::new(env)) else {
-        return Vec::new();
-    };
-    let mut paths: Vec<PathBuf> = [
-        ".profile",
-        ".bashrc",
-        ".bash_profile",
-        ".bash_login",
-        ".zshenv",
-    ]
-    .iter()
-    .map(|name| home.join(name))
-    .collect();
-    if let Some(zdotdir) = env.var("ZDOTDIR") {
-        paths.push(Path::new(zdotdir).join(".zshenv"));
-    }
-    paths.push(files.env_script);
-    paths.push(files.fish_conf);
-    paths
-}
-
-/// The env script for the sh family, for `dir`.
-pub fn env_script(dir: &Path, home: &Path) -> String {
-    ENV_SH.replace("{dir}", &sh_quote(dir, home))
-}
-
-/// fish's conf.d file, for `dir`.
-pub fn fish_script(dir: &Path, home: &Path) -> String {
-    ENV_FISH.replace("{dir}", &fish_quote(dir, home))
-}
-
-/// The line that sources the env script: `. "$HOME/.config/caro/env" # added by caro-install`.
-pub fn source_line(env_script: &Path, home: &Path) -> String {
-    format!(". {} {MARKER}", sh_quote(env_script, home))
-}
-
-/// `path` as a double-quoted sh word, written relative to `$HOME` when it is inside it (so
-/// a renamed home still works), with `\`, `"`, `$` and `` ` `` escaped.
-pub fn sh_quote(path: &Path, home: &Path) -> String {
-    quote(path, home, &['\\', '"', '$', '`'])
-}
-
-/// `path` as a double-quoted fish word, relative to `$HOME` when inside it (fish has no
-/// backquote expansion, so `` ` `` stays as it is).
-pub fn fish_quote(path: &Path, home: &Path) -> String {
-    quote(path, home, &['\\', '"', '$'])
-}
-
-fn quote(path: &Path, home: &Path, special: &[char]) -> String {
-    let escape = |text: &str| {
-        text.chars()
-            .fold(String::with_capacity(text.len()), |mut quoted, c| {
-                if special.contains(&c) {
-                    quoted.push('\\');
-                }
-                quoted.push(c);
-                quoted
-            })
-    };
-    match path.strip_prefix(home) {
-        Ok(rest) if rest.as_os_str().is_empty() => "\"$HOME\"".to_string(),
-        Ok(rest) => format!("\"$HOME/{}\"", escape(&rest.to_string_lossy())),
-        Err(_) => format!("\"{}\"", escape(&path.to_string_lossy())),
-    }
-}
-
-/// Returns true if and only if `text` already holds `line` (ignoring surrounding blanks).
-pub fn has_line(text: &str, line: &str) -> bool {
-    text.lines().any(|existing| existing.trim() == line.trim())
-}
-
-/// `text` with `line` appended, or `None` when it is already there. The `bool` says whether
-/// a newline had to be added first (the file did not end with one), which removal needs
-/// to give the file back byte for byte.
-pub fn add_line(text: &str, line: &str) -> Option<(String, bool)> {
-    if has_line(text, line) {
-        return None;
-    }
-    let needs_newline = !text.is_empty() && !text.ends_with('\n');
-    let mut new = String::with_capacity(text.len() + line.len() + 2);
-    new.push_str(text);
-    if needs_newline {
-        new.push('\n');
-    }
-    new.push_str(line);
-    new.push('\n');
-    Some((new, needs_newline))
-}
-
-/// Returns true if and only if `line` is one caro-install wrote: `line` itself, or any
-/// `. …caro…/env` line carrying [`MARKER`] (written for another config directory).
-pub fn is_our_line(candidate: &str, line: &str) -> bool {
-    let candidate = candidate.trim();
-    candidate == line.trim()
-        || (candidate.starts_with(". ")
-            && candidate.ends_with(MARKER)
-            && candidate.contains("caro"))
-}
-
-/// `text` without our lines, or `None` when it has none. When `added_newline` is true and
-/// our line was the last one, the newline added before it is removed too.
-pub fn remove_line(text: &str, line: &str, added_newline: bool) -> Option<String> {
-    let mut kept = String::with_capacity(text.len());
-    let mut removed_last = false;
-    let mut removed_any = false;
-    for piece in text.split_inclusive('\n') {
-        if is_our_line(piece.trim_end_matches(['\n', '\r']), line) {
-            removed_any = true;
-            removed_last = true;
-        } else {
-            kept.push_str(piece);
-            removed_last = false;
-        }
-    }
-    if !removed_any {
-        return None;
-    }
-    if added_newline && removed_last && kept.ends_with('\n') {
-        kept.pop();
-    }
-    Some(kept)
 }
 
 /// Normalises a path for comparison: the file system's canonical form when it exists
@@ -604,66 +383,6 @@ mod tests {
             "\"/opt/a\\\"b\\$c\\`d\\\\e\""
         );
         assert_eq!(fish_quote(Path::new("/home/u/$x"), home), "\"$HOME/\\$x\"");
-    }
-
-    #[test]
-    fn second_add_changes_nothing() {
-        let (once, added_newline) = add_line("export A=1\n", "LINE").unwrap();
-        assert_eq!(once, "export A=1\nLINE\n");
-        assert!(!added_newline);
-        assert_eq!(add_line(&once, "LINE"), None);
-        assert_eq!(add_line("  LINE  \n", "LINE"), None);
-    }
-
-    #[test]
-    fn add_to_empty_and_unterminated_files() {
-        assert_eq!(add_line("", "LINE"), Some(("LINE\n".to_string(), false)));
-        assert_eq!(
-            add_line("alias x=y", "LINE"),
-            Some(("alias x=y\nLINE\n".to_string(), true))
-        );
-    }
-
-    #[test]
-    fn remove_restores_byte_for_byte() {
-        for original in ["", "export A=1\n", "alias x=y", "a\r\nb\r\n", "\n\n"] {
-            let (added, added_newline) = add_line(original, "LINE").unwrap();
-            assert_eq!(
-                remove_line(&added, "LINE", added_newline).as_deref(),
-                Some(original),
-                "{original:?}"
-            );
-        }
-    }
-
-    #[test]
-    fn remove_keeps_what_the_user_added_after_us() {
-        let (added, added_newline) = add_line("a", "LINE").unwrap();
-        let edited = format!("{added}b\n");
-        assert_eq!(
-            remove_line(&edited, "LINE", added_newline).unwrap(),
-            "a\nb\n"
-        );
-    }
-
-    #[test]
-    fn remove_keeps_the_users_own_guarded_lines() {
-        let text = "[ -f ~/.x/env ] && . ~/.x/env\n. \"$HOME/.config/caro/env\" # added by caro-install\n. ~/.config/caro/env\n";
-        let line = ". \"$HOME/.config/caro/env\" # added by caro-install";
-        assert_eq!(
-            remove_line(text, line, false).unwrap(),
-            "[ -f ~/.x/env ] && . ~/.x/env\n. ~/.config/caro/env\n"
-        );
-        assert_eq!(remove_line("nothing here\n", line, false), None);
-    }
-
-    #[test]
-    fn marked_lines_for_another_config_dir_are_ours_too() {
-        assert!(is_our_line(
-            ". \"/elsewhere/caro/env\" # added by caro-install",
-            ". \"$HOME/.config/caro/env\" # added by caro-install"
-        ));
-        assert!(!is_our_line("echo hi # added by caro-install", "LINE"));
     }
 
     #[cfg(unix)]

@@ -1,4 +1,4 @@
-//! The effects of PATH configuration on Unix: writing the env scripts and rc-file lines that
+//! The effects of PATH configuration in startup files: writing the env scripts and rc-file lines that
 //! [`super::plan_edits`] chose, and undoing exactly those at uninstall.
 //!
 //! Every write is atomic (temp file beside the target, rename) and keeps the file's mode; a
