@@ -21,7 +21,19 @@ mod edit;
 mod kinds;
 pub mod legacy;
 mod startup;
+#[cfg(unix)]
+mod unix;
 pub mod windows;
+
+// What differs by OS is chosen here, once: same-named functions in unix.rs and windows.rs.
+#[cfg(unix)]
+use unix::unconfigure_registry;
+#[cfg(unix)]
+pub use unix::{configure_path, preview, shadowing_after_edit, use_now_hint};
+#[cfg(windows)]
+use windows::unconfigure_registry;
+#[cfg(windows)]
+pub use windows::{configure_path, preview, shadowing_after_edit, use_now_hint};
 
 pub use edit::{add_line, has_line, is_our_line, remove_line};
 pub use kinds::{
@@ -89,34 +101,6 @@ impl Edit {
     }
 }
 
-/// Makes new shells (or, on Windows, new terminals) find `dir`; returns what was changed,
-/// for the receipt. Problems are warnings, never errors: see [`startup`].
-pub fn configure_path(env: &Env, dir: &Path, reporter: &dyn Reporter) -> Vec<PathEdit> {
-    #[cfg(windows)]
-    {
-        let _ = env;
-        windows::configure(dir, reporter)
-    }
-    #[cfg(not(windows))]
-    {
-        startup::configure(env, dir, reporter)
-    }
-}
-
-/// The files [`configure_path`] would change for `dir`, with the shell each serves, read
-/// but not written: what `--dry-run` prints.
-pub fn preview(env: &Env, dir: &Path) -> Vec<(&'static str, PathBuf)> {
-    #[cfg(windows)]
-    {
-        let _ = (env, dir);
-        vec![("Windows", PathBuf::from(windows::REGISTRY_PATH))]
-    }
-    #[cfg(not(windows))]
-    {
-        startup::preview(env, dir)
-    }
-}
-
 /// Undoes `edits` (from the receipt, or found by [`find_edits`]); returns the files
 /// changed.
 pub fn unconfigure_path(edits: &[PathEdit], reporter: &dyn Reporter) -> Vec<PathBuf> {
@@ -125,11 +109,7 @@ pub fn unconfigure_path(edits: &[PathEdit], reporter: &dyn Reporter) -> Vec<Path
         .cloned()
         .partition(|edit| edit.path == Path::new(windows::REGISTRY_PATH));
     let changed = startup::unconfigure(&files, reporter);
-    #[cfg(windows)]
-    let changed = [changed, windows::unconfigure(&registry, reporter)].concat();
-    #[cfg(not(windows))]
-    let _ = registry;
-    changed
+    [changed, unconfigure_registry(&registry, reporter)].concat()
 }
 
 /// Every edit that makes new shells find `dir`, in order: our own files first (so a line
@@ -165,21 +145,6 @@ pub fn plan_edits(env: &Env, dir: &Path, probe: &dyn Probe) -> Result<Vec<Edit>>
     Ok(edits)
 }
 
-/// What to run to use caro in the current shell once PATH is configured for new shells, as
-/// rustup and uv say it: source the env script (sh family) or fish's file; on Windows a
-/// new terminal picks up the user Path. `None` when there is nothing of ours to source.
-pub fn use_now_hint(env: &Env) -> Option<String> {
-    #[cfg(windows)]
-    {
-        let _ = env;
-        Some("To use caro, open a new terminal (this one keeps its old Path).".to_string())
-    }
-    #[cfg(not(windows))]
-    {
-        startup::use_now_hint(env)
-    }
-}
-
 /// Normalises a path for comparison: the file system's canonical form when it exists
 /// (symlinks and `..` resolved), else lexically without `.`, `..` and trailing slashes.
 pub fn normalize(path: &Path, probe: &dyn Probe) -> PathBuf {
@@ -212,23 +177,13 @@ pub fn shadowing(env: &Env, dir: &Path, name: &str, probe: &dyn Probe) -> Vec<Pa
     shadowing_in(env.path_dirs(), dir, name, probe)
 }
 
-/// The `name` executables new shells will find before the one in `dir` once
-/// [`configure_path`] added it: none on Unix, where the env script puts `dir` first; on
-/// Windows those in the system Path, which Windows puts before the user's.
-pub fn shadowing_after_edit(env: &Env, dir: &Path, name: &str, probe: &dyn Probe) -> Vec<PathBuf> {
-    #[cfg(windows)]
-    {
-        shadowing_in(windows::system_path_dirs(env), dir, name, probe)
-    }
-    #[cfg(not(windows))]
-    {
-        let _ = (env, dir, name, probe);
-        Vec::new()
-    }
-}
-
 /// The `name` executables in `entries` before the one naming `dir`.
-fn shadowing_in(entries: Vec<PathBuf>, dir: &Path, name: &str, probe: &dyn Probe) -> Vec<PathBuf> {
+pub(crate) fn shadowing_in(
+    entries: Vec<PathBuf>,
+    dir: &Path,
+    name: &str,
+    probe: &dyn Probe,
+) -> Vec<PathBuf> {
     let dir = normalize(dir, probe);
     let mut found = Vec::new();
     for entry in entries {

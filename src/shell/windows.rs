@@ -15,9 +15,14 @@ use crate::{receipt::PathEdit, report::Reporter};
 /// How a registry edit is named in the receipt.
 pub const REGISTRY_PATH: &str = r"HKCU\Environment\Path";
 
-/// Prepends `dir` to the user's Path unless an entry already names it.
+/// Makes new terminals find `dir`: prepends it to the user's Path unless an entry already
+/// names it. Returns what was changed, for the receipt; problems are warnings.
 #[cfg(windows)]
-pub fn configure(dir: &std::path::Path, reporter: &dyn Reporter) -> Vec<PathEdit> {
+pub fn configure_path(
+    _env: &crate::env::Env,
+    dir: &std::path::Path,
+    reporter: &dyn Reporter,
+) -> Vec<PathEdit> {
     let dir = dir.to_string_lossy().into_owned();
     match registry::update(|old| add_to_path(old, &dir)) {
         Ok(true) => {
@@ -39,9 +44,34 @@ pub fn configure(dir: &std::path::Path, reporter: &dyn Reporter) -> Vec<PathEdit
     }
 }
 
+/// The change [`configure_path`] would make: the user's Path, whatever it holds.
+#[cfg(windows)]
+pub fn preview(_env: &crate::env::Env, _dir: &std::path::Path) -> Vec<(&'static str, PathBuf)> {
+    vec![("Windows", PathBuf::from(REGISTRY_PATH))]
+}
+
+/// What to do to use caro now: a new terminal picks up the user Path.
+#[cfg(windows)]
+pub fn use_now_hint(_env: &crate::env::Env) -> Option<String> {
+    Some("To use caro, open a new terminal (this one keeps its old Path).".to_string())
+}
+
+/// The `name` executables new terminals will find before the one in `dir` once
+/// [`configure_path`] added it: those in the system Path, which Windows puts before the
+/// user's.
+#[cfg(windows)]
+pub fn shadowing_after_edit(
+    env: &crate::env::Env,
+    dir: &std::path::Path,
+    name: &str,
+    probe: &dyn super::Probe,
+) -> Vec<PathBuf> {
+    super::shadowing_in(system_path_dirs(env), dir, name, probe)
+}
+
 /// Removes the directories recorded in `edits` from the user's Path.
 #[cfg(windows)]
-pub fn unconfigure(edits: &[PathEdit], reporter: &dyn Reporter) -> Vec<PathBuf> {
+pub(super) fn unconfigure_registry(edits: &[PathEdit], reporter: &dyn Reporter) -> Vec<PathBuf> {
     let mut changed = Vec::new();
     for dir in edits.iter().filter_map(|edit| edit.line.as_deref()) {
         match registry::update(|old| remove_from_path(old, dir)) {
