@@ -1,8 +1,6 @@
 //! Adding and removing one line in a startup file's text (pure): the only edits
 //! caro-install makes to a file it did not write.
 
-use super::MARKER;
-
 /// Returns true if and only if `text` already holds `line` (ignoring surrounding blanks).
 pub fn has_line(text: &str, line: &str) -> bool {
     text.lines().any(|existing| existing.trim() == line.trim())
@@ -26,24 +24,24 @@ pub fn add_line(text: &str, line: &str) -> Option<(String, bool)> {
     Some((new, needs_newline))
 }
 
-/// Returns true if and only if `line` is one caro-install wrote: `line` itself, or any
-/// `. …caro…/env` line carrying [`MARKER`] (written for another config directory).
-pub fn is_our_line(candidate: &str, line: &str) -> bool {
-    let candidate = candidate.trim();
-    candidate == line.trim()
-        || (candidate.starts_with(". ")
-            && candidate.ends_with(MARKER)
-            && candidate.contains("caro"))
+/// `line` (one piece of `text.split_inclusive('\n')`) without its line ending, `\n` or
+/// `\r\n`: what is compared, while whole lines, endings included, are what is kept or
+/// removed.
+pub fn content(line: &str) -> &str {
+    let line = line.strip_suffix('\n').unwrap_or(line);
+    line.strip_suffix('\r').unwrap_or(line)
 }
 
-/// `text` without our lines, or `None` when it has none. When `added_newline` is true and
-/// our line was the last one, the newline added before it is removed too.
+/// `text` without every whole line that is byte for byte `line` (whatever its ending), or
+/// `None` when it has none. No other line is touched: none is joined, split or trimmed.
+/// When `added_newline` is true and our line was the last one, the newline added before
+/// it is removed too.
 pub fn remove_line(text: &str, line: &str, added_newline: bool) -> Option<String> {
     let mut kept = String::with_capacity(text.len());
     let mut removed_last = false;
     let mut removed_any = false;
     for piece in text.split_inclusive('\n') {
-        if is_our_line(piece.trim_end_matches(['\n', '\r']), line) {
+        if content(piece) == line {
             removed_any = true;
             removed_last = true;
         } else {
@@ -116,11 +114,12 @@ mod tests {
     }
 
     #[test]
-    fn marked_lines_for_another_config_dir_are_ours_too() {
-        assert!(is_our_line(
-            ". \"/elsewhere/caro/env\" # added by caro-install",
-            ". \"$HOME/.config/caro/env\" # added by caro-install"
-        ));
-        assert!(!is_our_line("echo hi # added by caro-install", "LINE"));
+    fn only_whole_lines_equal_to_ours_are_removed() {
+        let line = ". \"$HOME/.config/caro/env\" # added by caro-install";
+        let text = format!("a\n  {line}\n{line}; echo x\n{line}\r\nb");
+        assert_eq!(
+            remove_line(&text, line, false).unwrap(),
+            format!("a\n  {line}\n{line}; echo x\nb")
+        );
     }
 }

@@ -1,25 +1,28 @@
-//! Making a new shell of every kind find `caro`: which files, which lines (pure).
+//! Making a new shell of every kind find `caro`: which files, which lines (pure), and the
+//! effects that write and undo them.
 //!
 //! Shells read different files depending on how they start, which is why installers that
-//! edit only `~/.profile` or only `~/.bashrc` leave some users with "command not found":
-//! - a **login** shell (a terminal on macOS, an SSH session, `bash -l`) reads `~/.profile`
-//!   (sh, dash) or the first of `~/.bash_profile`, `~/.bash_login`, `~/.profile` (bash);
-//! - an **interactive non-login** bash (a new terminal tab on most Linux desktops) reads
-//!   only `~/.bashrc`;
-//! - **zsh** reads `$ZDOTDIR/.zshenv` (default `~/.zshenv`) for every shell, login or not,
-//!   interactive or not, so one line there covers all of them;
-//! - **fish** reads every file in `conf.d`, so it gets a file of its own.
+//! edit only `~/.profile` or only `~/.bashrc` leave some users with "command not found";
+//! [`kinds`] says which shell reads what (and docs/shells.md why). Each shell gets the
+//! least that works for every way it starts:
+//! - the sh family (sh, dash, bash, zsh) one `. "…/caro/env"` line in each startup file it
+//!   reads, and tcsh/csh one `source "…/caro/env.csh"` line: env scripts that prepend the
+//!   directory only when PATH lacks it, so nested shells and files that source each other
+//!   never duplicate it;
+//! - fish, xonsh and nushell a file of their own in the folder they load at startup;
+//! - elvish and PowerShell, which read one file only, one marked line that carries the
+//!   same guard.
 //!
-//! So the sh family gets one `. "…/env"` line in each of those files, sourcing an env
-//! script that prepends the directory only when PATH lacks it (nested shells, and files
-//! that source each other, never duplicate it); fish gets `conf.d/caro.fish` with the
-//! same guard. Everything here is a pure function of an [`Env`] and a [`Probe`] that
-//! answers "does this file exist, is this shell installed"; the effects are in [`startup`]
-//! and (for the registry) [`windows`].
+//! The planning ([`plan_edits`]) is a pure function of an [`Env`] and a [`Probe`] that
+//! answers "does this file exist, is this shell installed"; [`scripts`] holds the texts,
+//! [`edit`] the line editing, [`legacy`] the lines caro's old install scripts wrote.
+//! [`startup`] makes and undoes the edits (on every OS, since a receipt may name them);
+//! what differs by OS is chosen once below, from [`unix`] or [`windows`].
 
 mod edit;
 mod kinds;
 pub mod legacy;
+mod scripts;
 mod startup;
 #[cfg(unix)]
 mod unix;
@@ -35,10 +38,12 @@ use windows::unconfigure_registry;
 #[cfg(windows)]
 pub use windows::{configure_path, preview, shadowing_after_edit, use_now_hint};
 
-pub use edit::{add_line, has_line, is_our_line, remove_line};
-pub use kinds::{
-    Files, MARKER, OWN_FILE_HEADER, Shell, editable_files, env_script, fish_quote, fish_script,
-    is_own_file, rc_files, sh_quote, source_line,
+pub use edit::{add_line, content, has_line, remove_line};
+pub use kinds::{Files, Shell, editable_files, rc_files};
+pub use scripts::{
+    MARKER, OWN_FILE_HEADER, by_hand, csh_script, csh_source_line, elvish_line, env_script,
+    fish_quote, fish_script, is_marked_line, is_own_file, nu_script, powershell_line, sh_quote,
+    source_line, xonsh_script,
 };
 pub use startup::{RealProbe, find_edits};
 
@@ -65,7 +70,7 @@ pub trait Probe {
 /// One change to make a shell find caro.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Edit {
-    /// A file wholly ours (the env script, fish's conf.d file), written with these contents.
+    /// A file wholly ours (an env script, a drop-in), written with these contents.
     OwnFile {
         /// The shell it serves.
         shell: Shell,
@@ -82,6 +87,8 @@ pub enum Edit {
         path: PathBuf,
         /// The line, without its newline.
         line: String,
+        /// The file of ours the line sources, which must be in place first.
+        sources: Option<PathBuf>,
     },
 }
 
@@ -113,35 +120,58 @@ pub fn unconfigure_path(edits: &[PathEdit], reporter: &dyn Reporter) -> Vec<Path
 }
 
 /// Every edit that makes new shells find `dir`, in order: our own files first (so a line
-/// never sources a file that does not exist yet), then the lines.
+/// never sources a file that does not exist yet), then the lines. A shell whose syntax
+/// cannot hold `dir` on one line (csh and a newline) gets nothing.
 pub fn plan_edits(env: &Env, dir: &Path, probe: &dyn Probe) -> Result<Vec<Edit>> {
     let home = env.home()?;
     let files = Files::new(env)?;
-    let mut edits = vec![Edit::OwnFile {
-        shell: Shell::Posix,
-        path: files.env_script.clone(),
-        contents: env_script(dir, home),
-    }];
-    let fish_config = files
-        .fish_conf
-        .parent()
-        .and_then(Path::parent)
-        .unwrap_or(home);
-    if probe.exists(&files.fish_conf) || probe.exists(fish_config) || probe.has_program("fish") {
-        edits.push(Edit::OwnFile {
-            shell: Shell::Fish,
-            path: files.fish_conf,
-            contents: fish_script(dir, home),
-        });
-    }
-    let line = source_line(&files.env_script, home);
+    let own = |shell, path: &Path, contents| Edit::OwnFile {
+        shell,
+        path: path.to_path_buf(),
+        contents,
+    };
+    let mut edits = vec![own(Shell::Posix, &files.env_script, env_script(dir, home))];
+    let mut lines = Vec::new();
     for (shell, path) in rc_files(env, probe)? {
-        edits.push(Edit::Line {
+        let (line, sources) = match shell {
+            Shell::Tcsh => {
+                let (Some(script), Some(line)) = (
+                    csh_script(dir, home),
+                    csh_source_line(&files.csh_script, home),
+                ) else {
+                    continue;
+                };
+                edits.push(own(Shell::Tcsh, &files.csh_script, script));
+                (line, Some(files.csh_script.clone()))
+            }
+            Shell::Elvish => (elvish_line(dir, home), None),
+            Shell::PowerShell => (powershell_line(dir, home), None),
+            _ => (
+                source_line(&files.env_script, home),
+                Some(files.env_script.clone()),
+            ),
+        };
+        lines.push(Edit::Line {
             shell,
             path,
-            line: line.clone(),
+            line,
+            sources,
         });
     }
+    for shell in Shell::ALL {
+        let Some((path, _)) = shell.drop_in(&files) else {
+            continue;
+        };
+        if shell.wants_drop_in(&files, probe) {
+            let contents = match shell {
+                Shell::Xonsh => xonsh_script(dir, home),
+                Shell::Nushell => nu_script(dir, home),
+                _ => fish_script(dir, home),
+            };
+            edits.push(own(shell, path, contents));
+        }
+    }
+    edits.extend(lines);
     Ok(edits)
 }
 
@@ -199,12 +229,12 @@ pub(crate) fn shadowing_in(
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use crate::env::HOME_VAR;
     use std::collections::HashSet;
 
-    struct FakeProbe {
+    pub(super) struct FakeProbe {
         files: HashSet<PathBuf>,
         programs: Vec<&'static str>,
     }
@@ -224,69 +254,15 @@ mod tests {
         }
     }
 
-    fn probe(files: &[&str], programs: &[&'static str]) -> FakeProbe {
+    pub(super) fn probe(files: &[&str], programs: &[&'static str]) -> FakeProbe {
         FakeProbe {
             files: files.iter().map(PathBuf::from).collect(),
             programs: programs.to_vec(),
         }
     }
 
-    fn env() -> Env {
+    pub(super) fn env() -> Env {
         Env::from_vars([(HOME_VAR, "/home/u")])
-    }
-
-    fn paths(files: Vec<(Shell, PathBuf)>) -> Vec<String> {
-        files
-            .into_iter()
-            .map(|(shell, path)| {
-                let path = path.to_string_lossy().replace('\\', "/");
-                format!("{}:{path}", shell.name())
-            })
-            .collect()
-    }
-
-    #[test]
-    fn profile_always_and_bashrc_created_when_bash_is_installed() {
-        let files = rc_files(&env(), &probe(&[], &["bash"])).unwrap();
-        assert_eq!(
-            paths(files),
-            ["sh:/home/u/.profile", "bash:/home/u/.bashrc"]
-        );
-    }
-
-    #[test]
-    fn every_existing_bash_file_and_no_new_one() {
-        let files = rc_files(
-            &env(),
-            &probe(&["/home/u/.bash_profile", "/home/u/.bash_login"], &["bash"]),
-        )
-        .unwrap();
-        assert_eq!(
-            paths(files),
-            [
-                "sh:/home/u/.profile",
-                "bash:/home/u/.bash_profile",
-                "bash:/home/u/.bash_login"
-            ]
-        );
-    }
-
-    #[test]
-    fn no_bash_no_bashrc() {
-        let files = rc_files(&env(), &probe(&[], &[])).unwrap();
-        assert_eq!(paths(files), ["sh:/home/u/.profile"]);
-    }
-
-    #[test]
-    fn zshenv_follows_zdotdir() {
-        let files = rc_files(&env(), &probe(&[], &["zsh"])).unwrap();
-        assert_eq!(paths(files), ["sh:/home/u/.profile", "zsh:/home/u/.zshenv"]);
-        let env = Env::from_vars([(HOME_VAR, "/home/u"), ("ZDOTDIR", "/home/u/.config/zsh")]);
-        let files = rc_files(&env, &probe(&["/home/u/.config/zsh/.zshenv"], &[])).unwrap();
-        assert_eq!(
-            paths(files),
-            ["sh:/home/u/.profile", "zsh:/home/u/.config/zsh/.zshenv"]
-        );
     }
 
     #[cfg(unix)] // "/home/u/cfg" is not absolute on Windows, so XDG_CONFIG_HOME is ignored
@@ -308,36 +284,61 @@ mod tests {
         assert_eq!(line, ". \"$HOME/cfg/caro/env\" # added by caro-install");
     }
 
+    #[cfg(unix)]
+    #[test]
+    fn every_shell_installed_gets_its_file_or_line_and_own_files_come_first() {
+        let programs = [
+            "bash", "zsh", "fish", "tcsh", "xonsh", "elvish", "nu", "pwsh",
+        ];
+        let edits = plan_edits(&env(), Path::new("/opt/bin"), &probe(&[], &programs)).unwrap();
+        let shown: Vec<String> = edits
+            .iter()
+            .map(|edit| {
+                let kind = if matches!(edit, Edit::Line { .. }) {
+                    "line"
+                } else {
+                    "file"
+                };
+                let path = edit.path().strip_prefix("/home/u").unwrap().display();
+                format!("{} {kind} {path}", edit.shell().name())
+            })
+            .collect();
+        assert_eq!(
+            shown,
+            [
+                "sh file .config/caro/env",
+                "tcsh file .config/caro/env.csh",
+                "fish file .config/fish/conf.d/caro.fish",
+                "xonsh file .config/xonsh/rc.d/caro.xsh",
+                "nu file .config/nushell/autoload/caro.nu",
+                "sh line .profile",
+                "bash line .bashrc",
+                "zsh line .zshenv",
+                "tcsh line .tcshrc",
+                "elvish line .config/elvish/rc.elv",
+                "pwsh line .config/powershell/profile.ps1",
+            ]
+        );
+        let Edit::Line { sources, .. } = &edits[8] else {
+            panic!("{edits:?}")
+        };
+        assert_eq!(
+            sources.as_deref(),
+            Some(Path::new("/home/u/.config/caro/env.csh"))
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn csh_gets_nothing_for_a_directory_it_cannot_quote() {
+        let edits = plan_edits(&env(), Path::new("/opt/a\nb"), &probe(&[], &["tcsh"])).unwrap();
+        assert!(edits.iter().all(|e| e.shell() != Shell::Tcsh), "{edits:?}");
+    }
+
     #[test]
     fn no_fish_no_fish_file() {
         let edits = plan_edits(&env(), Path::new("/opt/bin"), &probe(&[], &[])).unwrap();
         assert!(edits.iter().all(|e| e.shell() != Shell::Fish), "{edits:?}");
-    }
-
-    #[test]
-    fn scripts_name_the_directory_relative_to_home() {
-        let home = Path::new("/home/u");
-        let sh = env_script(Path::new("/home/u/.local/bin"), home);
-        assert!(sh.contains("*:\"$HOME/.local/bin\":*) ;;"), "{sh}");
-        assert!(
-            sh.contains("export PATH=\"$HOME/.local/bin\"\"${PATH:+:$PATH}\""),
-            "{sh}"
-        );
-        let fish = fish_script(Path::new("/opt/caro bin"), home);
-        assert!(
-            fish.contains("if not contains -- \"/opt/caro bin\" $PATH"),
-            "{fish}"
-        );
-    }
-
-    #[test]
-    fn quoting_escapes_what_the_shell_would_expand() {
-        let home = Path::new("/home/u");
-        assert_eq!(
-            sh_quote(Path::new("/opt/a\"b$c`d\\e"), home),
-            "\"/opt/a\\\"b\\$c\\`d\\\\e\""
-        );
-        assert_eq!(fish_quote(Path::new("/home/u/$x"), home), "\"$HOME/\\$x\"");
     }
 
     #[cfg(unix)]

@@ -1,19 +1,30 @@
-//! The effects of PATH configuration in startup files: writing the env scripts and rc-file lines that
-//! [`super::plan_edits`] chose, and undoing exactly those at uninstall.
+//! The effects of PATH configuration in startup files: writing the env scripts, drop-ins
+//! and lines that [`super::plan_edits`] chose, and undoing exactly those at uninstall.
+//! This runs on every OS: a receipt may name such files wherever it was written.
 //!
-//! Every write is atomic (temp file beside the target, rename) and keeps the file's mode; a
-//! symlinked rc file (dotfile managers) is edited at its target so it stays a symlink. A
-//! file that cannot be written is a warning that prints the exact line to add by hand: an
-//! rc file is the user's, and failing the whole install over one would be worse.
+//! Every startup file, env script and drop-in is read through [`files::read_regular_text`]
+//! and checked with [`files::check_editable`] first: a FIFO, a device, a socket, a folder,
+//! a symlink to another user's file or a read-only file is never opened for reading,
+//! written or replaced, and the user gets the exact line to add by hand. Every write is
+//! atomic and keeps the file's mode; a symlinked rc file (dotfile managers) is edited at
+//! its target so it stays a symlink ([`files::replace_contents`]). A file that cannot be
+//! edited is a warning: an rc file is the user's, and failing the whole install over one
+//! would be worse.
 
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
-use super::{Edit, Files, Probe, Shell};
+use super::legacy::{self, Found};
+use super::{Edit, Files, Probe};
 use crate::env::Env;
+use crate::files::{self, Refused};
 use crate::receipt::PathEdit;
 use crate::report::Reporter;
+
+/// The largest startup file read: far above any real one, far below what a `/dev/zero`
+/// behind a symlink would make of memory (it is refused before any read anyway).
+const STARTUP_FILE_LIMIT: u64 = 4 << 20;
 
 /// Answers [`Probe`] questions from the real file system and the environment's PATH.
 pub struct RealProbe<'a> {
@@ -48,72 +59,85 @@ impl Probe for RealProbe<'_> {
     }
 }
 
-/// The file to read and write for `path`: its final target when it is a symlink.
-fn resolve(path: &Path) -> io::Result<PathBuf> {
-    if path
+/// The text of the user's file at `path`, when caro-install may edit it: `Ok(None)` when
+/// nothing is there. A symlink that leads nowhere is refused: writing would create a file
+/// wherever it points.
+fn read_editable(path: &Path) -> Result<Option<String>, Refused> {
+    let dangling = path
         .symlink_metadata()
         .is_ok_and(|m| m.file_type().is_symlink())
-    {
-        return fs::canonicalize(path);
+        && fs::metadata(path).is_err();
+    if dangling {
+        return Err(Refused::Io(io::Error::new(
+            io::ErrorKind::NotFound,
+            "it is a symlink to a file that does not exist",
+        )));
     }
-    Ok(path.to_path_buf())
+    if !files::check_editable(path)? {
+        return Ok(None);
+    }
+    files::read_regular_text(path, STARTUP_FILE_LIMIT)
 }
 
-fn read_or_empty(path: &Path) -> io::Result<(String, bool)> {
-    match fs::read_to_string(path) {
-        Ok(text) => Ok((text, true)),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok((String::new(), false)),
-        Err(e) => Err(e),
+/// An error with its causes, on one line, for a warning.
+fn with_causes(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(&format!(": {cause}"));
+        source = cause.source();
     }
+    text
 }
 
-/// Writes `text` to `path` atomically, keeping the mode of the file it replaces.
-fn write_keeping_mode(path: &Path, text: &str) -> io::Result<()> {
-    let mode = fs::metadata(path).ok().map(|m| m.permissions());
-    let dir = path.parent().unwrap_or(Path::new("."));
-    fs::create_dir_all(dir)?;
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let mut temp = crate::files::TempFile::create(dir, &name).map_err(io::Error::other)?;
-    io::Write::write_all(temp.file_mut(), text.as_bytes())?;
-    temp.file_mut().sync_all()?;
-    if let Some(mode) = mode {
-        temp.file_mut().set_permissions(mode)?;
+/// Why an edit was not made.
+enum NotDone {
+    /// The file is not one caro-install may read or edit; it was not touched.
+    Refused(Refused),
+    /// A file of ours is there with the user's own contents.
+    NotOurs,
+    /// The write failed.
+    Write(crate::error::Error),
+}
+
+impl std::fmt::Display for NotDone {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            NotDone::Refused(refused) => write!(f, "left as it is: {refused}"),
+            NotDone::NotOurs => {
+                f.write_str("left as it is: it exists and caro-install did not write it")
+            }
+            NotDone::Write(error) => write!(f, "could not write it: {}", with_causes(error)),
+        }
     }
-    temp.replace(path).map_err(io::Error::other)
 }
 
 /// Applies one edit: `Ok(None)` when the file already had it, else the record of the change.
-fn apply(edit: &Edit) -> io::Result<Option<PathEdit>> {
-    let target = resolve(edit.path())?;
-    let (text, existed) = read_or_empty(&target)?;
+fn apply(edit: &Edit) -> Result<Option<PathEdit>, NotDone> {
+    let text = read_editable(edit.path()).map_err(NotDone::Refused)?;
+    let existed = text.is_some();
+    let text = text.unwrap_or_default();
     match edit {
         Edit::OwnFile { path, contents, .. } => {
-            let record = PathEdit {
-                path: path.clone(),
-                line: None,
-                created: true,
-                added_newline: false,
-            };
             if existed && text == *contents {
                 return Ok(None);
             }
             if existed && !super::is_own_file(&text) {
-                return Err(io::Error::new(
-                    io::ErrorKind::AlreadyExists,
-                    "it exists and caro-install did not write it, so it is left as it is",
-                ));
+                return Err(NotDone::NotOurs);
             }
-            write_keeping_mode(&target, contents)?;
-            Ok(Some(record))
+            files::replace_contents(path, contents.as_bytes()).map_err(NotDone::Write)?;
+            Ok(Some(PathEdit {
+                path: path.clone(),
+                line: None,
+                created: true,
+                added_newline: false,
+            }))
         }
         Edit::Line { path, line, .. } => {
             let Some((new, added_newline)) = super::add_line(&text, line) else {
                 return Ok(None);
             };
-            write_keeping_mode(&target, &new)?;
+            files::replace_contents(path, new.as_bytes()).map_err(NotDone::Write)?;
             Ok(Some(PathEdit {
                 path: path.clone(),
                 line: Some(line.clone()),
@@ -133,9 +157,9 @@ pub fn preview(env: &Env, dir: &Path) -> Vec<(&'static str, PathBuf)> {
     edits
         .into_iter()
         .filter(|edit| {
-            let text = resolve(edit.path())
-                .and_then(|target| read_or_empty(&target))
-                .map(|(text, _)| text)
+            let text = read_editable(edit.path())
+                .ok()
+                .flatten()
                 .unwrap_or_default();
             match edit {
                 Edit::OwnFile { contents, .. } => text != *contents,
@@ -161,12 +185,18 @@ pub fn configure(env: &Env, dir: &Path, reporter: &dyn Reporter) -> Vec<PathEdit
         }
     };
     let mut records = Vec::new();
-    // The startup-file lines source the env script: if that file is the user's own, a line
-    // sourcing it would not find caro, so none is added.
-    let mut env_script_is_ours = true;
+    // A line sources a file of ours: when that file could not be written (it is the
+    // user's own, say), the line would not find caro, so it is not added.
+    let mut missing: Vec<&Path> = Vec::new();
     for edit in &edits {
-        if let (Edit::Line { .. }, false) = (edit, env_script_is_ours) {
-            continue;
+        if let Edit::Line {
+            sources: Some(script),
+            ..
+        } = edit
+        {
+            if missing.contains(&script.as_path()) {
+                continue;
+            }
         }
         match apply(edit) {
             Ok(Some(record)) => {
@@ -179,23 +209,16 @@ pub fn configure(env: &Env, dir: &Path, reporter: &dyn Reporter) -> Vec<PathEdit
                 records.push(record);
             }
             Ok(None) => reporter.detail(&format!("{} already set up", edit.path().display())),
-            Err(error) => {
-                if let Edit::OwnFile {
-                    shell: Shell::Posix,
-                    ..
-                } = edit
-                {
-                    env_script_is_ours = false;
-                }
+            Err(not_done) => {
                 let by_hand = match edit {
                     Edit::Line { line, .. } => line.clone(),
-                    Edit::OwnFile {
-                        shell: Shell::Fish, ..
-                    } => format!("fish_add_path {}", dir.display()),
-                    Edit::OwnFile { .. } => format!("export PATH=\"{}:$PATH\"", dir.display()),
+                    Edit::OwnFile { path, shell, .. } => {
+                        missing.push(path);
+                        super::by_hand(*shell, dir)
+                    }
                 };
                 reporter.warn(&format!(
-                    "could not write {} ({error}); to make {} find caro, add this line to it yourself:\n    {by_hand}",
+                    "{} {not_done}; to make {} find caro, add this line to it yourself:\n    {by_hand}",
                     edit.path().display(),
                     edit.shell().name()
                 ));
@@ -207,38 +230,56 @@ pub fn configure(env: &Env, dir: &Path, reporter: &dyn Reporter) -> Vec<PathEdit
     records
 }
 
-/// Finds the PATH blocks caro's old install scripts appended (see [`super::legacy`]) and
-/// returns them as edits for the receipt, so uninstall removes them; nothing is written.
+/// Finds the lines caro's old install scripts appended (see [`legacy`]) and returns them
+/// as edits for the receipt, so uninstall removes them; reports those the user changed,
+/// which stay. Nothing is written.
 fn take_over_legacy(env: &Env, reporter: &dyn Reporter) -> Vec<PathEdit> {
     let mut records = Vec::new();
-    for path in super::legacy::files(env) {
-        let Ok(text) = resolve(&path).and_then(fs::read_to_string) else {
+    for path in legacy::files(env) {
+        let Ok(Some(text)) = read_editable(&path) else {
             continue;
         };
-        for block in super::legacy::find_blocks(&text) {
-            reporter.info(&format!(
-                "found caro's old PATH setup in {} (`{}`); caro-install now looks after it, \
-                 and uninstall removes it",
-                path.display(),
-                block.trim().replace('\n', " / ")
-            ));
-            records.push(PathEdit {
-                path: path.clone(),
-                line: Some(block),
-                created: false,
-                added_newline: false,
-            });
+        for found in legacy::find(&text) {
+            match found {
+                Found::Block(block) => {
+                    reporter.info(&format!(
+                        "found caro's old PATH setup in {} (`{}`); caro-install now looks \
+                         after it, and uninstall removes it",
+                        path.display(),
+                        block
+                            .lines()
+                            .filter(|line| !line.is_empty())
+                            .collect::<Vec<_>>()
+                            .join(" / ")
+                    ));
+                    records.push(PathEdit {
+                        path: path.clone(),
+                        line: Some(block),
+                        created: false,
+                        added_newline: false,
+                    });
+                }
+                Found::Changed { number, line } => reporter.warn(&format!(
+                    "{}:{number} follows caro's old `# caro PATH` comment but holds more than \
+                     caro's old installer wrote (`{line}`), so it is left as it is; remove \
+                     caro's part of it yourself if caro-install should look after PATH",
+                    path.display()
+                )),
+            }
         }
     }
     records
 }
 
-/// The lines that make the current shell find caro: source our env script, and fish's
-/// file when there is one; only files caro-install wrote are named.
+/// The lines that make the current shell find caro: source our env scripts; only files
+/// caro-install wrote are named.
 pub fn use_now_hint(env: &Env) -> Option<String> {
     let home = env.home().ok()?;
     let files = Files::new(env).ok()?;
-    let ours = |path: &Path| fs::read_to_string(path).is_ok_and(|t| super::is_own_file(&t));
+    let ours = |path: &Path| {
+        files::read_regular_text(path, STARTUP_FILE_LIMIT)
+            .is_ok_and(|text| text.is_some_and(|t| super::is_own_file(&t)))
+    };
     if !ours(&files.env_script) {
         return None;
     }
@@ -262,16 +303,18 @@ fn append_github_path(env: &Env, dir: &Path, reporter: &dyn Reporter) {
         return;
     };
     let line = dir.to_string_lossy();
-    let result = read_or_empty(Path::new(file)).and_then(|(text, _)| {
-        if super::has_line(&text, &line) {
-            return Ok(false);
-        }
-        let mut appended = fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(file)?;
-        io::Write::write_all(&mut appended, format!("{line}\n").as_bytes()).map(|()| true)
-    });
+    let result = read_editable(Path::new(file))
+        .map_err(|refused| io::Error::other(refused.to_string()))
+        .and_then(|text| {
+            if super::has_line(&text.unwrap_or_default(), &line) {
+                return Ok(false);
+            }
+            let mut appended = fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(file)?;
+            io::Write::write_all(&mut appended, format!("{line}\n").as_bytes()).map(|()| true)
+        });
     match result {
         Ok(true) => reporter.info(&format!(
             "added {line} to GITHUB_PATH for the next steps of this job"
@@ -307,14 +350,14 @@ pub fn unconfigure(edits: &[PathEdit], reporter: &dyn Reporter) -> Vec<PathBuf> 
             Ok(Undone::Nothing) => {
                 reporter.detail(&format!("{} had nothing of ours", edit.path.display()))
             }
-            Err(error) => {
+            Err(reason) => {
                 let what = edit
                     .line
                     .as_deref()
-                    .map(|l| format!("remove the line `{l}`"))
+                    .map(|l| format!("remove the line `{}`", l.trim().replace('\n', "` and `")))
                     .unwrap_or_else(|| "delete it".to_string());
                 reporter.warn(&format!(
-                    "could not change {} ({error}); {what} yourself",
+                    "could not change {} ({reason}); {what} yourself",
                     edit.path.display()
                 ));
             }
@@ -334,15 +377,16 @@ enum Undone {
     NotOurs,
 }
 
-fn undo(edit: &PathEdit) -> io::Result<Undone> {
+fn undo(edit: &PathEdit) -> Result<Undone, String> {
+    let text = read_editable(&edit.path).map_err(|refused| refused.to_string())?;
+    let Some(text) = text else {
+        return Ok(Undone::Nothing);
+    };
     let Some(line) = &edit.line else {
-        match fs::read_to_string(&edit.path) {
-            Ok(text) if !super::is_own_file(&text) => return Ok(Undone::NotOurs),
-            Ok(_) => {}
-            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Undone::Nothing),
-            Err(e) => return Err(e),
+        if !super::is_own_file(&text) {
+            return Ok(Undone::NotOurs);
         }
-        fs::remove_file(&edit.path)?;
+        fs::remove_file(&edit.path).map_err(|e| e.to_string())?;
         // The folders made for our own files (fish/conf.d, fish), when now empty.
         for dir in edit.path.ancestors().skip(1).take(2) {
             if fs::remove_dir(dir).is_err() {
@@ -351,67 +395,67 @@ fn undo(edit: &PathEdit) -> io::Result<Undone> {
         }
         return Ok(Undone::Changed);
     };
-    let target = resolve(&edit.path)?;
-    let (text, existed) = read_or_empty(&target)?;
-    if !existed {
-        return Ok(Undone::Nothing);
-    }
-    // A block of caro's old install scripts: comment and PATH line, taken over at install.
+    // Lines of caro's old install scripts, taken over at install, hold their endings.
     let removed = if line.contains('\n') {
-        super::legacy::remove_block(&text, line)
+        legacy::remove_block(&text, line)
     } else {
         super::remove_line(&text, line, edit.added_newline)
     };
     let Some(new) = removed else {
         return Ok(Undone::Nothing);
     };
-    if edit.created
-        && new.trim().is_empty()
-        && !edit.path.symlink_metadata()?.file_type().is_symlink()
-    {
-        fs::remove_file(&edit.path)?;
+    let symlink = edit
+        .path
+        .symlink_metadata()
+        .is_ok_and(|m| m.file_type().is_symlink());
+    if edit.created && new.trim().is_empty() && !symlink {
+        fs::remove_file(&edit.path).map_err(|e| e.to_string())?;
     } else {
-        write_keeping_mode(&target, &new)?;
+        files::replace_contents(&edit.path, new.as_bytes()).map_err(|e| with_causes(&e))?;
     }
     Ok(Undone::Changed)
 }
 
-/// Finds our edits without a receipt: our own files where they exist, and every sh-family
-/// startup file holding one of our lines.
+/// Finds our edits without a receipt: our own files where they exist, and every line of
+/// ours (see [`super::is_marked_line`]) in a startup file, each recorded as it is.
 pub fn find_edits(env: &Env) -> Vec<PathEdit> {
     let Ok(files) = Files::new(env) else {
         return Vec::new();
     };
-    let Ok(home) = env.home() else {
-        return Vec::new();
-    };
-    let line = super::source_line(&files.env_script, home);
+    let own = files.own();
     let mut found = Vec::new();
-    let own_files = [&files.env_script, &files.fish_conf];
     let startup_files = super::editable_files(env)
         .into_iter()
-        .filter(|path| !own_files.contains(&path));
+        .filter(|path| !own.contains(&path));
     for path in startup_files {
-        let has_ours = resolve(&path)
-            .and_then(fs::read_to_string)
-            .is_ok_and(|text| text.lines().any(|l| super::is_our_line(l, &line)));
-        if has_ours && !found.iter().any(|e: &PathEdit| e.path == path) {
-            found.push(PathEdit {
-                path,
-                line: Some(line.clone()),
-                created: false,
-                added_newline: false,
-            });
+        let Ok(Some(text)) = read_editable(&path) else {
+            continue;
+        };
+        for piece in text.split_inclusive('\n') {
+            let line = super::content(piece);
+            let known = found
+                .iter()
+                .any(|e: &PathEdit| e.path == path && e.line.as_deref() == Some(line));
+            if super::is_marked_line(line) && !known {
+                found.push(PathEdit {
+                    path: path.clone(),
+                    line: Some(line.to_string()),
+                    created: false,
+                    added_newline: false,
+                });
+            }
         }
     }
-    for path in [files.env_script, files.fish_conf] {
-        if fs::read_to_string(&path).is_ok_and(|text| super::is_own_file(&text)) {
-            found.push(PathEdit {
-                path,
-                line: None,
-                created: true,
-                added_newline: false,
-            });
+    for path in own {
+        if let Ok(Some(text)) = read_editable(path) {
+            if super::is_own_file(&text) {
+                found.push(PathEdit {
+                    path: path.clone(),
+                    line: None,
+                    created: true,
+                    added_newline: false,
+                });
+            }
         }
     }
     found
