@@ -19,5 +19,7 @@ mod signature;
 #[cfg(unix)] // the snapshots hold Unix paths and shell advice; Windows ones are still to take
 mod snapshots;
 mod update;
+#[cfg(unix)] // FIFOs, device nodes, file owners
+mod user_files;
 #[cfg(windows)]
 mod windows;
