@@ -105,7 +105,7 @@ impl std::fmt::Display for NotDone {
         match self {
             NotDone::Refused(refused) => write!(f, "left as it is: {refused}"),
             NotDone::NotOurs => {
-                f.write_str("left as it is: it exists and caro-install did not write it")
+                f.write_str("exists and caro-install did not write it, so it is left as it is")
             }
             NotDone::Write(error) => write!(f, "could not write it: {}", with_causes(error)),
         }
@@ -271,8 +271,8 @@ fn take_over_legacy(env: &Env, reporter: &dyn Reporter) -> Vec<PathEdit> {
     records
 }
 
-/// The lines that make the current shell find caro: source our env scripts; only files
-/// caro-install wrote are named.
+/// The lines that make the current shell find caro: source our env scripts (and fish's
+/// file); only files caro-install wrote are named.
 pub fn use_now_hint(env: &Env) -> Option<String> {
     let home = env.home().ok()?;
     let files = Files::new(env).ok()?;
@@ -283,16 +283,28 @@ pub fn use_now_hint(env: &Env) -> Option<String> {
     if !ours(&files.env_script) {
         return None;
     }
-    let sh = format!(". {}", super::sh_quote(&files.env_script, home));
-    let mut hint =
-        "To use caro in this shell now, run (new shells find it on their own):".to_string();
+    let mut commands = vec![(
+        format!(". {}", super::sh_quote(&files.env_script, home)),
+        "sh, bash, zsh",
+    )];
     if ours(&files.fish_conf) {
         let fish = format!("source {}", super::fish_quote(&files.fish_conf, home));
-        hint.push_str(&format!(
-            "\n    {sh}    # sh, bash, zsh\n    {fish}    # fish"
-        ));
-    } else {
+        commands.push((fish, "fish"));
+    }
+    if ours(&files.csh_script) {
+        if let Some(line) = super::csh_source_line(&files.csh_script, home) {
+            let csh = line.trim_end_matches(super::MARKER).trim_end().to_string();
+            commands.push((csh, "tcsh, csh"));
+        }
+    }
+    let mut hint =
+        "To use caro in this shell now, run (new shells find it on their own):".to_string();
+    if let [(sh, _)] = &commands[..] {
         hint.push_str(&format!("\n    {sh}"));
+    } else {
+        for (command, shells) in &commands {
+            hint.push_str(&format!("\n    {command}    # {shells}"));
+        }
     }
     Some(hint)
 }

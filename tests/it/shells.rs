@@ -328,3 +328,29 @@ fn powershell_gets_its_line_in_the_profile_and_loses_it_at_uninstall() {
     test.run_with(&["uninstall", "-y"]).success();
     assert_eq!(fs::read_to_string(test.home().join(profile)).unwrap(), mine);
 }
+
+#[test]
+fn update_edits_no_file_of_any_shell() {
+    let (test, server, _) = install(with_shells(&["tcsh", "xonsh", "elvish", "nu"]));
+    let files = |test: &Test| -> Vec<(String, Vec<u8>)> {
+        test.tree(&test.home())
+            .into_iter()
+            .filter(|p| !p.starts_with(".local/bin") && !p.ends_with("caro-receipt.json"))
+            .map(|p| (p.clone(), fs::read(test.home().join(&p)).unwrap()))
+            .collect()
+    };
+    let before = files(&test);
+    assert!(
+        before.len() >= 7,
+        "{:?}",
+        before.iter().map(|f| &f.0).collect::<Vec<_>>()
+    );
+    server.caro("1.1.0", "linux-amd64");
+    server.latest("1.1.0");
+    test.run_with(&["update"])
+        .success()
+        .stderr_has("updated caro 1.0.3 -> 1.1.0")
+        .stderr_lacks("edited")
+        .stderr_lacks("created");
+    assert_eq!(files(&test), before);
+}

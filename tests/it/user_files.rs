@@ -146,9 +146,13 @@ fn a_bashrc_linked_to_dev_null_is_not_replaced() {
 
 #[test]
 fn a_profile_linked_to_dev_zero_neither_hangs_nor_grows() {
-    refused(".profile", "it is a device, not a regular file", |home| {
+    let test = refused(".profile", "it is a device, not a regular file", |home| {
         symlink("/dev/zero", home.join(".profile")).unwrap()
     });
+    assert_eq!(
+        fs::read_link(test.home().join(".profile")).unwrap(),
+        Path::new("/dev/zero")
+    );
 }
 
 #[test]
