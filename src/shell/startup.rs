@@ -125,25 +125,49 @@ fn apply(edit: &Edit) -> Result<Option<PathEdit>, NotDone> {
             if existed && !super::is_own_file(&text) {
                 return Err(NotDone::NotOurs);
             }
+            let created_dirs = missing_dirs(path);
             files::replace_contents(path, contents.as_bytes()).map_err(NotDone::Write)?;
             Ok(Some(PathEdit {
                 path: path.clone(),
                 line: None,
                 created: true,
                 added_newline: false,
+                created_dirs,
             }))
         }
         Edit::Line { path, line, .. } => {
             let Some((new, added_newline)) = super::add_line(&text, line) else {
                 return Ok(None);
             };
+            let created_dirs = missing_dirs(path);
             files::replace_contents(path, new.as_bytes()).map_err(NotDone::Write)?;
             Ok(Some(PathEdit {
                 path: path.clone(),
                 line: Some(line.clone()),
                 created: !existed,
                 added_newline,
+                created_dirs,
             }))
+        }
+    }
+}
+
+/// The folders missing above `file`, deepest first: those writing it will create.
+fn missing_dirs(file: &Path) -> Vec<PathBuf> {
+    file.ancestors()
+        .skip(1)
+        .take_while(|dir| !dir.as_os_str().is_empty() && dir.symlink_metadata().is_err())
+        .map(Path::to_path_buf)
+        .collect()
+}
+
+/// Removes the folders `edit` records as made for its file, deepest first, while they are
+/// empty; only folders above the file, whatever else a receipt may list.
+fn remove_created_dirs(edit: &PathEdit) {
+    for dir in &edit.created_dirs {
+        let above = edit.path.ancestors().skip(1).any(|parent| parent == dir);
+        if !above || fs::remove_dir(dir).is_err() {
+            break;
         }
     }
 }
@@ -257,6 +281,7 @@ fn take_over_legacy(env: &Env, reporter: &dyn Reporter) -> Vec<PathEdit> {
                         line: Some(block),
                         created: false,
                         added_newline: false,
+                        created_dirs: Vec::new(),
                     });
                 }
                 Found::Changed { number, line } => reporter.warn(&format!(
@@ -399,12 +424,7 @@ fn undo(edit: &PathEdit) -> Result<Undone, String> {
             return Ok(Undone::NotOurs);
         }
         fs::remove_file(&edit.path).map_err(|e| e.to_string())?;
-        // The folders made for our own files (fish/conf.d, fish), when now empty.
-        for dir in edit.path.ancestors().skip(1).take(2) {
-            if fs::remove_dir(dir).is_err() {
-                break;
-            }
-        }
+        remove_created_dirs(edit);
         return Ok(Undone::Changed);
     };
     // Lines of caro's old install scripts, taken over at install, hold their endings.
@@ -422,6 +442,7 @@ fn undo(edit: &PathEdit) -> Result<Undone, String> {
         .is_ok_and(|m| m.file_type().is_symlink());
     if edit.created && new.trim().is_empty() && !symlink {
         fs::remove_file(&edit.path).map_err(|e| e.to_string())?;
+        remove_created_dirs(edit);
     } else {
         files::replace_contents(&edit.path, new.as_bytes()).map_err(|e| with_causes(&e))?;
     }
@@ -454,6 +475,7 @@ pub fn find_edits(env: &Env) -> Vec<PathEdit> {
                     line: Some(line.to_string()),
                     created: false,
                     added_newline: false,
+                    created_dirs: Vec::new(),
                 });
             }
         }
@@ -466,9 +488,41 @@ pub fn find_edits(env: &Env) -> Vec<PathEdit> {
                     line: None,
                     created: true,
                     added_newline: false,
+                    created_dirs: Vec::new(),
                 });
             }
         }
     }
     found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_empty_folders_above_the_file_are_removed() {
+        let home = tempfile::tempdir().unwrap();
+        let file = home.path().join("a/b/caro.fish");
+        assert_eq!(
+            missing_dirs(&file),
+            [home.path().join("a/b"), home.path().join("a")]
+        );
+        let elsewhere = home.path().join("mine");
+        fs::create_dir_all(home.path().join("a/b")).unwrap();
+        fs::create_dir(&elsewhere).unwrap();
+        let edit = |created_dirs| PathEdit {
+            path: file.clone(),
+            line: None,
+            created: true,
+            added_newline: false,
+            created_dirs,
+        };
+        remove_created_dirs(&edit(vec![elsewhere.clone()]));
+        assert!(elsewhere.is_dir(), "not above the file: kept");
+        fs::write(home.path().join("a/keep"), "").unwrap();
+        remove_created_dirs(&edit(vec![home.path().join("a/b"), home.path().join("a")]));
+        assert!(!home.path().join("a/b").exists());
+        assert!(home.path().join("a").is_dir(), "not empty: kept");
+    }
 }

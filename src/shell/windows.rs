@@ -34,6 +34,7 @@ pub fn configure_path(
                 line: Some(dir),
                 created: false,
                 added_newline: false,
+                created_dirs: Vec::new(),
             }]
         }
         Ok(false) => Vec::new(),
@@ -102,6 +103,7 @@ pub fn find_edit(dir: &std::path::Path) -> Option<PathEdit> {
             line: Some(dir),
             created: false,
             added_newline: false,
+            created_dirs: Vec::new(),
         })
 }
 

@@ -317,7 +317,10 @@ fn powershell_gets_its_line_in_the_profile_and_loses_it_at_uninstall() {
     let (test, _server, _) = install(with_fake_pwsh());
     assert_eq!(fs::read_to_string(test.home().join(profile)).unwrap(), LINE);
     test.run_with(&["uninstall", "-y"]).success();
-    assert!(!test.home().join(profile).exists());
+    assert!(
+        !test.home().join(".config/powershell").exists(),
+        "made for it, so removed"
+    );
     // Not installed, but a profile exists: the line goes after the user's, then goes.
     let mine = "Set-PSReadLineOption -EditMode Emacs";
     let (test, _server, _) = install(Test::new().write(&format!("home/{profile}"), mine));
@@ -353,4 +356,21 @@ fn update_edits_no_file_of_any_shell() {
         .stderr_lacks("edited")
         .stderr_lacks("created");
     assert_eq!(files(&test), before);
+}
+
+#[test]
+fn uninstall_removes_the_folders_made_for_each_shell_and_keeps_those_that_were_there() {
+    let mut test = with_shells(&["xonsh", "elvish", "nu", "fish"]);
+    fs::create_dir_all(test.home().join(".config/fish/conf.d")).unwrap();
+    fs::create_dir_all(test.home().join(".config/xonsh")).unwrap();
+    test = test.write("home/.config/keep", "");
+    let (test, _server, _) = install(test);
+    assert!(test.home().join(".config/elvish/rc.elv").is_file());
+    test.run_with(&["uninstall", "-y"]).success();
+    for made in ["elvish", "nushell", "xonsh/rc.d"] {
+        assert!(!test.home().join(".config").join(made).exists(), "{made}");
+    }
+    for kept in ["fish/conf.d", "xonsh"] {
+        assert!(test.home().join(".config").join(kept).is_dir(), "{kept}");
+    }
 }
