@@ -14,6 +14,7 @@
 use std::path::{Path, PathBuf};
 
 use super::Probe;
+use super::scripts;
 use crate::env::Env;
 use crate::error::Result;
 
@@ -69,17 +70,69 @@ impl Shell {
         }
     }
 
+    /// The line this shell's startup files get for `dir`, and the file of ours it sources
+    /// (which must be written first); `None` for a shell that gets a file of its own
+    /// instead, and for csh when it cannot quote `dir`.
+    pub fn startup_line(
+        self,
+        dir: &Path,
+        home: &Path,
+        files: &Files,
+    ) -> Option<(String, Option<PathBuf>)> {
+        match self {
+            Shell::Posix | Shell::Bash | Shell::Zsh => Some((
+                scripts::source_line(&files.env_script, home),
+                Some(files.env_script.clone()),
+            )),
+            Shell::Tcsh => {
+                scripts::csh_script(dir, home)?;
+                let line = scripts::csh_source_line(&files.csh_script, home)?;
+                Some((line, Some(files.csh_script.clone())))
+            }
+            Shell::Elvish => Some((scripts::elvish_line(dir, home), None)),
+            Shell::PowerShell => Some((scripts::powershell_line(dir, home), None)),
+            Shell::Fish | Shell::Xonsh | Shell::Nushell => None,
+        }
+    }
+
+    /// The file of ours this shell reads for `dir`, with its whole contents: the env script
+    /// it sources (sh family, csh) or its drop-in (fish, xonsh, nushell); `None` for elvish
+    /// and PowerShell, whose line stands alone, and for csh when it cannot quote `dir`.
+    pub fn own_file<'a>(
+        self,
+        dir: &Path,
+        home: &Path,
+        files: &'a Files,
+    ) -> Option<(&'a Path, String)> {
+        match self {
+            Shell::Posix | Shell::Bash | Shell::Zsh => {
+                Some((&files.env_script, scripts::env_script(dir, home)))
+            }
+            Shell::Tcsh => Some((&files.csh_script, scripts::csh_script(dir, home)?)),
+            Shell::Fish => Some((&files.fish_conf, scripts::fish_script(dir, home))),
+            Shell::Xonsh => Some((&files.xonsh_drop_in, scripts::xonsh_script(dir, home))),
+            Shell::Nushell => Some((&files.nu_drop_in, scripts::nu_script(dir, home))),
+            Shell::Elvish | Shell::PowerShell => None,
+        }
+    }
+
     /// The file wholly ours that this shell loads by itself from a folder it reads at
     /// startup, when it gets one (fish, xonsh, nushell), and the folder whose existence
     /// says the user has set the shell up.
     pub fn drop_in(self, files: &Files) -> Option<(&Path, &Path)> {
-        let (file, levels) = match self {
-            Shell::Fish => (&files.fish_conf, 2),
-            Shell::Xonsh => (&files.xonsh_drop_in, 2),
-            Shell::Nushell => (&files.nu_drop_in, 2),
-            _ => return None,
+        let file = match self {
+            Shell::Fish => &files.fish_conf,
+            Shell::Xonsh => &files.xonsh_drop_in,
+            Shell::Nushell => &files.nu_drop_in,
+            Shell::Posix
+            | Shell::Bash
+            | Shell::Zsh
+            | Shell::Tcsh
+            | Shell::Elvish
+            | Shell::PowerShell => return None,
         };
-        let config = file.ancestors().nth(levels).unwrap_or(file);
+        // `<config>/<shell>/<folder>/caro.<ext>`: the shell's own configuration folder.
+        let config = file.ancestors().nth(2).unwrap_or(file);
         Some((file, config))
     }
 

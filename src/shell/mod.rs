@@ -38,13 +38,10 @@ use windows::unconfigure_registry;
 #[cfg(windows)]
 pub use windows::{configure_path, preview, shadowing_after_edit, use_now_hint};
 
-pub use edit::{add_line, content, has_line, remove_line};
+use edit::{add_line, content, has_line, remove_line};
 pub use kinds::{Files, Shell, editable_files, rc_files};
-pub use scripts::{
-    MARKER, OWN_FILE_HEADER, by_hand, csh_script, csh_source_line, elvish_line, env_script,
-    fish_quote, fish_script, is_marked_line, is_own_file, nu_script, powershell_line, sh_quote,
-    source_line, xonsh_script,
-};
+pub use scripts::MARKER;
+use scripts::{by_hand, csh_source_line, fish_quote, is_marked_line, is_own_file, sh_quote};
 pub use startup::{RealProbe, find_edits};
 
 use std::path::{Component, Path, PathBuf};
@@ -125,32 +122,26 @@ pub fn unconfigure_path(edits: &[PathEdit], reporter: &dyn Reporter) -> Vec<Path
 pub fn plan_edits(env: &Env, dir: &Path, probe: &dyn Probe) -> Result<Vec<Edit>> {
     let home = env.home()?;
     let files = Files::new(env)?;
-    let own = |shell, path: &Path, contents| Edit::OwnFile {
-        shell,
-        path: path.to_path_buf(),
-        contents,
+    let mut own_files: Vec<Edit> = Vec::new();
+    let mut add_own_file = |shell: Shell| {
+        if let Some((path, contents)) = shell.own_file(dir, home, &files) {
+            if own_files.iter().all(|edit| edit.path() != path) {
+                own_files.push(Edit::OwnFile {
+                    shell,
+                    path: path.to_path_buf(),
+                    contents,
+                });
+            }
+        }
     };
-    let mut edits = vec![own(Shell::Posix, &files.env_script, env_script(dir, home))];
     let mut lines = Vec::new();
     for (shell, path) in rc_files(env, probe)? {
-        let (line, sources) = match shell {
-            Shell::Tcsh => {
-                let (Some(script), Some(line)) = (
-                    csh_script(dir, home),
-                    csh_source_line(&files.csh_script, home),
-                ) else {
-                    continue;
-                };
-                edits.push(own(Shell::Tcsh, &files.csh_script, script));
-                (line, Some(files.csh_script.clone()))
-            }
-            Shell::Elvish => (elvish_line(dir, home), None),
-            Shell::PowerShell => (powershell_line(dir, home), None),
-            _ => (
-                source_line(&files.env_script, home),
-                Some(files.env_script.clone()),
-            ),
+        let Some((line, sources)) = shell.startup_line(dir, home, &files) else {
+            continue;
         };
+        if sources.is_some() {
+            add_own_file(shell);
+        }
         lines.push(Edit::Line {
             shell,
             path,
@@ -159,20 +150,12 @@ pub fn plan_edits(env: &Env, dir: &Path, probe: &dyn Probe) -> Result<Vec<Edit>>
         });
     }
     for shell in Shell::ALL {
-        let Some((path, _)) = shell.drop_in(&files) else {
-            continue;
-        };
         if shell.wants_drop_in(&files, probe) {
-            let contents = match shell {
-                Shell::Xonsh => xonsh_script(dir, home),
-                Shell::Nushell => nu_script(dir, home),
-                _ => fish_script(dir, home),
-            };
-            edits.push(own(shell, path, contents));
+            add_own_file(shell);
         }
     }
-    edits.extend(lines);
-    Ok(edits)
+    own_files.extend(lines);
+    Ok(own_files)
 }
 
 /// Normalises a path for comparison: the file system's canonical form when it exists
