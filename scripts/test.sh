@@ -17,7 +17,7 @@ say() { printf '\n==> %s\n' "$*"; }
 . scripts/lib/needs.sh
 need_packages "the tests" zsh:zsh fish:fish dash:dash busybox:busybox shellcheck:shellcheck \
     python3:python3 curl:curl wget:wget script:bsdutils setsid:util-linux unshare:util-linux \
-    nuget:nuget skopeo:skopeo umoci:umoci ruby:ruby
+    nuget:nuget skopeo:skopeo umoci:umoci ruby:ruby tcsh:tcsh xonsh:xonsh elvish:elvish
 
 say "cargo fmt --check"
 cargo fmt --all -- --check
@@ -54,6 +54,8 @@ for features in --no-default-features --features=default; do
 done
 
 say "cargo test (unit, integration, doc)"
+# nushell comes from npm (Debian has none): installed once into ~/.cache.
+bash tests/shells/install-nu.sh
 # The integration tests run the examples (caro's self-update, the dist command) as
 # programs, and `cargo test` alone does not build them as such.
 cargo build --quiet --examples

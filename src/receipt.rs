@@ -129,6 +129,10 @@ pub struct PathEdit {
     /// removing the line removes it too, so the file comes back byte-identical.
     #[serde(default)]
     pub added_newline: bool,
+    /// The folders made for the file, deepest first, which uninstall removes again once
+    /// the file is gone and they are empty. Absent before 0.2.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub created_dirs: Vec<PathBuf>,
 }
 
 impl Receipt {
@@ -291,6 +295,7 @@ mod tests {
             line: None,
             created,
             added_newline: false,
+            created_dirs: Vec::new(),
         };
         let mut old = Receipt::new("wildcard/caro", "1.0.2", Path::new("/b"));
         old.path_edits = vec![edit("/h/.profile", true)];

@@ -9,7 +9,7 @@ use crate::error::Result;
 use crate::install::plan;
 use crate::platform::local_executable_name;
 use crate::receipt::{self, Receipt};
-use crate::shell::{self, unix::RealProbe};
+use crate::shell::{self, RealProbe};
 
 /// A snapshot of the installation, printed by `caro-install status`.
 #[derive(Debug, Clone)]

@@ -261,7 +261,7 @@ fn remove_own_install_dir(env: &Env, dir: &Path) {
 /// Edits found without the receipt: marked lines and our files; on Windows, `dir` when it
 /// is in the user's Path.
 fn found_edits(env: &Env, dir: &Path) -> Vec<PathEdit> {
-    let found = shell::unix::find_edits(env);
+    let found = shell::find_edits(env);
     #[cfg(windows)]
     let found = [found, shell::windows::find_edit(dir).into_iter().collect()].concat();
     #[cfg(not(windows))]

@@ -83,6 +83,28 @@ pub fn same_file(a: &Path, b: &Path) -> bool {
 /// Writes `bytes` to `path` atomically: a temp file beside it, fsync, rename. Creates the
 /// parent directory.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+    write_with_permissions(path, bytes, None)
+}
+
+/// Replaces the contents of the user's file at `path` the way [`write_atomically`] does,
+/// as an editor that keeps links would: a symlink is followed and the file it leads to is
+/// replaced, so `path` stays a symlink; the mode of the file replaced is kept. Not a check
+/// that the file may be edited: callers use [`check_editable`] first.
+pub fn replace_contents(path: &Path, bytes: &[u8]) -> Result<()> {
+    let target = if fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) {
+        fs::canonicalize(path).map_err(Error::file("follow the symlink", path))?
+    } else {
+        path.to_path_buf()
+    };
+    let permissions = fs::metadata(&target).ok().map(|m| m.permissions());
+    write_with_permissions(&target, bytes, permissions)
+}
+
+fn write_with_permissions(
+    path: &Path,
+    bytes: &[u8],
+    permissions: Option<fs::Permissions>,
+) -> Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
     fs::create_dir_all(dir).map_err(Error::file("create directory", dir))?;
     let name = path
@@ -96,6 +118,11 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     temp.file_mut()
         .sync_all()
         .map_err(Error::file("flush", temp.path()))?;
+    if let Some(permissions) = permissions {
+        temp.file_mut()
+            .set_permissions(permissions)
+            .map_err(Error::file("set the mode of", temp.path()))?;
+    }
     temp.replace(path)
 }
 

@@ -38,7 +38,7 @@ use crate::platform::{Platform, local_executable_name};
 use crate::receipt::{PathEdit, Receipt};
 use crate::release::{ReleaseSource, Version};
 use crate::report::Reporter;
-use crate::shell::{self, unix::RealProbe};
+use crate::shell::{self, RealProbe};
 use plan::{Plan, Settings};
 use source::{build_from_source, find_cargo};
 

@@ -15,7 +15,7 @@ use crate::platform::{self, Choice, Facts, Platform, executable_name};
 use crate::receipt;
 use crate::release::{self, ReleaseSource, Version, VersionRequest};
 use crate::report::Reporter;
-use crate::shell::{self, unix::RealProbe};
+use crate::shell::{self, RealProbe};
 use crate::signature;
 
 /// What the user asked for on the command line, before environment variables and defaults.

@@ -1,25 +1,48 @@
-//! Making a new shell of every kind find `caro`: which files, which lines (pure).
+//! Making a new shell of every kind find `caro`: which files, which lines (pure), and the
+//! effects that write and undo them.
 //!
 //! Shells read different files depending on how they start, which is why installers that
-//! edit only `~/.profile` or only `~/.bashrc` leave some users with "command not found":
-//! - a **login** shell (a terminal on macOS, an SSH session, `bash -l`) reads `~/.profile`
-//!   (sh, dash) or the first of `~/.bash_profile`, `~/.bash_login`, `~/.profile` (bash);
-//! - an **interactive non-login** bash (a new terminal tab on most Linux desktops) reads
-//!   only `~/.bashrc`;
-//! - **zsh** reads `$ZDOTDIR/.zshenv` (default `~/.zshenv`) for every shell, login or not,
-//!   interactive or not, so one line there covers all of them;
-//! - **fish** reads every file in `conf.d`, so it gets a file of its own.
+//! edit only `~/.profile` or only `~/.bashrc` leave some users with "command not found";
+//! [`kinds`] says which shell reads what (and docs/shells.md why). Each shell gets the
+//! least that works for every way it starts:
+//! - the sh family (sh, dash, bash, zsh) one `. "…/caro/env"` line in each startup file it
+//!   reads, and tcsh/csh one `source "…/caro/env.csh"` line: env scripts that prepend the
+//!   directory only when PATH lacks it, so nested shells and files that source each other
+//!   never duplicate it;
+//! - fish, xonsh and nushell a file of their own in the folder they load at startup;
+//! - elvish and PowerShell, which read one file only, one marked line that carries the
+//!   same guard.
 //!
-//! So the sh family gets one `. "…/env"` line in each of those files, sourcing an env
-//! script that prepends the directory only when PATH lacks it (nested shells, and files
-//! that source each other, never duplicate it); fish gets `conf.d/caro.fish` with the
-//! same guard. Everything here is a pure function of an [`Env`] and a [`Probe`] that
-//! answers "does this file exist, is this shell installed"; the effects are in [`unix`]
-//! and (for the registry) [`windows`].
+//! The planning ([`plan_edits`]) is a pure function of an [`Env`] and a [`Probe`] that
+//! answers "does this file exist, is this shell installed"; [`scripts`] holds the texts,
+//! [`edit`] the line editing, [`legacy`] the lines caro's old install scripts wrote.
+//! [`startup`] makes and undoes the edits (on every OS, since a receipt may name them);
+//! what differs by OS is chosen once below, from [`unix`] or [`windows`].
 
+mod edit;
+mod kinds;
 pub mod legacy;
-pub mod unix;
+mod scripts;
+mod startup;
+#[cfg(unix)]
+mod unix;
 pub mod windows;
+
+// What differs by OS is chosen here, once: same-named functions in unix.rs and windows.rs.
+#[cfg(unix)]
+use unix::unconfigure_registry;
+#[cfg(unix)]
+pub use unix::{configure_path, preview, shadowing_after_edit, use_now_hint};
+#[cfg(windows)]
+use windows::unconfigure_registry;
+#[cfg(windows)]
+pub use windows::{configure_path, preview, shadowing_after_edit, use_now_hint};
+
+use edit::{add_line, content, has_line, remove_line};
+pub use kinds::{Files, Shell, editable_files, rc_files};
+pub use scripts::MARKER;
+use scripts::{by_hand, csh_source_line, fish_quote, is_marked_line, is_own_file, sh_quote};
+pub use startup::{RealProbe, find_edits};
 
 use std::path::{Component, Path, PathBuf};
 
@@ -27,44 +50,6 @@ use crate::env::Env;
 use crate::error::Result;
 use crate::receipt::PathEdit;
 use crate::report::Reporter;
-
-/// The env script for the sh family; `{dir}` is replaced with the quoted directory.
-const ENV_SH: &str = include_str!("env.sh");
-
-/// The fish conf.d file; `{dir}` is replaced with the quoted directory.
-const ENV_FISH: &str = include_str!("env.fish");
-
-/// The comment that marks the lines caro-install adds, so they can be found (and only they
-/// removed) even without a receipt.
-pub const MARKER: &str = "# added by caro-install";
-
-/// A shell whose new instances must find caro.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Shell {
-    /// POSIX sh and dash (and bash as a login shell without its own profile).
-    Posix,
-    /// bash.
-    Bash,
-    /// zsh.
-    Zsh,
-    /// fish.
-    Fish,
-}
-
-impl Shell {
-    /// Every shell, in the order files are listed to the user.
-    pub const ALL: [Shell; 4] = [Shell::Posix, Shell::Bash, Shell::Zsh, Shell::Fish];
-
-    /// The shell's name as users type it.
-    pub fn name(self) -> &'static str {
-        match self {
-            Shell::Posix => "sh",
-            Shell::Bash => "bash",
-            Shell::Zsh => "zsh",
-            Shell::Fish => "fish",
-        }
-    }
-}
 
 /// What the pure planning needs to know about the file system and installed programs.
 pub trait Probe {
@@ -82,7 +67,7 @@ pub trait Probe {
 /// One change to make a shell find caro.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Edit {
-    /// A file wholly ours (the env script, fish's conf.d file), written with these contents.
+    /// A file wholly ours (an env script, a drop-in), written with these contents.
     OwnFile {
         /// The shell it serves.
         shell: Shell,
@@ -99,6 +84,8 @@ pub enum Edit {
         path: PathBuf,
         /// The line, without its newline.
         line: String,
+        /// The file of ours the line sources, which must be in place first.
+        sources: Option<PathBuf>,
     },
 }
 
@@ -118,287 +105,57 @@ impl Edit {
     }
 }
 
-/// Where caro-install's own shell files live.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Files {
-    /// The env script the sh family sources: `${XDG_CONFIG_HOME:-~/.config}/caro/env`.
-    pub env_script: PathBuf,
-    /// fish's file: `${XDG_CONFIG_HOME:-~/.config}/fish/conf.d/caro.fish`.
-    pub fish_conf: PathBuf,
-}
-
-impl Files {
-    /// The paths for `env`.
-    pub fn new(env: &Env) -> Result<Files> {
-        let config = env.xdg_config_home()?;
-        Ok(Files {
-            env_script: config.join("caro").join("env"),
-            fish_conf: config.join("fish").join("conf.d").join("caro.fish"),
-        })
-    }
-}
-
-/// Makes new shells (or, on Windows, new terminals) find `dir`; returns what was changed,
-/// for the receipt. Problems are warnings, never errors: see [`unix`].
-pub fn configure_path(env: &Env, dir: &Path, reporter: &dyn Reporter) -> Vec<PathEdit> {
-    #[cfg(windows)]
-    {
-        let _ = env;
-        windows::configure(dir, reporter)
-    }
-    #[cfg(not(windows))]
-    {
-        unix::configure(env, dir, reporter)
-    }
-}
-
-/// The files [`configure_path`] would change for `dir`, with the shell each serves, read
-/// but not written: what `--dry-run` prints.
-pub fn preview(env: &Env, dir: &Path) -> Vec<(&'static str, PathBuf)> {
-    #[cfg(windows)]
-    {
-        let _ = (env, dir);
-        vec![("Windows", PathBuf::from(windows::REGISTRY_PATH))]
-    }
-    #[cfg(not(windows))]
-    {
-        unix::preview(env, dir)
-    }
-}
-
-/// Undoes `edits` (from the receipt, or found by [`unix::find_edits`]); returns the files
+/// Undoes `edits` (from the receipt, or found by [`find_edits`]); returns the files
 /// changed.
 pub fn unconfigure_path(edits: &[PathEdit], reporter: &dyn Reporter) -> Vec<PathBuf> {
     let (registry, files): (Vec<PathEdit>, Vec<PathEdit>) = edits
         .iter()
         .cloned()
         .partition(|edit| edit.path == Path::new(windows::REGISTRY_PATH));
-    let changed = unix::unconfigure(&files, reporter);
-    #[cfg(windows)]
-    let changed = [changed, windows::unconfigure(&registry, reporter)].concat();
-    #[cfg(not(windows))]
-    let _ = registry;
-    changed
-}
-
-/// The startup files of the sh family to put the source line in, per docs/shells.md:
-/// `~/.profile` always (created if missing); each existing `~/.bashrc`, `~/.bash_profile`,
-/// `~/.bash_login`, and a new `~/.bashrc` when bash is installed and none exists;
-/// `$ZDOTDIR/.zshenv` (else `~/.zshenv`) when it exists or zsh is installed.
-pub fn rc_files(env: &Env, probe: &dyn Probe) -> Result<Vec<(Shell, PathBuf)>> {
-    let home = env.home()?;
-    let mut files = vec![(Shell::Posix, home.join(".profile"))];
-    let bash: Vec<PathBuf> = [".bashrc", ".bash_profile", ".bash_login"]
-        .iter()
-        .map(|name| home.join(name))
-        .filter(|path| probe.exists(path))
-        .collect();
-    if bash.is_empty() {
-        if probe.has_program("bash") {
-            files.push((Shell::Bash, home.join(".bashrc")));
-        }
-    } else {
-        files.extend(bash.into_iter().map(|path| (Shell::Bash, path)));
-    }
-    let zshenv = zsh_dir(env)?.join(".zshenv");
-    if probe.exists(&zshenv) || probe.has_program("zsh") {
-        files.push((Shell::Zsh, zshenv));
-    }
-    Ok(files)
-}
-
-/// `$ZDOTDIR` when set, else `$HOME`.
-fn zsh_dir(env: &Env) -> Result<PathBuf> {
-    match env.var("ZDOTDIR") {
-        Some(dir) => Ok(PathBuf::from(dir)),
-        None => Ok(env.home()?.to_path_buf()),
-    }
+    let changed = startup::unconfigure(&files, reporter);
+    [changed, unconfigure_registry(&registry, reporter)].concat()
 }
 
 /// Every edit that makes new shells find `dir`, in order: our own files first (so a line
-/// never sources a file that does not exist yet), then the lines.
+/// never sources a file that does not exist yet), then the lines. A shell whose syntax
+/// cannot hold `dir` on one line (csh and a newline) gets nothing.
 pub fn plan_edits(env: &Env, dir: &Path, probe: &dyn Probe) -> Result<Vec<Edit>> {
     let home = env.home()?;
     let files = Files::new(env)?;
-    let mut edits = vec![Edit::OwnFile {
-        shell: Shell::Posix,
-        path: files.env_script.clone(),
-        contents: env_script(dir, home),
-    }];
-    let fish_config = files
-        .fish_conf
-        .parent()
-        .and_then(Path::parent)
-        .unwrap_or(home);
-    if probe.exists(&files.fish_conf) || probe.exists(fish_config) || probe.has_program("fish") {
-        edits.push(Edit::OwnFile {
-            shell: Shell::Fish,
-            path: files.fish_conf,
-            contents: fish_script(dir, home),
-        });
-    }
-    let line = source_line(&files.env_script, home);
+    let mut own_files: Vec<Edit> = Vec::new();
+    let mut add_own_file = |shell: Shell| {
+        if let Some((path, contents)) = shell.own_file(dir, home, &files) {
+            if own_files.iter().all(|edit| edit.path() != path) {
+                own_files.push(Edit::OwnFile {
+                    shell,
+                    path: path.to_path_buf(),
+                    contents,
+                });
+            }
+        }
+    };
+    let mut lines = Vec::new();
     for (shell, path) in rc_files(env, probe)? {
-        edits.push(Edit::Line {
+        let Some((line, sources)) = shell.startup_line(dir, home, &files) else {
+            continue;
+        };
+        if sources.is_some() {
+            add_own_file(shell);
+        }
+        lines.push(Edit::Line {
             shell,
             path,
-            line: line.clone(),
+            line,
+            sources,
         });
     }
-    Ok(edits)
-}
-
-/// What to run to use caro in the current shell once PATH is configured for new shells, as
-/// rustup and uv say it: source the env script (sh family) or fish's file; on Windows a
-/// new terminal picks up the user Path. `None` when there is nothing of ours to source.
-pub fn use_now_hint(env: &Env) -> Option<String> {
-    #[cfg(windows)]
-    {
-        let _ = env;
-        Some("To use caro, open a new terminal (this one keeps its old Path).".to_string())
-    }
-    #[cfg(not(windows))]
-    {
-        unix::use_now_hint(env)
-    }
-}
-
-/// The first words of every file caro-install writes wholly (the env scripts): a file at
-/// one of our paths that does not start with them is the user's, and is never overwritten
-/// or deleted.
-pub const OWN_FILE_HEADER: &str = "# caro's PATH setup, written by caro-install";
-
-/// Returns true if and only if `text` is a file caro-install wrote (it starts with
-/// [`OWN_FILE_HEADER`]), whatever directory it was written for.
-pub fn is_own_file(text: &str) -> bool {
-    text.starts_with(OWN_FILE_HEADER)
-}
-
-/// Every file caro-install may edit or write in `env`: the sh-family startup files, zsh's
-/// `.zshenv` (in `$ZDOTDIR` too), and our own env scripts. A receipt naming any other file
-/// is not acted on: uninstall never touches a file caro-install could not have written.
-pub fn editable_files(env: &Env) -> Vec<PathBuf> {
-    let (Ok(home), Ok(files)) = (env.home(), Files::new(env)) else {
-        return Vec::new();
-    };
-    let mut paths: Vec<PathBuf> = [
-        ".profile",
-        ".bashrc",
-        ".bash_profile",
-        ".bash_login",
-        ".zshenv",
-    ]
-    .iter()
-    .map(|name| home.join(name))
-    .collect();
-    if let Some(zdotdir) = env.var("ZDOTDIR") {
-        paths.push(Path::new(zdotdir).join(".zshenv"));
-    }
-    paths.push(files.env_script);
-    paths.push(files.fish_conf);
-    paths
-}
-
-/// The env script for the sh family, for `dir`.
-pub fn env_script(dir: &Path, home: &Path) -> String {
-    ENV_SH.replace("{dir}", &sh_quote(dir, home))
-}
-
-/// fish's conf.d file, for `dir`.
-pub fn fish_script(dir: &Path, home: &Path) -> String {
-    ENV_FISH.replace("{dir}", &fish_quote(dir, home))
-}
-
-/// The line that sources the env script: `. "$HOME/.config/caro/env" # added by caro-install`.
-pub fn source_line(env_script: &Path, home: &Path) -> String {
-    format!(". {} {MARKER}", sh_quote(env_script, home))
-}
-
-/// `path` as a double-quoted sh word, written relative to `$HOME` when it is inside it (so
-/// a renamed home still works), with `\`, `"`, `$` and `` ` `` escaped.
-pub fn sh_quote(path: &Path, home: &Path) -> String {
-    quote(path, home, &['\\', '"', '$', '`'])
-}
-
-/// `path` as a double-quoted fish word, relative to `$HOME` when inside it (fish has no
-/// backquote expansion, so `` ` `` stays as it is).
-pub fn fish_quote(path: &Path, home: &Path) -> String {
-    quote(path, home, &['\\', '"', '$'])
-}
-
-fn quote(path: &Path, home: &Path, special: &[char]) -> String {
-    let escape = |text: &str| {
-        text.chars()
-            .fold(String::with_capacity(text.len()), |mut quoted, c| {
-                if special.contains(&c) {
-                    quoted.push('\\');
-                }
-                quoted.push(c);
-                quoted
-            })
-    };
-    match path.strip_prefix(home) {
-        Ok(rest) if rest.as_os_str().is_empty() => "\"$HOME\"".to_string(),
-        Ok(rest) => format!("\"$HOME/{}\"", escape(&rest.to_string_lossy())),
-        Err(_) => format!("\"{}\"", escape(&path.to_string_lossy())),
-    }
-}
-
-/// Returns true if and only if `text` already holds `line` (ignoring surrounding blanks).
-pub fn has_line(text: &str, line: &str) -> bool {
-    text.lines().any(|existing| existing.trim() == line.trim())
-}
-
-/// `text` with `line` appended, or `None` when it is already there. The `bool` says whether
-/// a newline had to be added first (the file did not end with one), which removal needs
-/// to give the file back byte for byte.
-pub fn add_line(text: &str, line: &str) -> Option<(String, bool)> {
-    if has_line(text, line) {
-        return None;
-    }
-    let needs_newline = !text.is_empty() && !text.ends_with('\n');
-    let mut new = String::with_capacity(text.len() + line.len() + 2);
-    new.push_str(text);
-    if needs_newline {
-        new.push('\n');
-    }
-    new.push_str(line);
-    new.push('\n');
-    Some((new, needs_newline))
-}
-
-/// Returns true if and only if `line` is one caro-install wrote: `line` itself, or any
-/// `. …caro…/env` line carrying [`MARKER`] (written for another config directory).
-pub fn is_our_line(candidate: &str, line: &str) -> bool {
-    let candidate = candidate.trim();
-    candidate == line.trim()
-        || (candidate.starts_with(". ")
-            && candidate.ends_with(MARKER)
-            && candidate.contains("caro"))
-}
-
-/// `text` without our lines, or `None` when it has none. When `added_newline` is true and
-/// our line was the last one, the newline added before it is removed too.
-pub fn remove_line(text: &str, line: &str, added_newline: bool) -> Option<String> {
-    let mut kept = String::with_capacity(text.len());
-    let mut removed_last = false;
-    let mut removed_any = false;
-    for piece in text.split_inclusive('\n') {
-        if is_our_line(piece.trim_end_matches(['\n', '\r']), line) {
-            removed_any = true;
-            removed_last = true;
-        } else {
-            kept.push_str(piece);
-            removed_last = false;
+    for shell in Shell::ALL {
+        if shell.wants_drop_in(&files, probe) {
+            add_own_file(shell);
         }
     }
-    if !removed_any {
-        return None;
-    }
-    if added_newline && removed_last && kept.ends_with('\n') {
-        kept.pop();
-    }
-    Some(kept)
+    own_files.extend(lines);
+    Ok(own_files)
 }
 
 /// Normalises a path for comparison: the file system's canonical form when it exists
@@ -433,23 +190,13 @@ pub fn shadowing(env: &Env, dir: &Path, name: &str, probe: &dyn Probe) -> Vec<Pa
     shadowing_in(env.path_dirs(), dir, name, probe)
 }
 
-/// The `name` executables new shells will find before the one in `dir` once
-/// [`configure_path`] added it: none on Unix, where the env script puts `dir` first; on
-/// Windows those in the system Path, which Windows puts before the user's.
-pub fn shadowing_after_edit(env: &Env, dir: &Path, name: &str, probe: &dyn Probe) -> Vec<PathBuf> {
-    #[cfg(windows)]
-    {
-        shadowing_in(windows::system_path_dirs(env), dir, name, probe)
-    }
-    #[cfg(not(windows))]
-    {
-        let _ = (env, dir, name, probe);
-        Vec::new()
-    }
-}
-
 /// The `name` executables in `entries` before the one naming `dir`.
-fn shadowing_in(entries: Vec<PathBuf>, dir: &Path, name: &str, probe: &dyn Probe) -> Vec<PathBuf> {
+pub(crate) fn shadowing_in(
+    entries: Vec<PathBuf>,
+    dir: &Path,
+    name: &str,
+    probe: &dyn Probe,
+) -> Vec<PathBuf> {
     let dir = normalize(dir, probe);
     let mut found = Vec::new();
     for entry in entries {
@@ -465,12 +212,12 @@ fn shadowing_in(entries: Vec<PathBuf>, dir: &Path, name: &str, probe: &dyn Probe
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use crate::env::HOME_VAR;
     use std::collections::HashSet;
 
-    struct FakeProbe {
+    pub(super) struct FakeProbe {
         files: HashSet<PathBuf>,
         programs: Vec<&'static str>,
     }
@@ -490,69 +237,15 @@ mod tests {
         }
     }
 
-    fn probe(files: &[&str], programs: &[&'static str]) -> FakeProbe {
+    pub(super) fn probe(files: &[&str], programs: &[&'static str]) -> FakeProbe {
         FakeProbe {
             files: files.iter().map(PathBuf::from).collect(),
             programs: programs.to_vec(),
         }
     }
 
-    fn env() -> Env {
+    pub(super) fn env() -> Env {
         Env::from_vars([(HOME_VAR, "/home/u")])
-    }
-
-    fn paths(files: Vec<(Shell, PathBuf)>) -> Vec<String> {
-        files
-            .into_iter()
-            .map(|(shell, path)| {
-                let path = path.to_string_lossy().replace('\\', "/");
-                format!("{}:{path}", shell.name())
-            })
-            .collect()
-    }
-
-    #[test]
-    fn profile_always_and_bashrc_created_when_bash_is_installed() {
-        let files = rc_files(&env(), &probe(&[], &["bash"])).unwrap();
-        assert_eq!(
-            paths(files),
-            ["sh:/home/u/.profile", "bash:/home/u/.bashrc"]
-        );
-    }
-
-    #[test]
-    fn every_existing_bash_file_and_no_new_one() {
-        let files = rc_files(
-            &env(),
-            &probe(&["/home/u/.bash_profile", "/home/u/.bash_login"], &["bash"]),
-        )
-        .unwrap();
-        assert_eq!(
-            paths(files),
-            [
-                "sh:/home/u/.profile",
-                "bash:/home/u/.bash_profile",
-                "bash:/home/u/.bash_login"
-            ]
-        );
-    }
-
-    #[test]
-    fn no_bash_no_bashrc() {
-        let files = rc_files(&env(), &probe(&[], &[])).unwrap();
-        assert_eq!(paths(files), ["sh:/home/u/.profile"]);
-    }
-
-    #[test]
-    fn zshenv_follows_zdotdir() {
-        let files = rc_files(&env(), &probe(&[], &["zsh"])).unwrap();
-        assert_eq!(paths(files), ["sh:/home/u/.profile", "zsh:/home/u/.zshenv"]);
-        let env = Env::from_vars([(HOME_VAR, "/home/u"), ("ZDOTDIR", "/home/u/.config/zsh")]);
-        let files = rc_files(&env, &probe(&["/home/u/.config/zsh/.zshenv"], &[])).unwrap();
-        assert_eq!(
-            paths(files),
-            ["sh:/home/u/.profile", "zsh:/home/u/.config/zsh/.zshenv"]
-        );
     }
 
     #[cfg(unix)] // "/home/u/cfg" is not absolute on Windows, so XDG_CONFIG_HOME is ignored
@@ -574,96 +267,61 @@ mod tests {
         assert_eq!(line, ". \"$HOME/cfg/caro/env\" # added by caro-install");
     }
 
+    #[cfg(unix)]
+    #[test]
+    fn every_shell_installed_gets_its_file_or_line_and_own_files_come_first() {
+        let programs = [
+            "bash", "zsh", "fish", "tcsh", "xonsh", "elvish", "nu", "pwsh",
+        ];
+        let edits = plan_edits(&env(), Path::new("/opt/bin"), &probe(&[], &programs)).unwrap();
+        let shown: Vec<String> = edits
+            .iter()
+            .map(|edit| {
+                let kind = if matches!(edit, Edit::Line { .. }) {
+                    "line"
+                } else {
+                    "file"
+                };
+                let path = edit.path().strip_prefix("/home/u").unwrap().display();
+                format!("{} {kind} {path}", edit.shell().name())
+            })
+            .collect();
+        assert_eq!(
+            shown,
+            [
+                "sh file .config/caro/env",
+                "tcsh file .config/caro/env.csh",
+                "fish file .config/fish/conf.d/caro.fish",
+                "xonsh file .config/xonsh/rc.d/caro.xsh",
+                "nu file .config/nushell/autoload/caro.nu",
+                "sh line .profile",
+                "bash line .bashrc",
+                "zsh line .zshenv",
+                "tcsh line .tcshrc",
+                "elvish line .config/elvish/rc.elv",
+                "pwsh line .config/powershell/profile.ps1",
+            ]
+        );
+        let Edit::Line { sources, .. } = &edits[8] else {
+            panic!("{edits:?}")
+        };
+        assert_eq!(
+            sources.as_deref(),
+            Some(Path::new("/home/u/.config/caro/env.csh"))
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn csh_gets_nothing_for_a_directory_it_cannot_quote() {
+        let edits = plan_edits(&env(), Path::new("/opt/a\nb"), &probe(&[], &["tcsh"])).unwrap();
+        assert!(edits.iter().all(|e| e.shell() != Shell::Tcsh), "{edits:?}");
+    }
+
     #[test]
     fn no_fish_no_fish_file() {
         let edits = plan_edits(&env(), Path::new("/opt/bin"), &probe(&[], &[])).unwrap();
         assert!(edits.iter().all(|e| e.shell() != Shell::Fish), "{edits:?}");
-    }
-
-    #[test]
-    fn scripts_name_the_directory_relative_to_home() {
-        let home = Path::new("/home/u");
-        let sh = env_script(Path::new("/home/u/.local/bin"), home);
-        assert!(sh.contains("*:\"$HOME/.local/bin\":*) ;;"), "{sh}");
-        assert!(
-            sh.contains("export PATH=\"$HOME/.local/bin\"\"${PATH:+:$PATH}\""),
-            "{sh}"
-        );
-        let fish = fish_script(Path::new("/opt/caro bin"), home);
-        assert!(
-            fish.contains("if not contains -- \"/opt/caro bin\" $PATH"),
-            "{fish}"
-        );
-    }
-
-    #[test]
-    fn quoting_escapes_what_the_shell_would_expand() {
-        let home = Path::new("/home/u");
-        assert_eq!(
-            sh_quote(Path::new("/opt/a\"b$c`d\\e"), home),
-            "\"/opt/a\\\"b\\$c\\`d\\\\e\""
-        );
-        assert_eq!(fish_quote(Path::new("/home/u/$x"), home), "\"$HOME/\\$x\"");
-    }
-
-    #[test]
-    fn second_add_changes_nothing() {
-        let (once, added_newline) = add_line("export A=1\n", "LINE").unwrap();
-        assert_eq!(once, "export A=1\nLINE\n");
-        assert!(!added_newline);
-        assert_eq!(add_line(&once, "LINE"), None);
-        assert_eq!(add_line("  LINE  \n", "LINE"), None);
-    }
-
-    #[test]
-    fn add_to_empty_and_unterminated_files() {
-        assert_eq!(add_line("", "LINE"), Some(("LINE\n".to_string(), false)));
-        assert_eq!(
-            add_line("alias x=y", "LINE"),
-            Some(("alias x=y\nLINE\n".to_string(), true))
-        );
-    }
-
-    #[test]
-    fn remove_restores_byte_for_byte() {
-        for original in ["", "export A=1\n", "alias x=y", "a\r\nb\r\n", "\n\n"] {
-            let (added, added_newline) = add_line(original, "LINE").unwrap();
-            assert_eq!(
-                remove_line(&added, "LINE", added_newline).as_deref(),
-                Some(original),
-                "{original:?}"
-            );
-        }
-    }
-
-    #[test]
-    fn remove_keeps_what_the_user_added_after_us() {
-        let (added, added_newline) = add_line("a", "LINE").unwrap();
-        let edited = format!("{added}b\n");
-        assert_eq!(
-            remove_line(&edited, "LINE", added_newline).unwrap(),
-            "a\nb\n"
-        );
-    }
-
-    #[test]
-    fn remove_keeps_the_users_own_guarded_lines() {
-        let text = "[ -f ~/.x/env ] && . ~/.x/env\n. \"$HOME/.config/caro/env\" # added by caro-install\n. ~/.config/caro/env\n";
-        let line = ". \"$HOME/.config/caro/env\" # added by caro-install";
-        assert_eq!(
-            remove_line(text, line, false).unwrap(),
-            "[ -f ~/.x/env ] && . ~/.x/env\n. ~/.config/caro/env\n"
-        );
-        assert_eq!(remove_line("nothing here\n", line, false), None);
-    }
-
-    #[test]
-    fn marked_lines_for_another_config_dir_are_ours_too() {
-        assert!(is_our_line(
-            ". \"/elsewhere/caro/env\" # added by caro-install",
-            ". \"$HOME/.config/caro/env\" # added by caro-install"
-        ));
-        assert!(!is_our_line("echo hi # added by caro-install", "LINE"));
     }
 
     #[cfg(unix)]

@@ -15,9 +15,14 @@ use crate::{receipt::PathEdit, report::Reporter};
 /// How a registry edit is named in the receipt.
 pub const REGISTRY_PATH: &str = r"HKCU\Environment\Path";
 
-/// Prepends `dir` to the user's Path unless an entry already names it.
+/// Makes new terminals find `dir`: prepends it to the user's Path unless an entry already
+/// names it. Returns what was changed, for the receipt; problems are warnings.
 #[cfg(windows)]
-pub fn configure(dir: &std::path::Path, reporter: &dyn Reporter) -> Vec<PathEdit> {
+pub fn configure_path(
+    _env: &crate::env::Env,
+    dir: &std::path::Path,
+    reporter: &dyn Reporter,
+) -> Vec<PathEdit> {
     let dir = dir.to_string_lossy().into_owned();
     match registry::update(|old| add_to_path(old, &dir)) {
         Ok(true) => {
@@ -29,6 +34,7 @@ pub fn configure(dir: &std::path::Path, reporter: &dyn Reporter) -> Vec<PathEdit
                 line: Some(dir),
                 created: false,
                 added_newline: false,
+                created_dirs: Vec::new(),
             }]
         }
         Ok(false) => Vec::new(),
@@ -39,9 +45,34 @@ pub fn configure(dir: &std::path::Path, reporter: &dyn Reporter) -> Vec<PathEdit
     }
 }
 
+/// The change [`configure_path`] would make: the user's Path, whatever it holds.
+#[cfg(windows)]
+pub fn preview(_env: &crate::env::Env, _dir: &std::path::Path) -> Vec<(&'static str, PathBuf)> {
+    vec![("Windows", PathBuf::from(REGISTRY_PATH))]
+}
+
+/// What to do to use caro now: a new terminal picks up the user Path.
+#[cfg(windows)]
+pub fn use_now_hint(_env: &crate::env::Env) -> Option<String> {
+    Some("To use caro, open a new terminal (this one keeps its old Path).".to_string())
+}
+
+/// The `name` executables new terminals will find before the one in `dir` once
+/// [`configure_path`] added it: those in the system Path, which Windows puts before the
+/// user's.
+#[cfg(windows)]
+pub fn shadowing_after_edit(
+    env: &crate::env::Env,
+    dir: &std::path::Path,
+    name: &str,
+    probe: &dyn super::Probe,
+) -> Vec<PathBuf> {
+    super::shadowing_in(system_path_dirs(env), dir, name, probe)
+}
+
 /// Removes the directories recorded in `edits` from the user's Path.
 #[cfg(windows)]
-pub fn unconfigure(edits: &[PathEdit], reporter: &dyn Reporter) -> Vec<PathBuf> {
+pub(super) fn unconfigure_registry(edits: &[PathEdit], reporter: &dyn Reporter) -> Vec<PathBuf> {
     let mut changed = Vec::new();
     for dir in edits.iter().filter_map(|edit| edit.line.as_deref()) {
         match registry::update(|old| remove_from_path(old, dir)) {
@@ -72,6 +103,7 @@ pub fn find_edit(dir: &std::path::Path) -> Option<PathEdit> {
             line: Some(dir),
             created: false,
             added_newline: false,
+            created_dirs: Vec::new(),
         })
 }
 
@@ -114,6 +146,13 @@ pub fn system_path_dirs(env: &crate::env::Env) -> Vec<PathBuf> {
 /// The entries of a process's `process_path` that are not in `user_path` (the registry
 /// value, whose `%VAR%`s `lookup` expands). Windows builds a new process's PATH as the
 /// system Path followed by the user's, so these come first, before caro's directory.
+#[cfg_attr(
+    not(any(windows, test)),
+    expect(
+        dead_code,
+        reason = "pure, tested on every OS; only Windows edits the registry"
+    )
+)]
 pub fn system_entries(
     process_path: &[std::path::PathBuf],
     user_path: &str,
@@ -162,6 +201,13 @@ pub fn same_entry(a: &str, b: &str) -> bool {
 }
 
 /// `old` with `dir` prepended, or `None` when an entry already names `dir`.
+#[cfg_attr(
+    not(any(windows, test)),
+    expect(
+        dead_code,
+        reason = "pure, tested on every OS; only Windows edits the registry"
+    )
+)]
 pub fn add_to_path(old: &str, dir: &str) -> Option<String> {
     if old.split(';').any(|entry| same_entry(entry, dir)) {
         return None;
@@ -174,6 +220,13 @@ pub fn add_to_path(old: &str, dir: &str) -> Option<String> {
 
 /// `old` without the entries naming `dir`, or `None` when there is none. Other entries,
 /// including empty ones the user had, are kept as they were.
+#[cfg_attr(
+    not(any(windows, test)),
+    expect(
+        dead_code,
+        reason = "pure, tested on every OS; only Windows edits the registry"
+    )
+)]
 pub fn remove_from_path(old: &str, dir: &str) -> Option<String> {
     let entries: Vec<&str> = old.split(';').collect();
     let kept: Vec<&str> = entries

@@ -40,11 +40,10 @@ fn public_items(lib: &str) -> Vec<String> {
         if let Some(module) = text.strip_prefix("pub mod ") {
             items.push(format!("mod {module}{gate}"));
         } else if let Some(path) = text.strip_prefix("pub use ") {
-            let (prefix, names) = match path.split_once('{') {
-                Some((prefix, names)) => {
-                    (prefix.trim_end_matches("::"), names.trim_end_matches('}'))
-                }
-                None => path.rsplit_once("::").unwrap_or(("", path)),
+            // Only the name: the private room it comes from may change freely.
+            let names = match path.split_once('{') {
+                Some((_, names)) => names.trim_end_matches('}'),
+                None => path.rsplit_once("::").map_or(path, |(_, name)| name),
             };
             for name in names.split(',').map(str::trim).filter(|n| !n.is_empty()) {
                 items.push(format!("{name}{gate}"));

@@ -18,9 +18,13 @@ mod install;
 #[cfg(unix)] // sh, bash, zsh and fish startup files
 mod path;
 mod security;
+#[cfg(unix)] // tcsh, csh, xonsh, elvish and nushell startup files
+mod shells;
 mod signature;
 #[cfg(unix)] // the snapshots hold Unix paths and shell advice; Windows ones are still to take
 mod snapshots;
 mod update;
+#[cfg(unix)] // FIFOs, device nodes, file owners
+mod user_files;
 #[cfg(windows)]
 mod windows;
