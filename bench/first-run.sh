@@ -37,8 +37,11 @@ read -r -a LEVELS <<<"${BENCH_OPT_LEVELS:-hot 2 0}"
 readonly LEVELS
 read -r -a PHASES <<<"${BENCH_PHASES:-bin tests run}"
 readonly PHASES
-# The dependencies Cargo.toml's dev profile builds at opt-level 2: keep the two the same.
-readonly HOT_CRATES="sha2 miniz_oxide adler2 crc32fast flate2"
+# The dependencies Cargo.toml's dev profile builds at opt-level 2, read from Cargo.toml.
+# shellcheck source=scripts/lib/hot-crates.sh
+. "$(dirname "$0")/../scripts/lib/hot-crates.sh"
+HOT_CRATES="$(cd "$(dirname "$0")/.." && hot_crates | tr '\n' ' ')"
+readonly HOT_CRATES
 
 say() { printf 'first-run: %s\n' "$*"; }
 err() {

@@ -173,8 +173,10 @@ msvc_env() {
 
 # cargo_for TARGET SUBCOMMAND ARGS...: Debian's cargo, std rebuilt for TARGET.
 # Cargo.toml's own per-crate opt-levels (the hashing and inflating crates), set back to 0.
+# shellcheck source=scripts/lib/hot-crates.sh
+. scripts/lib/hot-crates.sh
 UNOPTIMISED=()
-for crate in sha2 miniz_oxide adler2 crc32fast flate2; do
+for crate in $(hot_crates); do
     UNOPTIMISED+=(--config "profile.dev.package.$crate.opt-level=0")
 done
 
