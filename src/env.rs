@@ -131,6 +131,15 @@ impl Env {
         }
     }
 
+    /// Where caro goes when no directory is asked for: `~/.local/bin`, or
+    /// `%LOCALAPPDATA%\caro\bin` on Windows. Install, uninstall and status all start here.
+    pub fn default_install_dir(&self) -> Result<PathBuf> {
+        if cfg!(windows) {
+            return Ok(self.local_app_data()?.join("caro").join("bin"));
+        }
+        Ok(self.home()?.join(".local").join("bin"))
+    }
+
     /// The GitHub token to send to the API and base hosts: `CARO_GITHUB_TOKEN`, then
     /// `GITHUB_TOKEN`.
     pub fn github_token(&self) -> Option<&str> {

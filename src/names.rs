@@ -26,7 +26,7 @@
 //! is one the installer looks for.
 
 use crate::platform::Platform;
-use crate::release::Version;
+use semver::Version;
 
 /// caro's binary name, and the prefix of its assets.
 pub const CARO: &str = "caro";

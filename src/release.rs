@@ -41,8 +41,8 @@ impl Program {
     /// The binary's name, without `.exe`.
     pub fn name(self) -> &'static str {
         match self {
-            Program::Caro => "caro",
-            Program::Installer => "caro-install",
+            Program::Caro => names::CARO,
+            Program::Installer => names::INSTALLER,
         }
     }
 

@@ -6,7 +6,6 @@ use std::path::PathBuf;
 
 use crate::env::Env;
 use crate::error::Result;
-use crate::install::plan;
 use crate::platform::local_executable_name;
 use crate::receipt::{self, Receipt};
 use crate::shell::{self, RealProbe};
@@ -43,7 +42,7 @@ impl Status {
             Some(receipt) => receipt.install_prefix.clone(),
             None => match env.var("CARO_INSTALL_DIR") {
                 Some(dir) => env.absolute(std::path::Path::new(dir)),
-                None => plan::default_install_dir(env)?,
+                None => env.default_install_dir()?,
             },
         };
         let binary = local_executable_name("caro");

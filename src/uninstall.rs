@@ -12,7 +12,6 @@ use std::path::{Path, PathBuf};
 use crate::env::Env;
 use crate::error::{Error, Result};
 use crate::files::{self, DirLock};
-use crate::install::plan;
 use crate::platform::local_executable_name;
 use crate::receipt::{self, PathEdit, Receipt};
 use crate::report::Reporter;
@@ -74,7 +73,7 @@ pub fn uninstall(env: &Env, yes: bool, reporter: &dyn Reporter) -> Result<Uninst
         }
         _ => match env.var("CARO_INSTALL_DIR") {
             Some(dir) => env.absolute(Path::new(dir)),
-            None => plan::default_install_dir(env)?,
+            None => env.default_install_dir()?,
         },
     };
     // With a receipt, only what it lists (and caro-install could have made) is undone: a

@@ -87,7 +87,7 @@ impl Settings {
             (None, Some(dir)) => dir,
             (None, None) => match env.var("CARO_INSTALL_DIR") {
                 Some(dir) => PathBuf::from(dir),
-                None => default_install_dir(env)?,
+                None => env.default_install_dir()?,
             },
         };
         if install_dir.to_string_lossy().trim().is_empty() {
@@ -168,14 +168,6 @@ pub fn check_usable_paths(dir: &Path, modify_path: bool, env: &Env) -> Result<()
         }
     }
     Ok(())
-}
-
-/// `~/.local/bin`, or `%LOCALAPPDATA%\caro\bin` on Windows.
-pub fn default_install_dir(env: &Env) -> Result<PathBuf> {
-    if cfg!(windows) {
-        return Ok(env.local_app_data()?.join("caro").join("bin"));
-    }
-    Ok(env.home()?.join(".local").join("bin"))
 }
 
 /// Everything an install will do, computed before doing any of it; `--dry-run` prints it.
