@@ -16,7 +16,7 @@ pub enum Refused {
     /// A file with no write permission for its owner: not edited.
     ReadOnly,
     /// The read took longer than the guarded read allows (10 s).
-    TimedOut,
+    TimedOut(std::time::Duration),
     /// The file changed between the look and the open.
     Swapped,
     /// The operating system refused (permissions, I/O error).
@@ -30,11 +30,9 @@ impl std::fmt::Display for Refused {
             Refused::NotYours => f.write_str("it is a symlink to a file another user owns"),
             Refused::TooLarge(limit) => write!(f, "it is larger than {limit} bytes"),
             Refused::ReadOnly => f.write_str("it is read-only"),
-            Refused::TimedOut => write!(
-                f,
-                "reading it took longer than {} s",
-                crate::files::READ_TIMEOUT.as_secs()
-            ),
+            Refused::TimedOut(limit) => {
+                write!(f, "reading it took longer than {} s", limit.as_secs())
+            }
             Refused::Swapped => f.write_str("it was replaced while it was being opened"),
             Refused::Io(error) => write!(f, "{error}"),
         }

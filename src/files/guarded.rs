@@ -53,7 +53,7 @@ pub fn read_regular(path: &Path, limit: u64) -> Result<Option<Vec<u8>>, Refused>
     });
     match receive.recv_timeout(READ_TIMEOUT) {
         Ok(result) => result.map(Some),
-        Err(_) => Err(Refused::TimedOut),
+        Err(_) => Err(Refused::TimedOut(READ_TIMEOUT)),
     }
 }
 

@@ -26,7 +26,7 @@ mod guarded;
 mod lock;
 mod temp;
 
-pub use guarded::{READ_TIMEOUT, Refused, check_editable, read_regular, read_regular_text};
+pub use guarded::{Refused, check_editable, read_regular, read_regular_text};
 pub use lock::{DirLock, lock_wait, tidy};
 pub(crate) use temp::TempDir;
 pub use temp::TempFile;

@@ -124,12 +124,9 @@ impl Shell {
             Shell::Fish => &files.fish_conf,
             Shell::Xonsh => &files.xonsh_drop_in,
             Shell::Nushell => &files.nu_drop_in,
-            Shell::Posix
-            | Shell::Bash
-            | Shell::Zsh
-            | Shell::Tcsh
-            | Shell::Elvish
-            | Shell::Pwsh => return None,
+            Shell::Posix | Shell::Bash | Shell::Zsh | Shell::Tcsh | Shell::Elvish | Shell::Pwsh => {
+                return None;
+            }
         };
         // `<config>/<shell>/<folder>/caro.<ext>`: the shell's own configuration folder.
         let config = file.ancestors().nth(2).unwrap_or(file);

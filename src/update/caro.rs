@@ -1,7 +1,5 @@
 //! `caro-install update`: the caro the receipt installed, moved to latest or to a version.
 
-use std::path::Path;
-
 use super::UpdateOutcome;
 use super::UpdateRequest;
 use super::owner::managed_caro_on_path;
@@ -9,7 +7,6 @@ use super::swap::Target;
 use crate::download::Http;
 use crate::env::Env;
 use crate::error::{Error, Result};
-use crate::fetch::VerifiedAsset;
 use crate::platform::{self, Choice, Facts};
 use crate::receipt::{self, Receipt};
 use crate::release::{Program, Version};
@@ -64,23 +61,4 @@ pub fn update_caro(
         receipt: Some((receipt_path, receipt)),
     };
     target.update(request, http, reporter)
-}
-
-/// Writes the new version and asset into the receipt, keeping everything else (directory,
-/// platform, `modify_path`, PATH edits, unknown fields).
-pub(super) fn record_update(
-    path: &Path,
-    mut receipt: Receipt,
-    version: &Version,
-    asset: &VerifiedAsset,
-    reporter: &dyn Reporter,
-) -> Result<()> {
-    receipt.version = version.to_string();
-    receipt.asset_url = Some(asset.url.clone());
-    receipt.sha256 = Some(asset.sha256.to_string());
-    receipt.platform = Some(asset.platform.key().to_string());
-    receipt.installed_at = Some(receipt::rfc3339(std::time::SystemTime::now()));
-    receipt.save(path)?;
-    reporter.detail(&format!("updated {}", path.display()));
-    Ok(())
 }

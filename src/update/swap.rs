@@ -3,14 +3,13 @@
 
 use std::path::{Path, PathBuf};
 
-use super::caro::record_update;
 use super::{UpdateOutcome, UpdateRequest, needs_update};
 use crate::download::Http;
 use crate::error::Result;
-use crate::fetch::{self, Wanted};
+use crate::fetch::{self, VerifiedAsset, Wanted};
 use crate::files::{self, DirLock};
 use crate::platform::Choice;
-use crate::receipt::Receipt;
+use crate::receipt::{self, Receipt};
 use crate::release::{Program, ReleaseSource, Version, VersionRequest};
 use crate::report::Reporter;
 use crate::signature;
@@ -100,4 +99,23 @@ impl Target {
             path: self.binary,
         })
     }
+}
+
+/// Writes the new version and asset into the receipt, keeping everything else (directory,
+/// platform, `modify_path`, PATH edits, unknown fields).
+fn record_update(
+    path: &Path,
+    mut receipt: Receipt,
+    version: &Version,
+    asset: &VerifiedAsset,
+    reporter: &dyn Reporter,
+) -> Result<()> {
+    receipt.version = version.to_string();
+    receipt.asset_url = Some(asset.url.clone());
+    receipt.sha256 = Some(asset.sha256.to_string());
+    receipt.platform = Some(asset.platform.key().to_string());
+    receipt.installed_at = Some(receipt::rfc3339(std::time::SystemTime::now()));
+    receipt.save(path)?;
+    reporter.detail(&format!("updated {}", path.display()));
+    Ok(())
 }
