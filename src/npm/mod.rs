@@ -41,6 +41,9 @@
 //!
 //! One file per question: `targets.rs` (which package serves which machine), `plan.rs`
 //! (what each package holds, and the version checks), `write.rs` (laying them on disk).
+//!
+//! [`dist::package`]: crate::dist::package
+//! [`choose`]: crate::platform::choose
 
 mod plan;
 mod targets;
