@@ -52,6 +52,10 @@ pub struct Manifest {
     pub libc: Vec<String>,
     /// The files the tarball holds.
     pub files: Vec<String>,
+    /// Platform packages: `true`, so that Yarn Plug'n'Play unpacks the package to disk
+    /// instead of leaving the binary inside a zip archive, where it cannot be run.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub prefer_unplugged: bool,
     /// Main packages: the command and the wrapper it runs.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub bin: BTreeMap<String, String>,
@@ -177,6 +181,7 @@ pub fn plan(
                 cpu: cpus(platform, assets),
                 libc: node.libc.map(str::to_string).into_iter().collect(),
                 files: vec![binary.clone()],
+                prefer_unplugged: true,
                 bin: BTreeMap::new(),
                 optional_dependencies: BTreeMap::new(),
                 engines: BTreeMap::new(),
@@ -232,6 +237,7 @@ pub fn plan(
             cpu: Vec::new(),
             libc: Vec::new(),
             files: vec![wrapper.clone(), RELEASE_FILE.to_string()],
+            prefer_unplugged: false,
             bin: BTreeMap::from([(name.to_string(), wrapper.clone())]),
             optional_dependencies: pins,
             engines: BTreeMap::from([("node".to_string(), ">=14".to_string())]),
@@ -375,6 +381,9 @@ mod tests {
             (&["linux".to_string()][..], &["x64".to_string()][..])
         );
         assert_eq!(musl.libc, ["musl"]);
+        // Yarn Plug'n'Play must unpack the binaries, and only them.
+        assert!(packages[..3].iter().all(|p| p.manifest.prefer_unplugged));
+        assert!(!main.prefer_unplugged);
         assert_eq!(packages[0].manifest.libc, ["glibc"]);
         assert!(packages[2].manifest.libc.is_empty());
         assert_eq!(packages[2].manifest.files, ["bin/caro.exe"]);

@@ -224,6 +224,32 @@ test_layout_and_publish() {
         "linux-arm64: " "release.json records"
     rm -rf "$T/broken"
 
+    # A platform package whose own version is not the one the main package pins.
+    cp -r "$NPM110" "$T/skewed"
+    node -e 'const fs = require("fs"), f = process.argv[1], j = JSON.parse(fs.readFileSync(f, "utf8")); j.version = "1.1.1"; fs.writeFileSync(f, JSON.stringify(j, null, 2))' \
+        "$T/skewed/wildcard-caro-linux-arm64/package.json"
+    run sh "$REPO/scripts/npm-publish.sh" "$T/skewed"
+    expect "publishing refuses a platform package whose version is not the main package's pin" 1 \
+        "@wildcard/caro@1.1.0 pins @wildcard/caro-linux-arm64 at 1.1.0, but wildcard-caro-linux-arm64/package.json is @wildcard/caro-linux-arm64@1.1.1" \
+        "nothing was published"
+    run npm view @wildcard/caro-linux-x64@1.1.0 version
+    expect "...before publishing anything, even the packages before it" 1 "E404"
+    rm -rf "$T/skewed"
+    cp -r "$NPM110" "$T/skewed"
+    rm -rf "$T/skewed/wildcard-caro-win32-x64"
+    grep -vx wildcard-caro-win32-x64 "$NPM110/publish-order" >"$T/skewed/publish-order"
+    run sh "$REPO/scripts/npm-publish.sh" --dry-run "$T/skewed"
+    expect "...or a set that lacks a platform package the main package pins" 1 \
+        "pins @wildcard/caro-win32-x64 at 1.1.0, which is not in this set"
+    rm -rf "$T/skewed"
+    cp -r "$NPM110" "$T/skewed"
+    node -e 'const fs = require("fs"), f = process.argv[1], j = JSON.parse(fs.readFileSync(f, "utf8")); delete j.preferUnplugged; fs.writeFileSync(f, JSON.stringify(j, null, 2))' \
+        "$T/skewed/wildcard-caro-darwin-arm64/package.json"
+    run sh "$REPO/scripts/npm-publish.sh" --dry-run "$T/skewed"
+    expect "...or a platform package without preferUnplugged (Yarn PnP)" 1 \
+        '@wildcard/caro-darwin-arm64@1.1.0 lacks "preferUnplugged": true'
+    rm -rf "$T/skewed"
+
     run sh "$REPO/scripts/npm-publish.sh" "$NPM110"
     expect "publishes every package" 0 "publishing @wildcard/caro@1.1.0 (dist-tag latest)"
     local order
@@ -240,6 +266,8 @@ test_layout_and_publish() {
     run npm view @wildcard/caro@1.1.0 optionalDependencies --json
     expect "the main package pins the platform packages to its version" 0 \
         '"@wildcard/caro-linux-x64": "1.1.0"' '"@wildcard/caro-darwin-arm64": "1.1.0"'
+    run npm view @wildcard/caro-linux-x64-musl@1.1.0 preferUnplugged
+    expect "platform packages ask Yarn PnP to unpack them (preferUnplugged)" 0 "true"
 }
 
 test_install_and_run() {
