@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Runs the release binary of this package's command for this machine: the npm side of
-// caro-install's npm channel. Plain Node, no dependencies.
+// caro-install's npm channel. Plain Node, no dependencies. docs/npm.md describes what it
+// decides and why.
 //
 // ../release.json is written by caro-install's `dist` command: the table from
 // process.platform/process.arch/libc to the installer's platform key (generated from the
@@ -24,44 +25,180 @@ function fail(message, help) {
   process.exit(1);
 }
 
+// Text from outside (paths, variable values, fields of a package.json on disk) with control
+// characters and bidirectional overrides escaped, so it cannot move the cursor, retitle
+// the terminal or hide the text around it.
+function escaped(text) {
+  return String(text).replace(
+    /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]/g,
+    (c) => {
+      const code = c.charCodeAt(0);
+      return code < 0x100 ? `\\x${code.toString(16).padStart(2, "0")}` : `\\u{${code.toString(16)}}`;
+    },
+  );
+}
+
+// The same in backticks, for a value of its own.
+function shown(text) {
+  return `\`${escaped(text)}\``;
+}
+
 function oneLiner() {
   return process.platform === "win32"
     ? `or install ${release.name} without npm (PowerShell): ${release.install.windows}`
     : `or install ${release.name} without npm: ${release.install.unix}`;
 }
 
-// glibc or musl, as npm's own `libc` field tells them apart.
-function libc() {
-  if (process.platform !== "linux") return undefined;
+function isMuslFile(file) {
+  return typeof file === "string" && (file.includes("libc.musl-") || file.includes("ld-musl-"));
+}
+
+// The first line `ldd --version` prints (glibc's on stdout, musl's on stderr), or
+// undefined when there is no ldd or it does not answer in time.
+function lddFirstLine() {
+  let result;
   try {
-    const header = process.report.getReport().header;
-    if (header.glibcVersionRuntime) return "glibc";
+    result = childProcess.spawnSync("ldd", ["--version"], {
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "pipe"],
+      timeout: 2000,
+    });
   } catch (_) {
-    // No process.report (very old Node): look for musl's loader instead.
+    return undefined;
   }
+  if (result.error) return undefined;
+  const text = `${result.stdout || ""}\n${result.stderr || ""}`;
+  return text.split("\n").find((line) => line.trim() !== "");
+}
+
+// glibc or musl, decided as npm decides it (npm-install-checks reads process.report, and
+// detect-libc, which Node's native packages use, asks `ldd`), because npm chose by the same
+// facts which platform package to install. Returns { libc, source } on Linux, where
+// `source` says which fact decided; undefined elsewhere.
+function detectLibc() {
+  if (process.platform !== "linux") return undefined;
+  let report;
   try {
-    if (fs.readdirSync("/lib").some((name) => name.startsWith("ld-musl-"))) return "musl";
+    const excluded = process.report.excludeNetwork;
+    // As npm does: the network part of the report can wait on name lookups.
+    process.report.excludeNetwork = true;
+    try {
+      report = process.report.getReport();
+    } finally {
+      process.report.excludeNetwork = excluded;
+    }
+  } catch (_) {
+    // No process.report (Node before 12): the next facts decide.
+  }
+  if (report && report.header && report.header.glibcVersionRuntime) {
+    return { libc: "glibc", source: "process.report's glibcVersionRuntime" };
+  }
+  if (report && Array.isArray(report.sharedObjects) && report.sharedObjects.some(isMuslFile)) {
+    return { libc: "musl", source: "process.report's sharedObjects" };
+  }
+  const ldd = lddFirstLine();
+  if (ldd !== undefined && /musl/i.test(ldd)) return { libc: "musl", source: "`ldd --version`" };
+  if (ldd !== undefined && /gnu|glibc/i.test(ldd)) return { libc: "glibc", source: "`ldd --version`" };
+  try {
+    if (fs.readdirSync("/lib").some((name) => name.startsWith("ld-musl-"))) {
+      return { libc: "musl", source: "the loader /lib/ld-musl-*" };
+    }
   } catch (_) {
     // No /lib to read: assume the common case.
   }
-  return "glibc";
+  return { libc: "glibc", source: "no sign of musl in process.report, `ldd --version` or /lib" };
 }
 
-function platformRow() {
-  const c = libc();
+function describeMachine(platform, arch, libc) {
+  return `${platform} ${arch}${libc ? ` with ${libc}` : ""}`;
+}
+
+function platformRow(libc) {
+  const c = libc && libc.libc;
   const row = release.targets.find(
     (t) => t.platform === process.platform && t.arch === process.arch && t.libc === c,
   );
   if (row) return row;
-  const machine = `${process.platform} ${process.arch}${c ? ` (${c})` : ""}`;
-  return fail(`${release.package}@${release.version} has no ${release.name} build for ${machine}`, [
-    `${release.name} is built for: ${Object.keys(release.builds).join(", ")}`,
-    oneLiner(),
-    `or build it from source: cargo install ${release.name} --locked`,
-  ]);
+  return fail(
+    `${release.package}@${release.version} has no ${release.name} build for ${describeMachine(process.platform, process.arch, c)}`,
+    [
+      `${release.name} is built for: ${Object.keys(release.builds).join(", ")}`,
+      oneLiner(),
+      `or build it from source: cargo install ${release.name} --locked`,
+    ],
+  );
 }
 
-function findBinary(row) {
+// The installed package.json of `name` and its folder, or undefined.
+function installed(name) {
+  try {
+    const manifest = require.resolve(`${name}/package.json`);
+    return { dir: path.dirname(manifest), json: JSON.parse(fs.readFileSync(manifest, "utf8")) };
+  } catch (_) {
+    return undefined;
+  }
+}
+
+function describePackage(json) {
+  const list = (field) => (Array.isArray(json[field]) ? escaped(json[field].join("/")) : undefined);
+  return describeMachine(list("os") || "?", list("cpu") || "?", list("libc"));
+}
+
+// The platform package for this machine is missing: says why as precisely as the
+// installed packages allow.
+function missing(build, key, libc) {
+  const wanted = `${build.package}@${release.version}`;
+  const others = Object.values(release.builds)
+    .filter((other) => other.package !== build.package)
+    .map((other) => ({ package: other.package, found: installed(other.package) }))
+    .filter((other) => other.found);
+  const sameMachine = others.find(
+    (other) =>
+      Array.isArray(other.found.json.os) &&
+      other.found.json.os.includes(process.platform) &&
+      Array.isArray(other.found.json.cpu) &&
+      other.found.json.cpu.includes(process.arch),
+  );
+  if (libc && sameMachine) {
+    const theirs = escaped([].concat(sameMachine.found.json.libc || []).join("/")) || "another C library";
+    return fail(
+      `this machine's C library is ${libc.libc} (from ${libc.source}), but npm installed ` +
+        `${sameMachine.package}@${escaped(sameMachine.found.json.version)} (for ${theirs}) instead of ${wanted}, ` +
+        `which holds ${release.name} for ${key}`,
+      [
+        `npm decided the C library otherwise; install the ${libc.libc} build beside ${release.package}: ` +
+          `npm install -g --force ${wanted} (without -g inside a project; --force, since npm takes it for another machine's)`,
+        oneLiner(),
+      ],
+    );
+  }
+  if (others.length > 0) {
+    const other = others[0];
+    return fail(
+      `${other.package}@${escaped(other.found.json.version)} is installed for another platform ` +
+        `(${describePackage(other.found.json)}), but this machine is ` +
+        `${describeMachine(process.platform, process.arch, libc && libc.libc)} and needs ${wanted}`,
+      [
+        "npm installs only the build for the machine it runs on: these node_modules were installed " +
+          "on another machine and copied here (into a container, or between Windows and WSL)",
+        `reinstall on this machine: npm install -g ${release.package}@${release.version}` +
+          " (inside a project: delete node_modules and run npm install)",
+        oneLiner(),
+      ],
+    );
+  }
+  return fail(
+    `the package ${wanted}, which holds ${release.name} for ${key}, is not installed` +
+      " (npm skips optional dependencies with --omit=optional or --no-optional)",
+    [
+      `install it beside ${release.package}: npm install -g ${wanted} (without -g inside a project)`,
+      `or reinstall ${release.package} without --omit=optional / --no-optional`,
+      oneLiner(),
+    ],
+  );
+}
+
+function findBinary(row, libc) {
   // Windows on ARM runs the x86_64 build under emulation when there is no arm64 one; its
   // package then lists arm64 among its cpus, so npm installs it there.
   const key = release.builds[row.key] || !row.fallback ? row.key : row.fallback;
@@ -72,30 +209,15 @@ function findBinary(row) {
       oneLiner(),
     ]);
   }
-  let manifest;
-  try {
-    manifest = require.resolve(`${build.package}/package.json`);
-  } catch (_) {
-    const wanted = `${build.package}@${release.version}`;
+  const found = installed(build.package);
+  if (!found) return missing(build, key, libc);
+  if (found.json.version !== release.version) {
     return fail(
-      `the package ${wanted}, which holds ${release.name} for ${key}, is not installed` +
-        " (npm skips optional dependencies with --omit=optional or --no-optional)",
-      [
-        `install it beside ${release.package}: npm install -g ${wanted} (without -g inside a project)`,
-        `or reinstall ${release.package} without --omit=optional / --no-optional`,
-        oneLiner(),
-      ],
-    );
-  }
-  const dir = path.dirname(manifest);
-  const found = JSON.parse(fs.readFileSync(manifest, "utf8")).version;
-  if (found !== release.version) {
-    return fail(
-      `${build.package} ${found} is installed, but ${release.package} ${release.version} needs ${release.version}`,
+      `${build.package} ${shown(found.json.version)} is installed, but ${release.package} ${release.version} needs ${release.version}`,
       [`install the matching one: npm install -g ${build.package}@${release.version}`],
     );
   }
-  return { binary: path.join(dir, build.binary), sha256: build.sha256, key };
+  return { binary: path.join(found.dir, build.binary), sha256: build.sha256, key };
 }
 
 function sha256Of(file) {
@@ -119,7 +241,7 @@ function verify({ binary, sha256 }) {
   try {
     stat = fs.statSync(binary);
   } catch (error) {
-    return fail(`cannot read ${binary}: ${error.message}`, [
+    return fail(`cannot read ${shown(binary)}: ${error.code || shown(error.message)}`, [
       `reinstall it: npm install -g ${release.package}@${release.version}`,
     ]);
   }
@@ -133,7 +255,7 @@ function verify({ binary, sha256 }) {
   const actual = sha256Of(binary);
   if (actual !== sha256) {
     return fail(
-      `refusing to run ${binary}: its sha256 is ${actual}, but ${release.package}@${release.version} recorded ${sha256}`,
+      `refusing to run ${shown(binary)}: its sha256 is ${actual}, but ${release.package}@${release.version} recorded ${sha256}`,
       [
         "the file was changed after it was installed, or the package is not the one published",
         `reinstall it: npm install -g ${release.package}@${release.version} --force`,
@@ -174,7 +296,7 @@ function run({ binary }) {
     }
   }
   child.on("error", (error) => {
-    fail(`cannot run ${binary}: ${error.message}`, [
+    fail(`cannot run ${shown(binary)}: ${error.code || shown(error.message)}`, [
       `reinstall it: npm install -g ${release.package}@${release.version} --force`,
     ]);
   });
@@ -189,6 +311,11 @@ function run({ binary }) {
   });
 }
 
-const found = findBinary(platformRow());
-verify(found);
-run(found);
+function main() {
+  const libc = detectLibc();
+  const found = findBinary(platformRow(libc), libc);
+  verify(found);
+  return run(found);
+}
+
+main();
