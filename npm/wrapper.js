@@ -7,9 +7,9 @@
 // process.platform/process.arch/libc to the installer's platform key (generated from the
 // installer's own platform code, never edited by hand), and for each key the platform
 // package that holds the binary and the binary's sha256 from the GitHub release. Before a
-// binary first runs, its sha256 must match; a marker beside it (keyed by the digest, the
-// size and the mtime) spares later runs the hashing, and where it cannot be written every
-// run checks again.
+// binary first runs, its sha256 must match; a marker beside it (keyed by the digest and
+// the file's size, times and inode) spares later runs the hashing, and where it cannot be
+// written every run checks again.
 "use strict";
 
 const childProcess = require("child_process");
@@ -235,7 +235,77 @@ function sha256Of(file) {
   return hash.digest("hex");
 }
 
-// Checks the binary against the release's digest, once per (digest, size, mtime).
+const MARKER_LIMIT = 512;
+const O_NOFOLLOW = fs.constants.O_NOFOLLOW || 0;
+const O_NONBLOCK = fs.constants.O_NONBLOCK || 0;
+
+// What the marker records about a verified binary. The change time and inode cannot be
+// set back by hand the way the modification time can (`touch -r`), so a binary altered
+// after it was verified is hashed again even when its size and mtime are restored.
+function stampOf(sha256, stat) {
+  return `${sha256} ${stat.size} ${stat.mtimeMs} ${stat.ctimeMs} ${stat.ino}\n`;
+}
+
+// The marker's text when it is a small regular file: never read through a symlink (which
+// could vouch for a binary with another file's text), never a FIFO or device (which could
+// block or never end). Undefined otherwise.
+function readMarker(marker) {
+  let fd;
+  try {
+    if (!fs.lstatSync(marker).isFile()) return undefined;
+    fd = fs.openSync(marker, fs.constants.O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
+    const stat = fs.fstatSync(fd);
+    if (!stat.isFile() || stat.size > MARKER_LIMIT) return undefined;
+    const buffer = Buffer.alloc(MARKER_LIMIT);
+    const read = fs.readSync(fd, buffer, 0, MARKER_LIMIT, 0);
+    return buffer.toString("utf8", 0, read);
+  } catch (_) {
+    return undefined;
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
+  }
+}
+
+// Writes the marker atomically: a new temp file beside it (created with O_EXCL, so it is
+// never an existing file or a symlink's target), then renamed over it, which replaces a
+// name, never the file a symlink points to. Anything at the marker's path that is not a
+// regular file was not written here and is left alone; so is every failure (a read-only
+// install checks again next run).
+function writeMarker(marker, stamp) {
+  try {
+    if (!fs.lstatSync(marker).isFile()) return;
+  } catch (error) {
+    if (error.code !== "ENOENT") return;
+  }
+  const temp = path.join(
+    path.dirname(marker),
+    `.${path.basename(marker)}.${process.pid}.${crypto.randomBytes(6).toString("hex")}.tmp`,
+  );
+  let fd;
+  let created = false;
+  try {
+    fd = fs.openSync(temp, "wx", 0o644);
+    created = true;
+    fs.writeSync(fd, stamp);
+    fs.closeSync(fd);
+    fd = undefined;
+    fs.renameSync(temp, marker);
+    created = false;
+  } catch (_) {
+    // Checked again next run.
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
+    if (created) {
+      try {
+        fs.unlinkSync(temp);
+      } catch (_) {
+        // Gone already.
+      }
+    }
+  }
+}
+
+// Checks the binary against the release's digest, once per stamp (see stampOf).
 function verify({ binary, sha256 }) {
   let stat;
   try {
@@ -246,12 +316,7 @@ function verify({ binary, sha256 }) {
     ]);
   }
   const marker = `${binary}.verified`;
-  const stamp = `${sha256} ${stat.size} ${stat.mtimeMs}\n`;
-  try {
-    if (fs.readFileSync(marker, "utf8") === stamp) return;
-  } catch (_) {
-    // Not verified yet, or the marker is unreadable: check now.
-  }
+  if (readMarker(marker) === stampOf(sha256, stat)) return;
   const actual = sha256Of(binary);
   if (actual !== sha256) {
     return fail(
@@ -266,15 +331,12 @@ function verify({ binary, sha256 }) {
   if (process.platform !== "win32" && (stat.mode & 0o111) === 0) {
     try {
       fs.chmodSync(binary, 0o755);
+      stat = fs.statSync(binary);
     } catch (_) {
       // Spawning will say what is wrong.
     }
   }
-  try {
-    fs.writeFileSync(marker, stamp);
-  } catch (_) {
-    // A read-only install: check again next time.
-  }
+  writeMarker(marker, stampOf(sha256, stat));
 }
 
 function run({ binary }) {

@@ -366,8 +366,14 @@ test_install_and_run() {
     else
         bad "the first run leaves a marker keyed by the digest beside the binary" "$(ls -la "${binary%/*}")"
     fi
+    if [ "$(find "${binary%/*}" -mindepth 1 | LC_ALL=C sort | tr '\n' ' ')" = "$binary $binary.verified " ]; then
+        ok "...written through a temp file that is gone"
+    else
+        bad "...written through a temp file that is gone" "$(ls -la "${binary%/*}")"
+    fi
     run "$prefix/bin/caro" --version
     expect "a second run (marker in place) runs it" 0 "caro 1.1.0"
+    test_marker "$prefix" "$binary"
 
     printf '\n# tampered\n' >>"$binary"
     run "$prefix/bin/caro" --version
@@ -379,6 +385,57 @@ test_install_and_run() {
     else
         ok "the tampered binary did not run"
     fi
+}
+
+# test_marker PREFIX BINARY: what is at the marker's path is never written through, and
+# a marker never vouches for a binary changed after it was written.
+test_marker() {
+    local prefix=$1 binary=$2 marker=$2.verified
+    say "the verification marker: atomic, never through a symlink"
+    printf 'precious\n' >"$T/victim"
+    rm -f "$marker"
+    ln -s "$T/victim" "$marker"
+    run "$prefix/bin/caro" --version
+    expect "a symlink planted at the marker's path: the binary is checked and runs" 0 "caro 1.1.0"
+    if [ "$(cat "$T/victim")" = precious ] && [ -L "$marker" ]; then
+        ok "...and the symlink's target is not written, nor the symlink replaced"
+    else
+        bad "...and the symlink's target is not written, nor the symlink replaced" "$(cat "$T/victim"; ls -la "$marker")"
+    fi
+    rm -f "$marker"
+    ln -s "$T/made-by-wrapper" "$marker"
+    run "$prefix/bin/caro" --version
+    expect "a dangling symlink at the marker's path: the binary runs" 0 "caro 1.1.0"
+    if [ ! -e "$T/made-by-wrapper" ]; then
+        ok "...and no file appears where it points"
+    else
+        bad "...and no file appears where it points" "$(ls -la "$T/made-by-wrapper")"
+    fi
+    rm -f "$marker"
+    mkfifo "$marker"
+    run timeout 20 "$prefix/bin/caro" --version
+    expect "a FIFO at the marker's path neither blocks the wrapper nor is replaced" 0 "caro 1.1.0"
+    if [ -p "$marker" ]; then ok "...the FIFO is still there"; else bad "...the FIFO is still there" "$(ls -la "$marker")"; fi
+    rm -f "$marker"
+    run "$prefix/bin/caro" --version
+    if [ -f "$marker" ] && [ ! -L "$marker" ]; then
+        ok "a regular marker is written again once the path is free"
+    else
+        bad "a regular marker is written again once the path is free" "$(ls -la "${binary%/*}")"
+    fi
+
+    # Changed in place, same size, its modification time put back: the marker's stamp
+    # holds the change time and inode too, which cannot be put back.
+    cp -p "$binary" "$T/original-binary"
+    touch -r "$binary" "$T/mtime"
+    printf 'X' | dd of="$binary" bs=1 seek=3 conv=notrunc status=none
+    touch -r "$T/mtime" "$binary"
+    run "$prefix/bin/caro" --version
+    expect "a binary changed after its marker (same size, mtime restored) refuses to run" 1 \
+        "refusing to run \`$binary\`"
+    cp -p "$T/original-binary" "$binary"
+    run "$prefix/bin/caro" --version
+    expect "...and runs again once it is the published file" 0 "caro 1.1.0"
 }
 
 test_missing_optional_and_unsupported() {
