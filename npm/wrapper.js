@@ -15,6 +15,7 @@
 const childProcess = require("child_process");
 const crypto = require("crypto");
 const fs = require("fs");
+const os = require("os");
 const path = require("path");
 
 const release = require("../release.json");
@@ -339,6 +340,26 @@ function verify({ binary, sha256 }) {
   writeMarker(marker, stampOf(sha256, stat));
 }
 
+// Signals the wrapper dies of itself when the child died of them, so that its caller sees
+// a death by signal (a shell script's loop stops on SIGINT as it would for the binary).
+// Node keeps their default action. Every other signal gives the exit status 128+N
+// directly: Node ignores SIGPIPE, starts its debugger on SIGUSR1, and others would leave
+// a core dump of Node beside the child's.
+const RAISE_AGAIN = ["SIGHUP", "SIGINT", "SIGTERM", "SIGKILL", "SIGALRM"];
+
+function exitAsChild(code, signal) {
+  if (!signal) return process.exit(code === null ? 1 : code);
+  const number = os.constants.signals[signal];
+  const status = number ? 128 + number : 1;
+  if (process.platform !== "win32" && RAISE_AGAIN.includes(signal)) {
+    process.kill(process.pid, signal);
+    // Should Node survive it after all, still exit as a death by that signal would.
+    setTimeout(() => process.exit(status), 1000);
+    return undefined;
+  }
+  return process.exit(status);
+}
+
 function run({ binary }) {
   const child = childProcess.spawn(binary, process.argv.slice(2), { stdio: "inherit" });
   // A terminal sends SIGINT/SIGQUIT to the whole foreground group, so the child has them
@@ -364,12 +385,7 @@ function run({ binary }) {
   });
   child.on("exit", (code, signal) => {
     for (const [name, handler] of handlers) process.removeListener(name, handler);
-    if (signal) {
-      // Die of the same signal, so the caller sees what the child saw.
-      process.kill(process.pid, signal);
-      return;
-    }
-    process.exit(code === null ? 1 : code);
+    exitAsChild(code, signal);
   });
 }
 

@@ -282,7 +282,7 @@ test_layout_and_publish() {
     local requires
     requires=$(grep -o 'require("[^"]*")' "$REPO/npm/wrapper.js" | LC_ALL=C sort -u | tr '\n' ' ')
     if [ "$(wc -c <"$REPO/npm/wrapper.js")" -lt 20000 ] &&
-        [ "$requires" = 'require("../release.json") require("child_process") require("crypto") require("fs") require("path") ' ]; then
+        [ "$requires" = 'require("../release.json") require("child_process") require("crypto") require("fs") require("os") require("path") ' ]; then
         ok "the wrapper is small and needs nothing but Node's own modules"
     else
         bad "the wrapper is small and needs nothing but Node's own modules" "$requires"
@@ -589,6 +589,7 @@ case "${1:-}" in
   exit) exit "$2" ;;
   args) shift; for a in "$@"; do printf '[%s]\n' "$a"; done ;;
   sleep) trap 'echo got TERM >&2; trap - TERM; kill -TERM $$' TERM; sleep 30 & wait ;;
+  die) kill -s "$2" $$; sleep 5 ;;
 esac
 EOF
     chmod +x "$T/stand-in"
@@ -621,6 +622,27 @@ EOF
     last_status=$?
     last_output=$(cat "$T/sleep.err")
     expect "SIGTERM reaches the binary, and the wrapper dies of it too (143)" 143 "got TERM"
+
+    # A death by any signal is 128+N. Node ignores SIGPIPE and starts its debugger on
+    # SIGUSR1, so those two must never be raised again in the wrapper. Node's spawnSync
+    # watches the wrapper: a shell would run its own INT trap on a child's death by SIGINT.
+    local signal number
+    for signal in PIPE USR1 USR2 SEGV QUIT ABRT KILL HUP INT TERM ALRM; do
+        number=$(kill -l "$signal")
+        # shellcheck disable=SC2016 # JavaScript, not shell
+        run "$NODE" -e 'const r = require("child_process").spawnSync(process.argv[1], ["die", process.argv[2]], { stdio: "inherit" });
+            console.log(r.signal ? `died of ${r.signal}: ${128 + require("os").constants.signals[r.signal]}` : `exited ${r.status}`)' \
+            "$prefix/bin/caro" "$signal"
+        case $signal in
+        HUP | INT | TERM | KILL | ALRM)
+            expect "a child killed by SIG$signal: the wrapper dies of it too ($((128 + number)))" 0 \
+                "died of SIG$signal: $((128 + number))" ;;
+        *)
+            expect "a child killed by SIG$signal: the wrapper exits $((128 + number))" 0 "exited $((128 + number))" ;;
+        esac
+    done
+    run "$prefix/bin/caro" die USR1
+    not_in_output "...and SIGUSR1 starts no debugger in the wrapper" "Debugger listening"
 
 }
 
