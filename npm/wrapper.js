@@ -20,6 +20,9 @@ const path = require("path");
 
 const release = require("../release.json");
 
+// Older release.json files (before the variable was generated) name none.
+const BINARY_PATH_VARIABLE = release.binary_path_variable || "CARO_BINARY_PATH";
+
 function fail(message, help) {
   process.stderr.write(`error: ${message}\n`);
   for (const line of help) process.stderr.write(`help: ${line}\n`);
@@ -126,6 +129,7 @@ function platformRow(libc) {
       `${release.name} is built for: ${Object.keys(release.builds).join(", ")}`,
       oneLiner(),
       `or build it from source: cargo install ${release.name} --locked`,
+      `or run a build of your own: set ${BINARY_PATH_VARIABLE} to its absolute path`,
     ],
   );
 }
@@ -219,6 +223,50 @@ function findBinary(row, libc) {
     );
   }
   return { binary: path.join(found.dir, build.binary), sha256: build.sha256, key };
+}
+
+// Set in the environment of a binary run through BINARY_PATH_VARIABLE, so that a binary
+// which runs this wrapper again (a script calling `caro`) is stopped, not repeated forever.
+const OVERRIDE_RAN = "CARO_NPM_OVERRIDE_RAN";
+
+// CARO_BINARY_PATH (CARO_INSTALLER_BINARY_PATH for caro-install): run that binary, unchecked,
+// instead of the platform package's. Said on stderr every time, so it is never forgotten.
+function overridden() {
+  const value = process.env[BINARY_PATH_VARIABLE];
+  if (value === undefined || value === "") return undefined;
+  const unset = `or unset ${BINARY_PATH_VARIABLE} to run the ${release.name} that ${release.package} installed`;
+  if (process.env[OVERRIDE_RAN] === BINARY_PATH_VARIABLE) {
+    return fail(`${BINARY_PATH_VARIABLE} is ${shown(value)}, which ran this npm wrapper again`, [
+      `set it to the absolute path of a ${release.name} binary, not of something that runs \`${release.name}\` from PATH`,
+      unset,
+    ]);
+  }
+  if (!path.isAbsolute(value)) {
+    return fail(`${BINARY_PATH_VARIABLE} is ${shown(value)}, which is not an absolute path`, [
+      `set it to the absolute path of a ${release.name} binary`,
+      unset,
+    ]);
+  }
+  let self = false;
+  try {
+    self = fs.realpathSync(value) === fs.realpathSync(__filename);
+  } catch (_) {
+    // Not there: spawning says so.
+  }
+  if (self) {
+    return fail(`${BINARY_PATH_VARIABLE} is ${shown(value)}, which is this npm wrapper, not a ${release.name} binary`, [
+      `set it to the absolute path of a ${release.name} binary`,
+      unset,
+    ]);
+  }
+  process.stderr.write(
+    `note: running ${shown(value)} from ${BINARY_PATH_VARIABLE}, unchecked, instead of ${release.package}@${release.version}'s ${release.name}\n`,
+  );
+  return {
+    binary: value,
+    env: { ...process.env, [OVERRIDE_RAN]: BINARY_PATH_VARIABLE },
+    help: [`set ${BINARY_PATH_VARIABLE} to the absolute path of a ${release.name} binary`, unset],
+  };
 }
 
 function sha256Of(file) {
@@ -360,8 +408,8 @@ function exitAsChild(code, signal) {
   return process.exit(status);
 }
 
-function run({ binary }) {
-  const child = childProcess.spawn(binary, process.argv.slice(2), { stdio: "inherit" });
+function run({ binary, env, help }) {
+  const child = childProcess.spawn(binary, process.argv.slice(2), { stdio: "inherit", env: env || process.env });
   // A terminal sends SIGINT/SIGQUIT to the whole foreground group, so the child has them
   // already: the wrapper only waits. Signals sent to the wrapper alone are passed on.
   const waitOnly = ["SIGINT", "SIGQUIT"];
@@ -379,9 +427,10 @@ function run({ binary }) {
     }
   }
   child.on("error", (error) => {
-    fail(`cannot run ${shown(binary)}: ${error.code || shown(error.message)}`, [
-      `reinstall it: npm install -g ${release.package}@${release.version} --force`,
-    ]);
+    fail(
+      `cannot run ${shown(binary)}: ${error.code || shown(error.message)}`,
+      help || [`reinstall it: npm install -g ${release.package}@${release.version} --force`],
+    );
   });
   child.on("exit", (code, signal) => {
     for (const [name, handler] of handlers) process.removeListener(name, handler);
@@ -390,6 +439,8 @@ function run({ binary }) {
 }
 
 function main() {
+  const override = overridden();
+  if (override) return run(override);
   const libc = detectLibc();
   const found = findBinary(platformRow(libc), libc);
   verify(found);

@@ -51,7 +51,7 @@ mod write;
 
 pub use plan::{
     BuildData, Contents, INSTALL_UNIX, INSTALL_WINDOWS, Manifest, Package, RELEASE_FILE,
-    ReleaseData, Repository, WRAPPER, check, plan,
+    ReleaseData, Repository, WRAPPER, binary_path_variable, check, plan,
 };
 pub use targets::{
     NodeTarget, SCOPE, TargetRow, node_target, node_targets, package_dir, platform_package,

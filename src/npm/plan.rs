@@ -102,6 +102,22 @@ pub struct ReleaseData {
     pub builds: BTreeMap<String, BuildData>,
     /// The one-liners to offer where npm has no build.
     pub install: BTreeMap<String, String>,
+    /// The variable that makes the wrapper run another binary, from
+    /// [`binary_path_variable`].
+    pub binary_path_variable: String,
+}
+
+/// The environment variable that points `name`'s wrapper at another binary (a local
+/// build, or one for a machine npm has no package for): `CARO_BINARY_PATH` for caro, as
+/// esbuild has `ESBUILD_BINARY_PATH`. caro-install's is `CARO_INSTALLER_BINARY_PATH`,
+/// beside the other `CARO_INSTALLER_` variables about caro-install itself (the
+/// `CARO_INSTALL_` ones are about how it installs caro).
+pub fn binary_path_variable(name: &str) -> String {
+    let stem = match name {
+        "caro-install" => "CARO_INSTALLER".to_string(),
+        _ => name.to_ascii_uppercase().replace('-', "_"),
+    };
+    format!("{stem}_BINARY_PATH")
 }
 
 /// One build in [`ReleaseData`].
@@ -220,6 +236,7 @@ pub fn plan(
             ("unix".to_string(), INSTALL_UNIX.to_string()),
             ("windows".to_string(), INSTALL_WINDOWS.to_string()),
         ]),
+        binary_path_variable: binary_path_variable(name),
     };
     let wrapper = format!("bin/{name}.js");
     let release_json = serde_json::to_string_pretty(&data).expect("plain data serialises") + "\n";
@@ -416,6 +433,7 @@ mod tests {
             "@wildcard/caro-install-darwin-arm64"
         );
         assert_eq!(data["builds"]["macos-silicon"]["sha256"], "07".repeat(32));
+        assert_eq!(data["binary_path_variable"], "CARO_INSTALLER_BINARY_PATH");
         let rows = data["targets"].as_array().unwrap();
         assert_eq!(rows.len(), node_targets().len());
         assert!(rows.contains(&serde_json::json!(
@@ -503,5 +521,15 @@ mod tests {
             readme.contains(INSTALL_WINDOWS),
             "README.md lacks {INSTALL_WINDOWS}"
         );
+    }
+
+    #[test]
+    fn each_command_has_its_own_binary_path_variable() {
+        assert_eq!(binary_path_variable("caro"), "CARO_BINARY_PATH");
+        assert_eq!(
+            binary_path_variable("caro-install"),
+            "CARO_INSTALLER_BINARY_PATH"
+        );
+        assert_eq!(binary_path_variable("my-tool"), "MY_TOOL_BINARY_PATH");
     }
 }

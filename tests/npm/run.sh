@@ -248,8 +248,9 @@ fake_ldd() {
     chmod +x "$T/ldd/glibc/ldd" "$T/ldd/musl/ldd" "$T/ldd/odd/ldd" "$T/ldd/hangs/ldd"
 }
 
-# fake_machine FILE PLATFORM ARCH LIBC: a whole glibc or musl machine (every stage agrees),
-# or for LIBC `-` a machine without one (macOS, Windows). Sets FAKE_PATH for its ldd.
+# fake_machine FILE PLATFORM ARCH LIBC: a whole glibc or musl machine (every stage agrees);
+# for LIBC `-` (macOS, Windows, where the wrapper asks for no libc) glibc's facts all the
+# same. Sets FAKE_PATH for its ldd.
 fake_machine() {
     if [ "$4" = musl ]; then
         fake_node "$1" "$2" "$3" "$MUSL_REPORT" "$MUSL_LIB"
@@ -644,6 +645,62 @@ EOF
     run "$prefix/bin/caro" die USR1
     not_in_output "...and SIGUSR1 starts no debugger in the wrapper" "Debugger listening"
 
+    test_binary_path "$prefix"
+}
+
+# test_binary_path PREFIX: CARO_BINARY_PATH runs another binary, says so, and is shown
+# escaped; a value that would loop or cannot run is refused.
+test_binary_path() {
+    local prefix=$1
+    say "CARO_BINARY_PATH runs another binary"
+    printf '#!/bin/sh\necho "another caro: $*"\nexit 7\n' >"$T/another caro"
+    chmod +x "$T/another caro"
+    EXTRA_ENV=("CARO_BINARY_PATH=$T/another caro")
+    run "$prefix/bin/caro" --version
+    expect "CARO_BINARY_PATH runs that binary, unchecked, with the arguments and its exit code" 7 \
+        "another caro: --version" \
+        "note: running \`$T/another caro\` from CARO_BINARY_PATH, unchecked, instead of @wildcard/caro@2.0.0-rc.1's caro"
+    if [ "$(grep -c '^note: ' <<<"$last_output")" = 1 ]; then
+        ok "...said in one line on stderr"
+    else
+        bad "...said in one line on stderr" "$last_output"
+    fi
+    fake_machine "$T/freebsd-arm.js" freebsd arm64 -
+    as_machine "$T/freebsd-arm.js" "$FAKE_PATH" "$prefix/lib/node_modules/@wildcard/caro/bin/caro.js" --version
+    expect "...also on a machine npm has no build for" 7 "another caro: --version"
+
+    EXTRA_ENV=("CARO_BINARY_PATH=")
+    run "$prefix/bin/caro" --version
+    expect "an empty CARO_BINARY_PATH is as unset" 0 "caro 2.0.0-rc.1"
+    not_in_output "...and says nothing of it" "CARO_BINARY_PATH"
+    EXTRA_ENV=("CARO_BINARY_PATH=caro")
+    run "$prefix/bin/caro" --version
+    expect "a relative CARO_BINARY_PATH is refused (it could find the wrapper itself on PATH)" 1 \
+        "CARO_BINARY_PATH is \`caro\`, which is not an absolute path" "unset CARO_BINARY_PATH"
+    EXTRA_ENV=("CARO_BINARY_PATH=$prefix/bin/caro")
+    run "$prefix/bin/caro" --version
+    expect "CARO_BINARY_PATH naming the wrapper itself is refused, not a loop" 1 "which is this npm wrapper"
+    printf '#!/bin/sh\nexec "%s" "$@"\n' "$prefix/bin/caro" >"$T/runs-caro-again"
+    chmod +x "$T/runs-caro-again"
+    EXTRA_ENV=("CARO_BINARY_PATH=$T/runs-caro-again")
+    run timeout 20 "$prefix/bin/caro" --version
+    expect "...and so is one that runs the wrapper again: one round, then a clear error" 1 \
+        "CARO_BINARY_PATH is \`$T/runs-caro-again\`, which ran this npm wrapper again"
+    EXTRA_ENV=("CARO_BINARY_PATH=$T/no such caro")
+    run "$prefix/bin/caro" --version
+    expect "a CARO_BINARY_PATH that is not there: what failed and what to do" 1 \
+        "cannot run \`$T/no such caro\`: ENOENT" "unset CARO_BINARY_PATH"
+
+    local hostile
+    hostile=$(printf '/tmp/\033]0;pwned\007\033[2J\033[31mred\302\233\342\200\256evil\n')
+    hostile="$hostile"$'\n'"error: forged line"
+    EXTRA_ENV=("CARO_BINARY_PATH=$hostile")
+    run "$prefix/bin/caro" --version
+    expect "a hostile CARO_BINARY_PATH is printed escaped" 1 \
+        "running \`/tmp/\\x1b]0;pwned\\x07\\x1b[2J\\x1b[31mred\\x9b\\u{202e}evil\\x0aerror: forged line\`" \
+        "cannot run \`/tmp/\\x1b]0;pwned"
+    no_raw_controls "...no control character, bidi override or forged line reaches the terminal"
+    EXTRA_ENV=()
 }
 
 test_defer_to_npm() {
@@ -666,6 +723,14 @@ test_defer_to_npm() {
         "publishing @wildcard/caro-install-linux-x64@0.1.0" "publishing caro-install@0.1.0"
     run npx --yes caro-install@0.1.0 -V
     expect "npx caro-install runs the installer" 0 "caro-install 0.1.0"
+    EXTRA_ENV+=("CARO_BINARY_PATH=$T/no such caro")
+    run npx --yes caro-install@0.1.0 -V
+    expect "caro's CARO_BINARY_PATH does not touch caro-install" 0 "caro-install 0.1.0"
+    EXTRA_ENV+=("CARO_INSTALLER_BINARY_PATH=$T/another caro")
+    run npx --yes caro-install@0.1.0 -V
+    expect "caro-install's is CARO_INSTALLER_BINARY_PATH" 7 \
+        "another caro: -V" "from CARO_INSTALLER_BINARY_PATH, unchecked, instead of caro-install@0.1.0's caro-install"
+    EXTRA_ENV=("CARO_INSTALLER_GITHUB_BASE_URL=file://$REPO/fixtures/mirror")
     run npx --yes caro-install@0.1.0 --bogus-flag
     expect "npx caro-install passes a usage error's exit status 2 through" 2 "--bogus-flag"
     run npx --yes caro-install@0.1.0 --version 1.0.2 --no-modify-path -y
