@@ -544,6 +544,15 @@ test_libc_detection() {
     fake_node "$T/musl-ldd.js" linux x64 none "$GLIBC_LIB"
     as_machine "$T/musl-ldd.js" "$T/ldd/musl" "$wrapper" --version
     expect "...the message says which fact decided" 1 "this machine's C library is musl (from \`ldd --version\`)"
+    local fixed="$T/project-fixed"
+    mkdir -p "$fixed"
+    printf '%s\n' '{"name": "fixed", "private": true}' >"$fixed/package.json"
+    run npm install --prefix "$fixed" @wildcard/caro@1.1.0
+    expect "npm install @wildcard/caro in a project (npm takes this machine for glibc)" 0
+    run npm install --prefix "$fixed" --force @wildcard/caro-linux-x64-musl@1.1.0
+    expect "...the fix the message names installs the musl package all the same" 0
+    as_machine "$T/musl.js" "$T/ldd/musl" "$fixed/node_modules/@wildcard/caro/bin/caro.js"
+    expect "...after which the musl machine runs the musl build" 0 "a stand-in build for linux-amd64-musl"
 
     # node_modules made by hand, as a copy from elsewhere would be.
     local copied="$T/copied/node_modules/@wildcard"
