@@ -3,12 +3,16 @@
 # the order of DIR/publish-order: every platform package first, the main package last, so
 # the main package never points at a platform package the registry does not have yet.
 #
-# Before anything is published, every package is packed (`npm pack --dry-run --json`) and
-# checked: each file its package.json lists is in the tarball, binaries are executable,
-# and the main package pins each platform package at its own version and records the
-# sha256 the binary in that package really has. A package whose version the registry has
-# already (`npm view NAME@VERSION`) is skipped, so a re-run after a failure finishes the
-# job. A pre-release is published under the dist-tag `next`, never `latest`.
+# Before anything is published, the set is checked as a whole: the main package comes last
+# and pins exactly the platform packages of the set, each at the version that package's
+# own package.json carries, which is the main package's; platform packages carry
+# `preferUnplugged` (Yarn Plug'n'Play must unpack their binaries). Then every package is
+# packed (`npm pack --dry-run --json`) and checked: each file its package.json lists is in
+# the tarball, binaries are executable, and the main package records the sha256 the
+# binary in each platform package really has. One disagreement and nothing is published.
+# A package whose version the registry has already (`npm view NAME@VERSION`) is skipped,
+# so a re-run after a failure finishes the job. A pre-release is published under the
+# dist-tag `next`, never `latest`.
 #
 # Usage: sh scripts/npm-publish.sh [--dry-run] DIR [-- NPM-PUBLISH-ARGS...]
 #   --dry-run   pack and check everything, publish nothing
@@ -88,6 +92,43 @@ check_pack() {
         "lay them out again with \`cargo run --example dist -- ... --npm DIR\`"
 }
 
+# check_set DIR: the packages of DIR/publish-order agree with each other (see the top).
+check_set() {
+    # shellcheck disable=SC2016 # JavaScript, not shell
+    node -e '
+        const fs = require("fs"), path = require("path");
+        const root = process.argv[1];
+        const dirs = fs.readFileSync(path.join(root, "publish-order"), "utf8").split("\n").filter(Boolean);
+        const read = (dir) => JSON.parse(fs.readFileSync(path.join(root, dir, "package.json"), "utf8"));
+        const main = read(dirs[dirs.length - 1]);
+        const platforms = dirs.slice(0, -1).map((dir) => ({ dir, manifest: read(dir) }));
+        const problems = [];
+        if (main.os || !main.optionalDependencies) {
+            problems.push(`the last package of publish-order, ${main.name}, is not a main package`);
+        }
+        const pins = main.optionalDependencies || {};
+        for (const { dir, manifest } of platforms) {
+            const pin = pins[manifest.name];
+            if (pin === undefined) {
+                problems.push(`${manifest.name}@${manifest.version} (${dir}) is not among the optionalDependencies of ${main.name}`);
+            } else if (manifest.version !== pin || pin !== main.version) {
+                problems.push(`${main.name}@${main.version} pins ${manifest.name} at ${pin}, but ${dir}/package.json is ${manifest.name}@${manifest.version}`);
+            }
+            if (manifest.preferUnplugged !== true) {
+                problems.push(`${manifest.name}@${manifest.version} lacks "preferUnplugged": true, without which Yarn PnP cannot run its binary`);
+            }
+        }
+        const laidOut = new Set(platforms.map((p) => p.manifest.name));
+        for (const [name, pin] of Object.entries(pins)) {
+            if (!laidOut.has(name)) problems.push(`${main.name}@${main.version} pins ${name} at ${pin}, which is not in this set`);
+        }
+        for (const p of problems) process.stderr.write(`error: ${p}\n`);
+        if (problems.length) process.exit(1);
+        console.log(`checked the set: ${main.name}@${main.version} pins its ${platforms.length} platform packages at their own version`);
+    ' "$1" || err "the npm packages in $1 disagree (above); nothing was published" \
+        "lay them out again with \`cargo run --example dist -- ... --npm DIR\`"
+}
+
 main() {
     dry_run=false
     if [ "${1:-}" = --dry-run ]; then
@@ -104,6 +145,7 @@ main() {
     [ -s "$order" ] || err "$order is missing or empty" \
         "lay the packages out with \`cargo run --example dist -- ... --npm $dir\`"
 
+    check_set "$dir"
     while IFS= read -r package; do
         check_pack "$dir" "$package"
     done <"$order"

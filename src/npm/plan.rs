@@ -1,197 +1,31 @@
-//! npm packages for a release: the packaging side of the npm channel, beside [`crate::dist`].
-//!
-//! JavaScript users reach Rust CLIs through npm as one main package with an optional
-//! dependency per platform. npm installs only the platform package whose `os`, `cpu` and
-//! `libc` fields match the machine, and a small wrapper in the main package finds it and
-//! runs its binary. This module lays out those packages from the assets [`dist::package`]
-//! wrote, so the npm channel ships the very bytes (and digests) of the GitHub release:
-//!
-//! ```text
-//! OUT/wildcard-caro-linux-x64/    @wildcard/caro-linux-x64    os linux, cpu x64, libc glibc
-//!     package.json, bin/caro
-//! OUT/wildcard-caro-darwin-arm64/ @wildcard/caro-darwin-arm64 (the MLX build, macos-silicon)
-//! ...
-//! OUT/wildcard-caro/              @wildcard/caro: optionalDependencies pin every one above
-//!     package.json, README.md, release.json, bin/caro.js (the wrapper, npm/wrapper.js)
-//! OUT/publish-order               the directories, platform packages first, main last
-//! ```
-//!
-//! ## Why the table is generated
-//!
-//! The wrapper has to map `process.platform`, `process.arch` and the C library to a platform
-//! key exactly as the installer does, or npm users would get another build than curl users.
-//! So it holds no table of its own: [`node_targets`] runs the installer's pure
-//! [`choose`] over every machine Node describes, and the result goes into `release.json`
-//! beside the wrapper, together with each build's package name and sha256 from the release.
-//! The wrapper checks the binary against that digest before the first run: the digest
-//! travels in the main package, so a platform package that was swapped or altered on disk
-//! cannot vouch for itself.
-//!
-//! ## Names
-//!
-//! The main packages are `@wildcard/caro` and the unscoped `caro-install` (so that
-//! `npx caro-install` works); see [`crate::release::npm_package`]. Platform packages are
-//! `@wildcard/{name}-{os}-{cpu}` with Node's spellings (`linux-x64`, `darwin-arm64`,
-//! `win32-x64`) and `-musl` for musl builds: the suffix reads as what npm matches on, and
-//! the scope means only the project can publish a package the main one depends on.
-//!
-//! Every version comes from the one release version given to [`plan`]; [`plan`] checks
-//! every manifest against it, and against what an earlier run left in the output
-//! directory, before [`write()`] touches a file.
+//! What each package holds: the platform packages' manifests and binaries, the main
+//! package's pins, wrapper and `release.json`, and the checks that tie their versions.
 
 use std::collections::BTreeMap;
-use std::fs;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use super::invalid;
+use super::targets::{SCOPE, TargetRow, node_target, node_targets, package_dir, platform_package};
 use crate::checksum::Digest;
-use crate::dist::{self, Asset};
-use crate::error::{Error, Result};
-use crate::files::write_atomically;
-use crate::platform::{Arch, Facts, Libc, Os, Platform, choose};
+use crate::dist::Asset;
+use crate::error::Result;
+use crate::platform::Platform;
 use crate::release::Version;
 use crate::release::npm_package;
-
-/// The npm organisation every platform package is published under.
-pub const SCOPE: &str = "@wildcard";
-
-/// The file listing the package directories in the order they must be published.
-pub const PUBLISH_ORDER_FILE: &str = "publish-order";
 
 /// The generated data file the wrapper reads, in the main package.
 pub const RELEASE_FILE: &str = "release.json";
 
 /// The wrapper every main package runs (plain Node, no dependencies).
-pub const WRAPPER: &str = include_str!("../npm/wrapper.js");
+pub const WRAPPER: &str = include_str!("../../npm/wrapper.js");
 
 /// The one-line installs of README.md, offered by the wrapper where npm has no build.
 pub const INSTALL_UNIX: &str = "curl --proto '=https' --tlsv1.2 -fsSL https://github.com/wildcard/caro-install/releases/latest/download/install.sh | sh";
 /// The Windows one-liner of README.md.
 pub const INSTALL_WINDOWS: &str =
     "irm https://github.com/wildcard/caro-install/releases/latest/download/install.ps1 | iex";
-
-/// A machine as Node describes it: `process.platform`, `process.arch`, and the C library
-/// on Linux. The same strings are npm's `os`, `cpu` and `libc` package fields.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub struct NodeTarget {
-    /// `process.platform`: `linux`, `darwin` or `win32`.
-    pub platform: &'static str,
-    /// `process.arch`: `x64` or `arm64`.
-    pub arch: &'static str,
-    /// `glibc` or `musl` on Linux, absent elsewhere.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub libc: Option<&'static str>,
-}
-
-impl NodeTarget {
-    /// The suffix of its platform package name: `linux-x64`, `linux-x64-musl`, `win32-arm64`.
-    pub fn suffix(self) -> String {
-        match self.libc {
-            Some("musl") => format!("{}-{}-musl", self.platform, self.arch),
-            _ => format!("{}-{}", self.platform, self.arch),
-        }
-    }
-}
-
-/// One row of the wrapper's table: a machine and the key the installer picks for it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub struct TargetRow {
-    /// The machine, in Node's words.
-    #[serde(flatten)]
-    pub node: NodeTarget,
-    /// The platform key [`choose`] gives it.
-    #[serde(serialize_with = "serialize_key")]
-    pub key: Platform,
-    /// The key to run when the release has no `key` build ([`choose`]'s fallback: Windows
-    /// on ARM runs the x86_64 build under emulation).
-    #[serde(
-        skip_serializing_if = "Option::is_none",
-        serialize_with = "serialize_fallback"
-    )]
-    pub fallback: Option<Platform>,
-}
-
-fn serialize_fallback<S: serde::Serializer>(
-    fallback: &Option<Platform>,
-    serializer: S,
-) -> std::result::Result<S::Ok, S::Error> {
-    match fallback {
-        Some(platform) => serializer.serialize_str(platform.key()),
-        None => serializer.serialize_none(),
-    }
-}
-
-fn serialize_key<S: serde::Serializer>(
-    platform: &Platform,
-    serializer: S,
-) -> std::result::Result<S::Ok, S::Error> {
-    serializer.serialize_str(platform.key())
-}
-
-/// Every machine Node can describe that some platform key serves, with that key: the
-/// installer's [`choose`] run over `linux`/`darwin`/`win32` × `x64`/`arm64` (× glibc/musl
-/// on Linux). On macOS the row stands for a current release on native hardware: Node
-/// cannot see Rosetta 2 or the OS version the way the installer does.
-pub fn node_targets() -> Vec<TargetRow> {
-    let systems = [
-        ("linux", Os::Linux),
-        ("darwin", Os::Macos),
-        ("win32", Os::Windows),
-    ];
-    let cpus = [("x64", Arch::X86_64), ("arm64", Arch::Aarch64)];
-    let mut rows = Vec::new();
-    for (platform, os) in systems {
-        for (arch, cpu) in &cpus {
-            let libcs: &[(Option<&'static str>, Libc)] = if os == Os::Linux {
-                &[(Some("glibc"), Libc::Glibc), (Some("musl"), Libc::Musl)]
-            } else {
-                &[(None, Libc::Glibc)]
-            };
-            for &(libc_name, libc) in libcs {
-                let facts = Facts {
-                    os: os.clone(),
-                    arch: cpu.clone(),
-                    translated: false,
-                    arm64_hardware: os == Os::Macos && *cpu == Arch::Aarch64,
-                    libc,
-                    os_version: None,
-                };
-                if let Ok(choice) = choose(&facts) {
-                    rows.push(TargetRow {
-                        node: NodeTarget {
-                            platform,
-                            arch,
-                            libc: libc_name,
-                        },
-                        key: choice.platform,
-                        fallback: choice.fallback,
-                    });
-                }
-            }
-        }
-    }
-    rows
-}
-
-/// The machine a platform key's npm package is for (its `os`, `cpu`, `libc`).
-pub fn node_target(platform: Platform) -> NodeTarget {
-    node_targets()
-        .into_iter()
-        .find(|row| row.key == platform)
-        .map(|row| row.node)
-        .expect("every platform key has a row: a unit test holds this")
-}
-
-/// The name of `name`'s platform package for `platform`: `@wildcard/caro-linux-x64`.
-pub fn platform_package(name: &str, platform: Platform) -> String {
-    format!("{SCOPE}/{name}-{}", node_target(platform).suffix())
-}
-
-/// The directory a package is laid out in: its name without `@`, `/` made `-`.
-pub fn package_dir(package: &str) -> String {
-    package.trim_start_matches('@').replace('/', "-")
-}
 
 /// A `package.json`, with the fields in the order people expect to read them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -218,6 +52,10 @@ pub struct Manifest {
     pub libc: Vec<String>,
     /// The files the tarball holds.
     pub files: Vec<String>,
+    /// Platform packages: `true`, so that Yarn Plug'n'Play unpacks the package to disk
+    /// instead of leaving the binary inside a zip archive, where it cannot be run.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub prefer_unplugged: bool,
     /// Main packages: the command and the wrapper it runs.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub bin: BTreeMap<String, String>,
@@ -264,6 +102,22 @@ pub struct ReleaseData {
     pub builds: BTreeMap<String, BuildData>,
     /// The one-liners to offer where npm has no build.
     pub install: BTreeMap<String, String>,
+    /// The variable that makes the wrapper run another binary, from
+    /// [`binary_path_variable`].
+    pub binary_path_variable: String,
+}
+
+/// The environment variable that points `name`'s wrapper at another binary (a local
+/// build, or one for a machine npm has no package for): `CARO_BINARY_PATH` for caro, as
+/// esbuild has `ESBUILD_BINARY_PATH`. caro-install's is `CARO_INSTALLER_BINARY_PATH`,
+/// beside the other `CARO_INSTALLER_` variables about caro-install itself (the
+/// `CARO_INSTALL_` ones are about how it installs caro).
+pub fn binary_path_variable(name: &str) -> String {
+    let stem = match name {
+        "caro-install" => "CARO_INSTALLER".to_string(),
+        _ => name.to_ascii_uppercase().replace('-', "_"),
+    };
+    format!("{stem}_BINARY_PATH")
 }
 
 /// One build in [`ReleaseData`].
@@ -305,7 +159,7 @@ pub struct Package {
 const REPOSITORY: &str = "https://github.com/wildcard/caro-install";
 
 /// Plans the npm packages of `name` at `version` from the versioned `assets` that
-/// [`dist::package`] wrote into `release_dir`: the platform packages in [`Platform::ALL`]'s
+/// [`crate::dist::package`] wrote into `release_dir`: the platform packages in [`Platform::ALL`]'s
 /// order, then the main package. Pure; [`check`] has run on the result.
 pub fn plan(
     name: &str,
@@ -343,6 +197,7 @@ pub fn plan(
                 cpu: cpus(platform, assets),
                 libc: node.libc.map(str::to_string).into_iter().collect(),
                 files: vec![binary.clone()],
+                prefer_unplugged: true,
                 bin: BTreeMap::new(),
                 optional_dependencies: BTreeMap::new(),
                 engines: BTreeMap::new(),
@@ -381,6 +236,7 @@ pub fn plan(
             ("unix".to_string(), INSTALL_UNIX.to_string()),
             ("windows".to_string(), INSTALL_WINDOWS.to_string()),
         ]),
+        binary_path_variable: binary_path_variable(name),
     };
     let wrapper = format!("bin/{name}.js");
     let release_json = serde_json::to_string_pretty(&data).expect("plain data serialises") + "\n";
@@ -398,6 +254,7 @@ pub fn plan(
             cpu: Vec::new(),
             libc: Vec::new(),
             files: vec![wrapper.clone(), RELEASE_FILE.to_string()],
+            prefer_unplugged: false,
             bin: BTreeMap::from([(name.to_string(), wrapper.clone())]),
             optional_dependencies: pins,
             engines: BTreeMap::from([("node".to_string(), ">=14".to_string())]),
@@ -469,80 +326,6 @@ pub fn check(packages: &[Package], version: &Version) -> Result<()> {
     Ok(())
 }
 
-/// Refuses an output directory that holds another release of the same packages: a
-/// package directory whose `package.json` names another version. Reads only.
-pub fn check_output(packages: &[Package], out: &Path) -> Result<()> {
-    for package in packages {
-        let path = out.join(&package.dir).join("package.json");
-        let text = match fs::read_to_string(&path) {
-            Ok(text) => text,
-            Err(error) if error.kind() == std::io::ErrorKind::NotFound => continue,
-            Err(error) => return Err(Error::file("read", &path)(error)),
-        };
-        let existing: std::result::Result<Manifest, _> = serde_json::from_str(&text);
-        match existing {
-            Ok(existing)
-                if existing.name == package.manifest.name
-                    && existing.version == package.manifest.version => {}
-            Ok(existing) => {
-                return Err(invalid(
-                    &path.display().to_string(),
-                    &format!(
-                        "it already holds {}@{}, not {}@{}; remove it or choose another npm directory",
-                        existing.name,
-                        existing.version,
-                        package.manifest.name,
-                        package.manifest.version
-                    ),
-                ));
-            }
-            Err(error) => {
-                return Err(invalid(
-                    &path.display().to_string(),
-                    &format!(
-                        "it is no package.json this command wrote ({error}); remove it or choose another npm directory"
-                    ),
-                ));
-            }
-        }
-    }
-    Ok(())
-}
-
-/// Writes `packages` under `out` (created if missing) and the publish order: after
-/// [`check_output`], so a mismatch leaves every file as it was. Each binary is copied with
-/// its digest checked against the release's, in case the asset changed since.
-pub fn write(packages: &[Package], out: &Path) -> Result<()> {
-    check_output(packages, out)?;
-    for package in packages {
-        let dir = out.join(&package.dir);
-        for (path, contents) in &package.files {
-            let target = dir.join(path);
-            match contents {
-                Contents::Text(text) => write_atomically(&target, text.as_bytes())?,
-                Contents::Binary { from, sha256 } => {
-                    let parent = target.parent().unwrap_or(&dir);
-                    fs::create_dir_all(parent).map_err(Error::file("create directory", parent))?;
-                    let copied = dist::copy_hashing(from, &target)?;
-                    if copied != *sha256 {
-                        return Err(invalid(
-                            &from.display().to_string(),
-                            &format!(
-                                "it changed since it was packaged: its sha256 is {copied}, the release recorded {sha256}"
-                            ),
-                        ));
-                    }
-                }
-            }
-        }
-        let manifest =
-            serde_json::to_string_pretty(&package.manifest).expect("plain data serialises") + "\n";
-        write_atomically(&dir.join("package.json"), manifest.as_bytes())?;
-    }
-    let order: String = packages.iter().map(|p| format!("{}\n", p.dir)).collect();
-    write_atomically(&out.join(PUBLISH_ORDER_FILE), order.as_bytes())
-}
-
 /// The main package's README: what it runs, what it checks, how it updates.
 fn readme(name: &str, main: &str) -> String {
     format!(
@@ -557,20 +340,13 @@ fn readme(name: &str, main: &str) -> String {
     )
 }
 
-fn invalid(input: &str, reason: &str) -> Error {
-    Error::InvalidRelease {
-        input: input.to_string(),
-        reason: reason.to_string(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn asset(platform: Platform, legacy: bool) -> Asset {
         let version = Version::parse("1.2.0").unwrap();
-        let names = dist::asset_names("caro", &version, platform);
+        let names = crate::dist::asset_names("caro", &version, platform);
         Asset {
             file_name: names[usize::from(legacy)].clone(),
             platform,
@@ -581,48 +357,6 @@ mod tests {
 
     fn v(text: &str) -> Version {
         Version::parse(text).unwrap()
-    }
-
-    #[test]
-    fn the_node_table_covers_every_platform_key_once() {
-        let rows = node_targets();
-        for platform in Platform::ALL {
-            let count = rows.iter().filter(|row| row.key == platform).count();
-            assert_eq!(count, 1, "{platform}");
-        }
-        // Node's own spellings, which npm's os/cpu/libc fields use too.
-        for row in &rows {
-            assert!(["linux", "darwin", "win32"].contains(&row.node.platform));
-            assert!(["x64", "arm64"].contains(&row.node.arch));
-            assert_eq!(row.node.libc.is_some(), row.node.platform == "linux");
-        }
-    }
-
-    #[test]
-    fn package_names_read_as_what_npm_matches() {
-        let names: Vec<_> = Platform::ALL
-            .iter()
-            .map(|&p| platform_package("caro", p))
-            .collect();
-        assert_eq!(
-            names,
-            [
-                "@wildcard/caro-linux-x64",
-                "@wildcard/caro-linux-arm64",
-                "@wildcard/caro-linux-x64-musl",
-                "@wildcard/caro-linux-arm64-musl",
-                "@wildcard/caro-darwin-x64",
-                "@wildcard/caro-darwin-arm64",
-                "@wildcard/caro-win32-x64",
-                "@wildcard/caro-win32-arm64",
-            ]
-        );
-        assert_eq!(
-            platform_package("caro-install", Platform::LinuxAmd64Musl),
-            "@wildcard/caro-install-linux-x64-musl"
-        );
-        assert_eq!(package_dir("@wildcard/caro"), "wildcard-caro");
-        assert_eq!(package_dir("caro-install"), "caro-install");
     }
 
     #[test]
@@ -664,6 +398,9 @@ mod tests {
             (&["linux".to_string()][..], &["x64".to_string()][..])
         );
         assert_eq!(musl.libc, ["musl"]);
+        // Yarn Plug'n'Play must unpack the binaries, and only them.
+        assert!(packages[..3].iter().all(|p| p.manifest.prefer_unplugged));
+        assert!(!main.prefer_unplugged);
         assert_eq!(packages[0].manifest.libc, ["glibc"]);
         assert!(packages[2].manifest.libc.is_empty());
         assert_eq!(packages[2].manifest.files, ["bin/caro.exe"]);
@@ -696,6 +433,7 @@ mod tests {
             "@wildcard/caro-install-darwin-arm64"
         );
         assert_eq!(data["builds"]["macos-silicon"]["sha256"], "07".repeat(32));
+        assert_eq!(data["binary_path_variable"], "CARO_INSTALLER_BINARY_PATH");
         let rows = data["targets"].as_array().unwrap();
         assert_eq!(rows.len(), node_targets().len());
         assert!(rows.contains(&serde_json::json!(
@@ -774,7 +512,7 @@ mod tests {
 
     #[test]
     fn the_wrapper_offers_the_readme_one_liners() {
-        let readme = include_str!("../README.md");
+        let readme = include_str!("../../README.md");
         assert!(
             readme.contains(INSTALL_UNIX),
             "README.md lacks {INSTALL_UNIX}"
@@ -783,5 +521,15 @@ mod tests {
             readme.contains(INSTALL_WINDOWS),
             "README.md lacks {INSTALL_WINDOWS}"
         );
+    }
+
+    #[test]
+    fn each_command_has_its_own_binary_path_variable() {
+        assert_eq!(binary_path_variable("caro"), "CARO_BINARY_PATH");
+        assert_eq!(
+            binary_path_variable("caro-install"),
+            "CARO_INSTALLER_BINARY_PATH"
+        );
+        assert_eq!(binary_path_variable("my-tool"), "MY_TOOL_BINARY_PATH");
     }
 }
