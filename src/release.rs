@@ -159,7 +159,7 @@ pub struct Candidate {
 /// The asset names a release publishes for `name` (`caro` or `caro-install`) at `version`
 /// on `platform`, in the order they are tried: versioned binary, versioned archive, legacy
 /// binary. The next is tried only when the previous answered 404. The names come from
-/// [`crate::names`], the table `dist` and every channel publish from.
+/// `names.rs`, the table `dist` and every channel publish from.
 pub fn asset_candidates(name: &str, version: &Version, platform: Platform) -> Vec<Candidate> {
     let archive_kind = if platform.is_windows() {
         AssetKind::Zip

@@ -1,4 +1,4 @@
-//! Laying out a release: the packaging side of the naming in [`crate::release`].
+//! Laying out a release: the packaging side of the naming in `release.rs`.
 //!
 //! The installer finds assets by name, so the names a release publishes and the names the
 //! installer tries must never drift apart. This module writes releases with the very
@@ -24,7 +24,7 @@
 //! read, so a channel never carries other bytes than the release): [`bundle`] (caro with a
 //! model, offline from its first run), [`nuget`] (`caro.{V}.nupkg`), [`oci`] (a container
 //! image layout, `linux/amd64` and `linux/arm64`), [`homebrew`] (`caro.rb` for the tap), and
-//! [`crate::npm`]. Every name comes from [`crate::names`], the installer's own table, and
+//! [`crate::npm`]. Every name comes from [`names`] (`names.rs`), the installer's own table, and
 //! every archive is reproducible: the same inputs give the same bytes. `docs/channels.md`
 //! says what each holds and how it is checked.
 //!

@@ -30,7 +30,7 @@
 //! ## Names
 //!
 //! The main packages are `@wildcard/caro` and the unscoped `caro-install` (so that
-//! `npx caro-install` works); see [`crate::release::npm_package`]. Platform packages are
+//! `npx caro-install` works); see `release::npm_package`. Platform packages are
 //! `@wildcard/{name}-{os}-{cpu}` with Node's spellings (`linux-x64`, `darwin-arm64`,
 //! `win32-x64`) and `-musl` for musl builds: the suffix reads as what npm matches on, and
 //! the scope means only the project can publish a package the main one depends on.
