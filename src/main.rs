@@ -2,6 +2,7 @@
 //! and exit 0 (success, including "already up to date"), 1 (failure) or 2 (usage).
 
 mod cli;
+mod completions;
 
 use std::process::ExitCode;
 
@@ -83,9 +84,8 @@ fn run(cli: Cli, env: &Env, terminal: &Terminal) -> Result<(), Error> {
             Ok(())
         }
         Some(Command::Completions { shell }) => {
-            let mut script = Vec::new();
-            clap_complete::generate(shell, &mut Cli::command(), "caro-install", &mut script);
-            print_out(String::from_utf8_lossy(&script).trim_end_matches('\n'));
+            let script = completions::script(shell, &mut Cli::command(), "caro-install");
+            print_out(script.trim_end_matches('\n'));
             Ok(())
         }
         Some(Command::Status) => {

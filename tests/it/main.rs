@@ -5,6 +5,8 @@ mod common;
 
 mod binstall;
 mod cli;
+#[cfg(unix)] // bash, zsh and fish
+mod completions;
 mod dist;
 // File modes, symlinks, signals and Unix tools; its Windows half is still to write.
 #[cfg(unix)]
