@@ -95,9 +95,8 @@ pub struct InstallArgs {
     #[arg(long)]
     pub from_source: bool,
 
-    /// Accepted for caro's old install scripts (`sh -s -- --force`): an install always
-    /// replaces the binary, so it changes nothing
-    #[arg(long, short = 'f', hide = true)]
+    /// Download and install even when this version is installed
+    #[arg(long, short = 'f')]
     pub force: bool,
 
     /// Print the plan (version, platform, URLs, files) and change nothing

@@ -76,7 +76,7 @@ pub use download::Http;
 pub use env::Env;
 pub use error::{Error, Invocation, Result};
 pub use install::plan::{InstallRequest, Plan, Settings};
-pub use install::{InstallOutcome, Installed, install};
+pub use install::{AlreadyInstalled, InstallOutcome, Installed, install};
 pub use platform::{Choice, Facts, Platform, choose};
 pub use receipt::Receipt;
 pub use release::{ReleaseSource, Version, VersionRequest, asset_candidates};

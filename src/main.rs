@@ -132,6 +132,7 @@ fn install(args: InstallArgs, env: &Env, terminal: &Terminal) -> Result<(), Erro
         no_modify_path: args.no_modify_path,
         platform: args.platform,
         from_source: args.from_source,
+        force: args.force,
         dry_run: args.dry_run,
         yes: args.yes,
         require_signature: args.require_signature,
@@ -144,6 +145,9 @@ fn install(args: InstallArgs, env: &Env, terminal: &Terminal) -> Result<(), Erro
             print_out(&plan.to_string());
         }
         InstallOutcome::Installed(installed) => terminal.info(&installed.to_string()),
+        InstallOutcome::AlreadyInstalled(there) => {
+            terminal.info(&format!("{there} (`--force` installs it again)"));
+        }
     }
     Ok(())
 }

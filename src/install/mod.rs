@@ -85,6 +85,32 @@ pub enum InstallOutcome {
     Planned(Plan),
     /// The install happened.
     Installed(Installed),
+    /// This version was there already, as the receipt recorded it: nothing was downloaded
+    /// or changed (`--force` installs it again).
+    AlreadyInstalled(AlreadyInstalled),
+}
+
+/// The version asked for is installed, and its binary is the one the receipt recorded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AlreadyInstalled {
+    /// The version installed.
+    pub version: Version,
+    /// The platform installed.
+    pub platform: Platform,
+    /// The binary's path.
+    pub binary: PathBuf,
+}
+
+impl fmt::Display for AlreadyInstalled {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "caro {} ({}) is already installed at {}; nothing was downloaded",
+            self.version,
+            self.platform,
+            self.binary.display()
+        )
+    }
 }
 
 /// Installs caro as `settings` say.
@@ -121,6 +147,11 @@ pub fn install(
                 .map_err(|e| not_built_yet(e, &settings.version, &wanted, http, reporter))?;
         }
         return Ok(InstallOutcome::Planned(plan));
+    }
+    if !settings.force && !settings.from_source {
+        if let Some(there) = already_installed(settings, &plan) {
+            return Ok(InstallOutcome::AlreadyInstalled(there));
+        }
     }
     // Folders this install creates, so uninstall can take them away again when empty.
     let mut created_dirs = missing_dirs(dir);
@@ -222,6 +253,41 @@ pub fn install(
         receipt: plan.receipt,
         use_now,
     }))
+}
+
+/// The install `plan` would make when it is there already: the receipt names this
+/// version, platform, folder and PATH choice, the binary there still hashes to the digest
+/// the receipt recorded (so it is the very file downloaded and verified then, not one
+/// changed since), and the copy of caro-install is in place. Anything else installs.
+fn already_installed(settings: &Settings, plan: &Plan) -> Option<AlreadyInstalled> {
+    let receipt = Receipt::load(plan.receipt.as_deref()?).ok()??;
+    let platform = plan.platform.platform;
+    let same = receipt.version == plan.version.to_string()
+        && receipt.platform.as_deref() == Some(platform.key())
+        && receipt.modify_path == settings.modify_path
+        && same_file(&receipt.install_prefix, &settings.install_dir)
+        && plan.installer_copy.as_deref().is_none_or(Path::is_file);
+    let recorded = Digest::from_hex(receipt.sha256.as_deref()?)?;
+    (same && sha256_of(&plan.binary).ok()? == recorded).then(|| AlreadyInstalled {
+        version: plan.version.clone(),
+        platform,
+        binary: plan.binary.clone(),
+    })
+}
+
+/// The SHA-256 of the file at `path`, read in chunks.
+fn sha256_of(path: &Path) -> std::io::Result<Digest> {
+    use sha2::Digest as _;
+    use std::io::Read;
+    let mut file = File::open(path)?;
+    let mut hasher = sha2::Sha256::new();
+    let mut buffer = vec![0u8; 64 * 1024];
+    loop {
+        match file.read(&mut buffer)? {
+            0 => return Ok(Digest(hasher.finalize().into())),
+            n => hasher.update(&buffer[..n]),
+        }
+    }
 }
 
 /// Configures PATH for `dir` unless it is already on PATH; returns the edits made.
