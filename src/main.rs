@@ -6,7 +6,7 @@ mod completions;
 
 use std::process::ExitCode;
 
-use clap::{CommandFactory, Parser};
+use clap::{CommandFactory, FromArgMatches};
 
 use caro_install::update::UpdateRequest;
 use caro_install::{Env, Error, Facts, Http, Reporter, UpdateOutcome};
@@ -14,7 +14,10 @@ use caro_install::{InstallOutcome, InstallRequest, Settings};
 use cli::{Cli, Command, InstallArgs, Terminal, UpdateArgs};
 
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let cli = match cli::command()
+        .try_get_matches()
+        .and_then(|matches| Cli::from_arg_matches(&matches))
+    {
         Ok(cli) => cli,
         Err(error) => return usage_error(&error),
     };

@@ -8,6 +8,7 @@ mod cli;
 #[cfg(unix)] // bash, zsh and fish
 mod completions;
 mod dist;
+mod help;
 // File modes, symlinks, signals and Unix tools; its Windows half is still to write.
 #[cfg(unix)]
 mod hostile;
