@@ -6,7 +6,7 @@
 //! anything needs doing, then download and verify the new build *beside* the old one, run
 //! it once (`--version`, or `-V` for caro-install) to prove it starts, and swap it in
 //! atomically under the directory lock. A binary some package manager owns (cargo,
-//! Homebrew, npm, the system's) is left to that manager, with its upgrade command.
+//! Homebrew, npm, pnpm, Yarn, the system's) is left to that manager, with its upgrade command.
 //!
 //! ```no_run
 //! // In caro's `self-update` command (caro depends on caro-install with
@@ -33,7 +33,7 @@ use crate::release::{self, Version, VersionRequest};
 pub use api::SelfUpdate;
 pub use caro::update_caro;
 pub use ourselves::update_installer;
-pub use owner::{Manager, in_container, managed_by, managed_by_in};
+pub use owner::{Manager, in_container, managed_by, managed_by_in, managed_by_on_disk};
 
 /// What an update found or did.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -13,6 +13,7 @@ mod help;
 #[cfg(unix)]
 mod hostile;
 mod install;
+mod managers;
 #[cfg(unix)] // sh, bash, zsh and fish startup files
 mod path;
 mod security;
