@@ -73,6 +73,10 @@ mod tests {
             mend_bash(script, "caro-install"),
             "cmd=\"caro__install__subcmd__update\"\n        caro__install__subcmd__update)\n"
         );
-        assert_eq!(mend_bash(script, "caro"), script, "no hyphen, nothing to mend");
+        assert_eq!(
+            mend_bash(script, "caro"),
+            script,
+            "no hyphen, nothing to mend"
+        );
     }
 }

@@ -13,11 +13,20 @@ use crate::common::*;
 /// The lines each shell is asked about, and candidates each answer must hold.
 const CASES: [(&str, &[&str]); 6] = [
     ("caro-install up", &["update"]),
-    ("caro-install update --", &["--check", "--version", "--require-signature"]),
+    (
+        "caro-install update --",
+        &["--check", "--version", "--require-signature"],
+    ),
     ("caro-install self-update --c", &["--check"]),
-    ("caro-install install --", &["--install-dir", "--dry-run", "--force"]),
+    (
+        "caro-install install --",
+        &["--install-dir", "--dry-run", "--force"],
+    ),
     ("caro-install uninstall --", &["--yes"]),
-    ("caro-install completions ", &["bash", "zsh", "fish", "powershell"]),
+    (
+        "caro-install completions ",
+        &["bash", "zsh", "fish", "powershell"],
+    ),
 ];
 
 /// Writes the script for `shell` into the test's folder.
@@ -68,7 +77,9 @@ fn ask(test: &Test, shell: &str, args: &[&str]) -> Vec<String> {
 fn assert_offers(shell: &str, line: &str, found: &[String], expected: &[&str]) {
     for candidate in expected {
         assert!(
-            found.iter().any(|f| f == candidate || f.starts_with(&format!("{candidate}\t"))),
+            found
+                .iter()
+                .any(|f| f == candidate || f.starts_with(&format!("{candidate}\t"))),
             "{shell} offers no `{candidate}` for `{line}`: {found:?}"
         );
     }
@@ -105,9 +116,15 @@ fn bash_completes_every_subcommand_and_the_shell_names() {
     let registered = ask(
         &test,
         "bash",
-        &["-c", &format!("source '{}'; complete -p caro-install", script.display())],
+        &[
+            "-c",
+            &format!("source '{}'; complete -p caro-install", script.display()),
+        ],
     );
-    assert!(registered.join("\n").contains("-F _caro__install"), "{registered:?}");
+    assert!(
+        registered.join("\n").contains("-F _caro__install"),
+        "{registered:?}"
+    );
 }
 
 #[test]
@@ -119,7 +136,12 @@ fn zsh_completes_every_subcommand_and_the_shell_names() {
         let found = ask(
             &test,
             "zsh",
-            &["-f", &harness.to_string_lossy(), &script.to_string_lossy(), line],
+            &[
+                "-f",
+                &harness.to_string_lossy(),
+                &script.to_string_lossy(),
+                line,
+            ],
         );
         assert_offers("zsh", line, &found, expected);
     }

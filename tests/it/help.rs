@@ -43,7 +43,10 @@ fn every_help_fits_80_columns_and_one_screen() {
         let lines = text.lines().count();
         match LONG.iter().find(|(long, _)| *long == command) {
             Some((_, note)) => assert!(text.contains(note), "{command}:\n{text}"),
-            None => assert!(lines <= 24, "`caro-install {command}` is {lines} lines:\n{text}"),
+            None => assert!(
+                lines <= 24,
+                "`caro-install {command}` is {lines} lines:\n{text}"
+            ),
         }
         snapshot.push_str(&format!("$ caro-install {command}\n{text}\n"));
     }

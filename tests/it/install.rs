@@ -1044,7 +1044,13 @@ fn the_same_version_again_is_already_installed_and_downloads_nothing() {
     assert_eq!(fs::read(test.receipt_path()).unwrap(), receipt);
     // `--force` downloads and installs it again.
     test.run_with(&[
-        "--version", "1.0.3", "--platform", "linux-amd64", "--no-modify-path", "-y", "--force",
+        "--version",
+        "1.0.3",
+        "--platform",
+        "linux-amd64",
+        "--no-modify-path",
+        "-y",
+        "--force",
     ])
     .success()
     .stderr_has("installed caro 1.0.3 (linux-amd64)");
@@ -1065,7 +1071,14 @@ fn a_binary_changed_since_its_install_is_installed_again() {
     assert_eq!(run_installed(&binary, "--version"), "caro 1.0.3\n");
     // Another version, or another platform, is an install too.
     server.caro("1.0.4", "linux-amd64");
-    test.run_with(&["--version", "1.0.4", "--platform", "linux-amd64", "--no-modify-path", "-y"])
-        .success()
-        .stderr_has("installed caro 1.0.4");
+    test.run_with(&[
+        "--version",
+        "1.0.4",
+        "--platform",
+        "linux-amd64",
+        "--no-modify-path",
+        "-y",
+    ])
+    .success()
+    .stderr_has("installed caro 1.0.4");
 }
