@@ -445,6 +445,21 @@ pub enum Error {
         detail: String,
     },
 
+    // help: what to change: wait, CARO_HTTP_TIMEOUT, or a mirror (CARO_INSTALLER_GITHUB_BASE_URL)
+    /// A host that took every connection but never answered within the timeout, on every
+    /// try: the network is down or filtered, or the host (a mirror) hangs.
+    #[error("`{host}` did not answer within {seconds} s, asked {}: `{url}`", tries_text(*tries))]
+    NoAnswer {
+        /// The host and port waited on.
+        host: String,
+        /// The URL requested.
+        url: String,
+        /// `CARO_HTTP_TIMEOUT`, in seconds.
+        seconds: u64,
+        /// How many times it was asked.
+        tries: u32,
+    },
+
     /// An error as [`SelfUpdate`](crate::SelfUpdate) hands it to a host program: the error,
     /// its causes and its help, phrased with the host's command, in one message, so a host
     /// that prints it with `{e}` or anyhow's `{e:#}` still tells its user what to do.
@@ -669,6 +684,11 @@ impl Error {
                 "replace `{}` with a regular file you own (or remove it), then run this again",
                 path.display()
             ),
+            Error::NoAnswer { seconds, .. } => format!(
+                "the network may be down, or the host too slow or blocked from here: try again \
+                 later, wait longer with CARO_HTTP_TIMEOUT (now {seconds} s), or use a mirror \
+                 with CARO_INSTALLER_GITHUB_BASE_URL"
+            ),
             Error::File { .. } => {
                 "check that the path exists and that you may write to it".to_string()
             }
@@ -726,6 +746,15 @@ impl Invocation {
         } else {
             format!("`--version {version}`")
         }
+    }
+}
+
+/// `once`, `twice`, `3 times`.
+fn tries_text(tries: u32) -> String {
+    match tries {
+        1 => "once".to_string(),
+        2 => "twice".to_string(),
+        n => format!("{n} times"),
     }
 }
 

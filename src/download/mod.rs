@@ -53,6 +53,13 @@ pub const DEFAULT_STALL_SECONDS: u64 = 30;
 /// How many times a request is made before its failure is reported.
 const ATTEMPTS: u32 = 4;
 
+/// How many of those may end with no answer within the timeout: a host silent for
+/// `CARO_HTTP_TIMEOUT` seconds is asked once more, not three times more.
+const TIMEOUTS: u32 = 2;
+
+/// How long a request may go unanswered before the user is told which host is waited on.
+const SLOW_ANSWER: Duration = Duration::from_secs(2);
+
 /// The longest `Retry-After` honoured; beyond it the error is reported at once.
 const MAX_RETRY_AFTER: Duration = Duration::from_secs(60);
 
@@ -112,6 +119,8 @@ enum Purpose {
 #[derive(Debug, Default)]
 struct Attempts {
     made: u32,
+    /// How many ended with no answer within the timeout.
+    timeouts: u32,
 }
 
 impl Attempts {
@@ -124,6 +133,13 @@ impl Attempts {
     /// Returns true if and only if another try may be made.
     fn left(&self) -> bool {
         self.made < ATTEMPTS
+    }
+
+    /// Counts a try that got no answer in time; returns true if and only if another may
+    /// be made.
+    fn timed_out(&mut self) -> bool {
+        self.timeouts += 1;
+        self.left() && self.timeouts < TIMEOUTS
     }
 }
 
@@ -222,10 +238,8 @@ impl Http {
                 "GET"
             };
             reporter.detail(&format!("{method} {url}{suffix}"));
-            let retry_after = match self
-                .transport
-                .call_following(url, purpose, range_from, reporter)?
-            {
+            let answer = self.call_watched(url, purpose, range_from, reporter)?;
+            let retry_after = match answer {
                 Ok(response) => {
                     let status = response.status().as_u16();
                     let retryable = status >= 500 || (status == 429 && purpose != Purpose::Api);
@@ -249,22 +263,78 @@ impl Http {
                             status,
                         });
                     }
-                    reporter.detail(&format!("{url} answered HTTP {status}; retrying"));
+                    reporter.info(&format!(
+                        "{} answered HTTP {status}; trying again{}",
+                        host_of(url),
+                        try_count(attempt + 1)
+                    ));
                     retry_after
                 }
+                Err(ureq::Error::Timeout(_)) => {
+                    if !attempts.timed_out() {
+                        return Err(Error::NoAnswer {
+                            host: host_of(url),
+                            url: url.to_string(),
+                            seconds: self.stall.as_secs(),
+                            tries: attempts.made,
+                        });
+                    }
+                    reporter.info(&format!(
+                        "no answer from {} within {} s; trying again, once",
+                        host_of(url),
+                        self.stall.as_secs(),
+                    ));
+                    None
+                }
                 Err(error) if attempts.left() && is_transient(&error) => {
-                    reporter.detail(&format!("{url}: {error}; retrying"));
+                    reporter.info(&format!(
+                        "{}: {}; trying again{}",
+                        host_of(url),
+                        plain(error),
+                        try_count(attempt + 1)
+                    ));
                     None
                 }
                 Err(error) => {
                     return Err(Error::Request {
                         url: url.to_string(),
-                        source: Box::new(error),
+                        source: plain(error),
                     });
                 }
             };
             std::thread::sleep(backoff(attempt, retry_after));
         }
+    }
+
+    /// [`Transport::call_following`], and when no answer has come after [`SLOW_ANSWER`],
+    /// a line saying which host is waited on and for how long at most: a mirror that
+    /// accepts and never answers is otherwise a blank screen until the timeout.
+    fn call_watched(
+        &self,
+        url: &str,
+        purpose: Purpose,
+        range_from: Option<u64>,
+        reporter: &dyn Reporter,
+    ) -> Result<Result<Response<Body>, ureq::Error>> {
+        let (answered, waiting) = std::sync::mpsc::channel::<()>();
+        let host = host_of(url);
+        let seconds = self.stall.as_secs();
+        std::thread::scope(|scope| {
+            scope.spawn(move || {
+                if let Err(std::sync::mpsc::RecvTimeoutError::Timeout) =
+                    waiting.recv_timeout(SLOW_ANSWER)
+                {
+                    reporter.info(&format!(
+                        "waiting for {host} to answer (at most {seconds} s, CARO_HTTP_TIMEOUT)"
+                    ));
+                }
+            });
+            let answer = self
+                .transport
+                .call_following(url, purpose, range_from, reporter);
+            drop(answered);
+            answer
+        })
     }
 
     /// Returns whether `url` exists: a 2xx answer (the body is not read), or for `file://`
@@ -292,9 +362,9 @@ impl Http {
         limit: u64,
         reporter: &dyn Reporter,
     ) -> Result<Option<String>> {
-        let read_error = |source| Error::Request {
+        let read_error = |source: std::io::Error| Error::Request {
             url: url.to_string(),
-            source,
+            source: Box::new(plain_io(source, self.stall)),
         };
         if check_url(url)? == Scheme::File {
             reporter.detail(&format!("read {url}"));
@@ -304,18 +374,16 @@ impl Http {
                 return Ok(None);
             }
             return match std::fs::File::open(path) {
-                Ok(file) => read_limited(file, limit)
-                    .map(Some)
-                    .map_err(|e| read_error(Box::new(e))),
+                Ok(file) => read_limited(file, limit).map(Some).map_err(read_error),
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-                Err(e) => Err(read_error(Box::new(e))),
+                Err(e) => Err(read_error(e)),
             };
         }
         let response = self.get(url, Purpose::Text, &mut Attempts::default(), reporter)?;
         match response.status().as_u16() {
             200 => read_limited(response.into_body().into_reader(), limit)
                 .map(Some)
-                .map_err(|e| read_error(Box::new(e))),
+                .map_err(read_error),
             404 => Ok(None),
             status => Err(Error::HttpStatus {
                 url: url.to_string(),
@@ -368,7 +436,7 @@ impl Http {
                 read_limited(response.into_body().into_reader(), 1024 * 1024).map_err(|e| {
                     Error::Request {
                         url: url.to_string(),
-                        source: Box::new(e),
+                        source: Box::new(plain_io(e, self.stall)),
                     }
                 })?;
             return Ok(ApiAnswer::Json(json));
@@ -392,7 +460,7 @@ impl Http {
     ) -> Result<Option<Downloaded>> {
         let write_error = |source| Error::Download {
             url: url.to_string(),
-            source,
+            source: plain_io(source, self.stall),
         };
         if check_url(url)? == Scheme::File {
             reporter.detail(&format!("read {url}"));
@@ -477,8 +545,11 @@ impl Http {
                     if total == written {
                         std::thread::sleep(backoff(attempts.made, None));
                     }
-                    reporter.detail(&format!(
-                        "{url}: connection lost after {total} bytes ({error}); resuming"
+                    reporter.info(&format!(
+                        "{}: {} after {total} bytes; resuming{}",
+                        host_of(url),
+                        plain_io(error, self.stall),
+                        try_count(attempts.made + 1)
                     ));
                     written = total;
                 }
@@ -496,6 +567,67 @@ fn is_transient(error: &ureq::Error) -> bool {
             | ureq::Error::ConnectionFailed
             | ureq::Error::HostNotFound
     )
+}
+
+/// The host and port of `url`, as the user would name it (`github.com`, `127.0.0.1:8080`).
+fn host_of(url: &str) -> String {
+    url.parse::<ureq::http::Uri>()
+        .ok()
+        .and_then(|uri| uri.authority().map(|a| a.as_str().to_string()))
+        .map(|authority| match authority.rsplit_once('@') {
+            Some((_, host)) => host.to_string(), // never a password from the URL
+            None => authority,
+        })
+        .unwrap_or_else(|| url.to_string())
+}
+
+/// ` (try 2 of 4)`: which try comes next.
+fn try_count(next: u32) -> String {
+    format!(" (try {next} of {ATTEMPTS})")
+}
+
+/// The transport's error as a cause a user reads: the operating system's own error for
+/// an I/O failure (without ureq's `io:` prefix), a sentence for the rest that ureq names
+/// in its own terms (`host not found`, `connection failed`).
+fn plain(error: ureq::Error) -> Box<dyn std::error::Error + Send + Sync> {
+    match error {
+        ureq::Error::Io(error) => Box::new(error),
+        ureq::Error::HostNotFound => "the host name was not found (DNS)".into(),
+        ureq::Error::ConnectionFailed => "the connection could not be made".into(),
+        ureq::Error::Timeout(_) => "no answer in time (CARO_HTTP_TIMEOUT)".into(),
+        other => Box::new(other),
+    }
+}
+
+/// An I/O error of a body read or a copy as a user reads it: the network's error unwrapped
+/// from the pipeline's marker and from ureq (no `io:` or `timeout: per read`), a stall as
+/// the seconds no data came; a disk error as it is.
+fn plain_io(error: std::io::Error, stall: Duration) -> std::io::Error {
+    let kind = error.kind();
+    if error.get_ref().is_none() {
+        return error; // the operating system's own error, with its code
+    }
+    let Some(inner) = error.into_inner() else {
+        return std::io::Error::from(kind);
+    };
+    let inner = match inner.downcast::<pipeline::ReadFailed>() {
+        Ok(read) => return plain_io(read.0, stall),
+        Err(inner) => inner,
+    };
+    match inner.downcast::<ureq::Error>() {
+        Ok(error) => match *error {
+            ureq::Error::Io(error) => plain_io(error, stall),
+            ureq::Error::Timeout(_) => std::io::Error::new(
+                std::io::ErrorKind::TimedOut,
+                format!(
+                    "no data arrived for {} s (CARO_HTTP_TIMEOUT)",
+                    stall.as_secs()
+                ),
+            ),
+            other => std::io::Error::new(kind, plain(other)),
+        },
+        Err(inner) => std::io::Error::new(kind, inner),
+    }
 }
 
 /// The first byte of `bytes 100-199/200`.
@@ -548,5 +680,35 @@ mod tests {
     fn content_range_gives_the_start() {
         assert_eq!(content_range_start("bytes 100-199/200"), Some(100));
         assert_eq!(content_range_start("bytes */200"), None);
+    }
+
+    #[test]
+    fn hosts_are_named_without_credentials() {
+        assert_eq!(host_of("https://github.com/wildcard/caro"), "github.com");
+        assert_eq!(host_of("http://127.0.0.1:8080/x"), "127.0.0.1:8080");
+        assert_eq!(
+            host_of("https://user:secret@mirror.example/x"),
+            "mirror.example"
+        );
+    }
+
+    #[test]
+    fn causes_read_without_ureq_prefixes() {
+        let refused = std::io::Error::from(std::io::ErrorKind::ConnectionRefused);
+        let text = plain(ureq::Error::Io(refused)).to_string();
+        assert!(!text.starts_with("io:"), "{text}");
+        let stalled = std::io::Error::other(pipeline::ReadFailed(std::io::Error::other(
+            ureq::Error::Timeout(ureq::Timeout::PerRead),
+        )));
+        assert_eq!(
+            plain_io(stalled, Duration::from_secs(7)).to_string(),
+            "no data arrived for 7 s (CARO_HTTP_TIMEOUT)"
+        );
+        let disk = std::io::Error::from_raw_os_error(28);
+        assert_eq!(
+            plain_io(disk, Duration::from_secs(7)).raw_os_error(),
+            Some(28),
+            "the operating system's error is kept whole"
+        );
     }
 }

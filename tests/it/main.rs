@@ -21,5 +21,6 @@ mod signature;
 #[cfg(unix)] // the snapshots hold Unix paths and shell advice; Windows ones are still to take
 mod snapshots;
 mod update;
+mod waiting;
 #[cfg(windows)]
 mod windows;
