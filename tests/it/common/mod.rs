@@ -522,7 +522,9 @@ pub fn assert_no_temp_files(dir: &Path) {
             entries
                 .flatten()
                 .map(|e| e.file_name().to_string_lossy().into_owned())
-                .filter(|name| name.starts_with(".caro-install-tmp-"))
+                .filter(|name| {
+                    name.starts_with(".caro-install-tmp-") || name.starts_with(".caro-tmp-")
+                })
                 .collect()
         })
         .unwrap_or_default();
