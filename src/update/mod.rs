@@ -112,7 +112,8 @@ impl fmt::Display for UpdateOutcome {
                 to,
                 path,
             } => {
-                write!(f, "updated {app} {from} -> {to} at {}", path.display())
+                let moved = if to < from { "downgraded" } else { "updated" };
+                write!(f, "{moved} {app} {from} -> {to} at {}", path.display())
             }
         }
     }
@@ -188,6 +189,16 @@ mod tests {
         assert_eq!(
             updated.to_string(),
             "updated caro 1.0.3 -> 1.1.0 at /b/caro"
+        );
+        let downgraded = UpdateOutcome::Updated {
+            app: "caro".into(),
+            from: v("1.1.0"),
+            to: v("1.0.2"),
+            path: "/b/caro".into(),
+        };
+        assert_eq!(
+            downgraded.to_string(),
+            "downgraded caro 1.1.0 -> 1.0.2 at /b/caro"
         );
     }
 }
