@@ -284,7 +284,8 @@ pub fn plan(settings: &Settings, env: &Env, http: &Http, reporter: &dyn Reporter
         .into_iter()
         .flatten()
     {
-        for candidate in release::asset_candidates("caro", &version, platform) {
+        // Every name a real run tries, the aliases of hand-uploaded releases included.
+        for candidate in release::download_candidates("caro", &version, platform) {
             urls.push(source.asset_url(&version, &candidate.file_name));
         }
     }

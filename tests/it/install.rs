@@ -668,6 +668,10 @@ download, first found wins, each verified with its .sha256:
   {base}/wildcard/caro/releases/download/v1.1.0/caro-1.1.0-macos-silicon
   {base}/wildcard/caro/releases/download/v1.1.0/caro-1.1.0-macos-silicon.tar.gz
   {base}/wildcard/caro/releases/download/v1.1.0/caro-macos-silicon
+  {base}/wildcard/caro/releases/download/v1.1.0/caro-1.1.0-macos-aarch64
+  {base}/wildcard/caro/releases/download/v1.1.0/caro-1.1.0-macos-arm64
+  {base}/wildcard/caro/releases/download/v1.1.0/caro-1.1.0-darwin-arm64
+  {base}/wildcard/caro/releases/download/v1.1.0/caro-1.1.0-aarch64-apple-darwin
 write:
   {home}/.local/bin/caro
   {home}/.local/bin/caro-install (this installer, for later updates)
