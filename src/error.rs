@@ -214,6 +214,9 @@ pub enum Error {
         base_url: String,
         /// The `owner/name` repository.
         repo: String,
+        /// The variable that names the repository: `CARO_INSTALL_REPO` for caro,
+        /// `CARO_INSTALLER_REPO` for caro-install.
+        repo_variable: &'static str,
         /// What each source answered.
         detail: String,
     },
@@ -229,7 +232,10 @@ pub enum Error {
 
     /// Not one candidate of any platform, nor the release's page, exists: the version is
     /// wrong, or the base URL is not a release host.
-    #[error("no {name} {version} build for platform `{platform}` was found, and release {version} does not exist at `{releases}` (tried {})", tried.join(", "))]
+    #[error(
+        "no {name} {version} build for platform `{platform}` was found, and release {version} does not exist at `{releases}`; tried:{}",
+        list(tried)
+    )]
     ReleaseNotFound {
         /// The binary name.
         name: String,
@@ -244,7 +250,10 @@ pub enum Error {
     },
 
     /// `latest` names a release that has no build for this platform yet.
-    #[error("the latest release, {name} {version}, has no `{platform}` build yet (tried {})", tried.join(", "))]
+    #[error(
+        "the latest release, {name} {version}, has no `{platform}` build yet; tried:{}",
+        list(tried)
+    )]
     LatestNotBuiltYet {
         /// The binary name.
         name: String,
@@ -259,7 +268,10 @@ pub enum Error {
     },
 
     /// Every candidate asset name answered 404.
-    #[error("no {name} {version} build for platform `{platform}` was found (tried {})", tried.join(", "))]
+    #[error(
+        "no {name} {version} build for platform `{platform}` was found; tried:{}",
+        list(tried)
+    )]
     NoAssetForPlatform {
         /// The binary name (`caro` or `caro-install`).
         name: String,
@@ -460,6 +472,17 @@ pub enum Error {
         tries: u32,
     },
 
+    // help: a folder that would work: the default (when it is another), or one the user owns
+    /// An install directory this user may not write to (or create), such as
+    /// `/usr/local/bin` for a user other than root.
+    #[error("you may not write to the install directory `{}`", path.display())]
+    InstallDirNotWritable {
+        /// The directory (or the parent that could not be written, to create it).
+        path: PathBuf,
+        /// The default install directory, when it is another one: what to use instead.
+        default: Option<PathBuf>,
+    },
+
     /// An error as [`SelfUpdate`](crate::SelfUpdate) hands it to a host program: the error,
     /// its causes and its help, phrased with the host's command, in one message, so a host
     /// that prints it with `{e}` or anyhow's `{e:#}` still tells its user what to do.
@@ -543,7 +566,9 @@ impl Error {
                  receipt; or delete `{}` if caro is gone",
                 receipt.display()
             ),
-            Error::UnusablePath { what, .. } if what.chars().all(|c| c.is_ascii_uppercase() || c == '_') => {
+            Error::UnusablePath { what, .. }
+                if what.chars().all(|c| c.is_ascii_uppercase() || c == '_') =>
+            {
                 format!("set {what} to a path without line breaks, or pass --no-modify-path")
             }
             Error::UnusablePath { .. } => "choose an install directory without it with \
@@ -553,6 +578,10 @@ impl Error {
             Error::LockTimeout { .. } => "another install or update is running there (or is \
                  stuck): wait for it to end, or stop it, then run this again"
                 .to_string(),
+            Error::TempFileReplaced { .. } if invocation.hosted => "another program or user \
+                 changed files in the folder while the update worked there; nothing was \
+                 replaced. Keep the program in a folder only you can write to"
+                .to_string(),
             Error::TempFileReplaced { .. } => "another program or user changed files in the \
                  install directory while caro-install worked there; nothing was installed. \
                  Install into a directory only you can write to (--install-dir)"
@@ -561,6 +590,11 @@ impl Error {
                 "pass the directory to install into with --install-dir (or CARO_INSTALL_DIR)"
                     .to_string()
             }
+            Error::UnsafeInstallDir { path, .. } if invocation.hosted => format!(
+                "make it writable by its owner only (`chmod go-w {}`), or move the program to \
+                 a folder only you can write to",
+                path.display()
+            ),
             Error::UnsafeInstallDir { path, .. } => format!(
                 "make it writable by its owner only (`chmod go-w {}`), or choose a directory \
                  only you can write to with --install-dir",
@@ -578,9 +612,13 @@ impl Error {
                  with {} (which needs no API request)",
                 pin("<VERSION>")
             ),
-            Error::ReleasesNotFound { base_url, .. } => format!(
+            Error::ReleasesNotFound {
+                base_url,
+                repo_variable,
+                ..
+            } => format!(
                 "check CARO_INSTALLER_GITHUB_BASE_URL (now `{base_url}`) and \
-                 CARO_INSTALL_REPO: together they must name a GitHub release page or a mirror \
+                 {repo_variable}: together they must name a GitHub release page or a mirror \
                  of one"
             ),
             Error::LatestUnknown { .. } => format!(
@@ -645,7 +683,8 @@ impl Error {
                 "run `cargo run --example dist -- --help` for the usage".to_string()
             }
             Error::NoSigningKey => {
-                "set CARO_INSTALL_MINISIGN_PUBKEY to the publisher's minisign public key".to_string()
+                "set CARO_INSTALL_MINISIGN_PUBKEY to the publisher's minisign public key"
+                    .to_string()
             }
             Error::MissingSignature { .. } => "with a minisign key pinned, every download must \
                  be signed and nothing unsigned is installed; if this release is known to be \
@@ -665,15 +704,20 @@ impl Error {
                 "install Rust from https://rustup.rs, then run the command again".to_string()
             }
             Error::NeedsConfirmation { flag, .. } => format!("pass `{flag}` to go ahead"),
-            Error::NoReceipt { .. } => "install caro first (`curl -fsSL https://github.com/wildcard/caro-install/releases/latest/download/install.sh | sh`), \
-                 or reinstall into its directory with `caro-install --install-dir DIR`"
+            Error::NoReceipt { .. } => "to install caro, run `caro-install`; if it is \
+                 installed in another folder, `caro-install --install-dir <DIR>` installs it \
+                 there again with a receipt"
                 .to_string(),
             Error::ManagedElsewhere { command, .. } => format!("update it with {command}"),
-            Error::NotTheInstalledCopy { installed, .. } if invocation.hosted => {
-                format!("update the installed copy instead: run `{}`", installed.display())
-            }
+            Error::NotTheInstalledCopy { installed, .. } if invocation.hosted => format!(
+                "update the installed copy instead: run `{}`",
+                invocation.run_at(installed)
+            ),
             Error::NotTheInstalledCopy { installed, .. } => {
-                format!("run `{}` instead, or `caro-install update`", installed.display())
+                format!(
+                    "run `{}` instead, or `caro-install update`",
+                    installed.display()
+                )
             }
             Error::SanityCheck { .. } => format!(
                 "the release may be broken for this platform; the old binary was kept. Try an \
@@ -689,6 +733,17 @@ impl Error {
                  later, wait longer with CARO_HTTP_TIMEOUT (now {seconds} s), or use a mirror \
                  with CARO_INSTALLER_GITHUB_BASE_URL"
             ),
+            Error::InstallDirNotWritable {
+                default: Some(default),
+                ..
+            } => format!(
+                "install into `{}`, the default (leave out --install-dir and \
+                 CARO_INSTALL_DIR), or into another folder you own with --install-dir",
+                default.display()
+            ),
+            Error::InstallDirNotWritable { default: None, .. } => {
+                "install into a folder you own with --install-dir".to_string()
+            }
             Error::File { .. } => {
                 "check that the path exists and that you may write to it".to_string()
             }
@@ -739,6 +794,17 @@ impl Invocation {
         }
     }
 
+    /// The update command run from the binary at `path` (`/opt/caro/caro self-update`):
+    /// the host's command with its program replaced by the path.
+    pub fn run_at(&self, path: &std::path::Path) -> String {
+        let arguments = self
+            .command
+            .split_once(' ')
+            .map(|(_, rest)| format!(" {rest}"))
+            .unwrap_or_default();
+        format!("{}{arguments}", path.display())
+    }
+
     /// How to ask for `version`, in backticks.
     pub fn pin(&self, version: &str) -> String {
         if self.hosted {
@@ -747,6 +813,11 @@ impl Invocation {
             format!("`--version {version}`")
         }
     }
+}
+
+/// Each item on a line of its own, indented: the URLs an error tried.
+fn list(items: &[String]) -> String {
+    items.iter().map(|item| format!("\n  {item}")).collect()
 }
 
 /// `once`, `twice`, `3 times`.

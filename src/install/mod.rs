@@ -158,7 +158,17 @@ pub fn install(
     if let Some(receipt_dir) = plan.receipt.as_deref().and_then(Path::parent) {
         created_dirs.extend(missing_dirs(receipt_dir));
     }
-    fs::create_dir_all(dir).map_err(Error::file("create the install directory", dir))?;
+    match fs::create_dir_all(dir) {
+        Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {
+            return Err(not_writable(dir, env));
+        }
+        result => result.map_err(Error::file("create the install directory", dir))?,
+    }
+    // Before the checks that warn about the folder's owner: a folder this user cannot
+    // write to gets one error that says where to install instead.
+    if !may_write(dir) {
+        return Err(not_writable(dir, env));
+    }
     check_install_dir(dir, reporter)?;
     let _lock = DirLock::acquire(dir, lock_wait(http.stall()), reporter)?;
     remove_leftovers(dir, reporter);
@@ -287,6 +297,36 @@ fn sha256_of(path: &Path) -> std::io::Result<Digest> {
             0 => return Ok(Digest(hasher.finalize().into())),
             n => hasher.update(&buffer[..n]),
         }
+    }
+}
+
+/// [`Error::InstallDirNotWritable`] for `dir`, suggesting the default folder when it is
+/// another one.
+fn not_writable(dir: &Path, env: &Env) -> Error {
+    Error::InstallDirNotWritable {
+        path: dir.to_path_buf(),
+        default: plan::default_install_dir(env)
+            .ok()
+            .filter(|default| default != dir),
+    }
+}
+
+/// Returns true if and only if this user may create files in `dir` (`access(W_OK)`, which
+/// knows root and ACLs); on Windows true, and a failure to write says what it is.
+fn may_write(dir: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        let Ok(path) = std::ffi::CString::new(dir.as_os_str().as_bytes()) else {
+            return true;
+        };
+        // SAFETY: `path` is a valid NUL-terminated string for the duration of the call.
+        unsafe { libc::access(path.as_ptr(), libc::W_OK) == 0 }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = dir;
+        true
     }
 }
 

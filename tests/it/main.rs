@@ -14,6 +14,7 @@ mod help;
 mod hostile;
 mod install;
 mod managers;
+mod messages;
 #[cfg(unix)] // sh, bash, zsh and fish startup files
 mod path;
 mod security;
