@@ -686,6 +686,11 @@ impl Error {
                 "set CARO_INSTALL_MINISIGN_PUBKEY to the publisher's minisign public key"
                     .to_string()
             }
+            Error::MissingSignature { .. } if invocation.hosted => "with a minisign key \
+                 pinned, every download must be signed and nothing unsigned is installed; if \
+                 this release is known to be unsigned, unset CARO_INSTALL_MINISIGN_PUBKEY to \
+                 rely on its sha256 alone"
+                .to_string(),
             Error::MissingSignature { .. } => "with a minisign key pinned, every download must \
                  be signed and nothing unsigned is installed; if this release is known to be \
                  unsigned, unset CARO_INSTALL_MINISIGN_PUBKEY (and drop --require-signature) to \
@@ -694,7 +699,11 @@ impl Error {
             Error::SignatureInvalid { .. } => "the download may have been tampered with; \
                  nothing was installed. Check CARO_INSTALL_MINISIGN_PUBKEY and report it"
                 .to_string(),
-            Error::NoHome => "set HOME, or pass `--install-dir`".to_string(),
+            Error::NoHome if invocation.hosted => "set HOME to your home folder".to_string(),
+            // `--install-dir` alone would not do: the receipt lives under HOME too.
+            Error::NoHome => "set HOME, or install into one folder with no receipt and no PATH \
+                 edits: CARO_UNMANAGED_INSTALL=<DIR>"
+                .to_string(),
             Error::EmptyInstallDir => "pass a directory to `--install-dir`".to_string(),
             Error::CorruptReceipt { path, .. } => format!(
                 "delete `{}` and install again, or pass `--install-dir`",
