@@ -742,6 +742,11 @@ impl Error {
                  later, wait longer with CARO_HTTP_TIMEOUT (now {seconds} s), or use a mirror \
                  with CARO_INSTALLER_GITHUB_BASE_URL"
             ),
+            Error::Download { source, .. } if source.kind() == io::ErrorKind::TimedOut => {
+                "the host stopped sending: run the command again, wait longer with \
+                 CARO_HTTP_TIMEOUT, or use a mirror with CARO_INSTALLER_GITHUB_BASE_URL"
+                    .to_string()
+            }
             Error::InstallDirNotWritable {
                 default: Some(default),
                 ..

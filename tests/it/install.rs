@@ -387,7 +387,12 @@ fn a_stalled_transfer_ends_after_the_timeout() {
         .args(["--platform", "linux-amd64"])
         .env("CARO_HTTP_TIMEOUT", "1");
     let started = std::time::Instant::now();
-    test.run().failure().stderr_has(&asset);
+    test.run()
+        .failure()
+        .stderr_has(&asset)
+        .stderr_has("no data arrived for 1 s (CARO_HTTP_TIMEOUT)")
+        .stderr_has("help: the host stopped sending")
+        .stderr_lacks("timeout: per read");
     // Four attempts of a 1 s stall plus backoff; far below the server's 30 s silence.
     assert!(
         started.elapsed() < Duration::from_secs(20),
