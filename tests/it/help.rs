@@ -3,23 +3,28 @@
 
 use crate::common::*;
 
-/// Every help there is: `-h` and `--help`, of the top level and of each subcommand.
-const HELPS: [&[&str]; 14] = [
-    &["-h"],
-    &["--help"],
-    &["install", "-h"],
-    &["install", "--help"],
-    &["update", "-h"],
-    &["update", "--help"],
-    &["uninstall", "-h"],
-    &["uninstall", "--help"],
-    &["self-update", "-h"],
-    &["self-update", "--help"],
-    &["status", "-h"],
-    &["status", "--help"],
-    &["completions", "-h"],
-    &["completions", "--help"],
-];
+/// Every help there is: `-h` and `--help` of the top level and of each subcommand its
+/// help lists (so a new subcommand is checked without a change here).
+fn helps() -> Vec<Vec<String>> {
+    let top = Test::new().arg("-h").run().success().stdout;
+    let subcommands: Vec<String> = top
+        .lines()
+        .skip_while(|line| *line != "Commands:")
+        .skip(1)
+        .take_while(|line| line.starts_with("  "))
+        .filter_map(|line| line.split_whitespace().next())
+        .filter(|name| *name != "help")
+        .map(str::to_string)
+        .collect();
+    assert!(subcommands.len() >= 6, "{top}");
+    let mut helps = vec![vec!["-h".to_string()], vec!["--help".to_string()]];
+    for subcommand in subcommands {
+        for flag in ["-h", "--help"] {
+            helps.push(vec![subcommand.clone(), flag.to_string()]);
+        }
+    }
+    helps
+}
 
 /// The helps allowed more than a screen, and the line of their short form that says so.
 const LONG: [(&str, &str); 1] = [("install --help", "see a summary with '-h'")];
@@ -28,9 +33,9 @@ const LONG: [(&str, &str); 1] = [("install --help", "see a summary with '-h'")];
 #[test]
 fn every_help_fits_80_columns_and_one_screen() {
     let mut snapshot = String::new();
-    for args in HELPS {
+    for args in helps() {
         // A pipe, as in the tests: 80 columns unless COLUMNS says otherwise.
-        let output = Test::new().args(args).run().success();
+        let output = Test::new().args(&args).run().success();
         let text = output.stdout;
         let command = args.join(" ");
         for line in text.lines() {
