@@ -140,6 +140,13 @@ pub fn install(
         dir,
         signatures: &settings.signatures,
     };
+    // Checked before the dry run too: a real run would then download nothing, and the
+    // plan must not list downloads that would not happen.
+    if !settings.force && !settings.from_source {
+        if let Some(there) = already_installed(settings, &plan) {
+            return Ok(InstallOutcome::AlreadyInstalled(there));
+        }
+    }
     if settings.dry_run {
         // A plan that cannot work says so: its build must be published.
         if !settings.from_source {
@@ -147,11 +154,6 @@ pub fn install(
                 .map_err(|e| not_built_yet(e, &settings.version, &wanted, http, reporter))?;
         }
         return Ok(InstallOutcome::Planned(plan));
-    }
-    if !settings.force && !settings.from_source {
-        if let Some(there) = already_installed(settings, &plan) {
-            return Ok(InstallOutcome::AlreadyInstalled(there));
-        }
     }
     // Folders this install creates, so uninstall can take them away again when empty.
     let mut created_dirs = missing_dirs(dir);

@@ -1051,6 +1051,17 @@ fn the_same_version_again_is_already_installed_and_downloads_nothing() {
         .stderr_lacks("installed caro");
     assert_eq!(asset_requests(&server), before, "no asset was requested");
     assert_eq!(fs::read(test.receipt_path()).unwrap(), receipt);
+    // The dry run says the same, and lists no download that would not happen.
+    test.run_with(&[
+        "--version",
+        "1.0.3",
+        "--platform",
+        "linux-amd64",
+        "--no-modify-path",
+        "--dry-run",
+    ])
+    .success()
+    .stderr_has("is already installed at");
     // `--force` downloads and installs it again.
     test.run_with(&[
         "--version",
