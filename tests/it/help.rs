@@ -3,6 +3,7 @@
 
 use crate::common::*;
 
+#[cfg(unix)]
 /// Every help there is: `-h` and `--help` of the top level and of each subcommand its
 /// help lists (so a new subcommand is checked without a change here).
 fn helps() -> Vec<Vec<String>> {
@@ -26,6 +27,7 @@ fn helps() -> Vec<Vec<String>> {
     helps
 }
 
+#[cfg(unix)]
 /// The helps allowed more than a screen, and the line of their short form that says so.
 const LONG: [(&str, &str); 1] = [("install --help", "see a summary with '-h'")];
 

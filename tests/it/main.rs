@@ -13,6 +13,7 @@ mod help;
 #[cfg(unix)]
 mod hostile;
 mod install;
+#[cfg(unix)] // the managers' layouts, symlinks and shims are simulated as on Unix
 mod managers;
 mod messages;
 #[cfg(unix)] // sh, bash, zsh and fish startup files

@@ -32,7 +32,6 @@ fn write(path: &Path, contents: impl AsRef<[u8]>) {
     fs::write(path, contents).unwrap();
 }
 
-#[cfg(unix)]
 fn link(target: &Path, link: &Path) {
     fs::create_dir_all(link.parent().unwrap()).unwrap();
     std::os::unix::fs::symlink(target, link).unwrap();
@@ -50,7 +49,6 @@ fn update_with_path(test: &Test, bin: &Path) -> Output {
     Output::from(output)
 }
 
-#[cfg(unix)]
 #[test]
 fn a_pnpm_global_caro_is_left_to_pnpm() {
     let test = Test::new();
@@ -66,7 +64,6 @@ fn a_pnpm_global_caro_is_left_to_pnpm() {
         .stderr_lacks("curl");
 }
 
-#[cfg(unix)]
 #[test]
 fn a_yarn_global_caro_is_left_to_yarn() {
     let test = Test::new();
@@ -84,7 +81,6 @@ fn a_yarn_global_caro_is_left_to_yarn() {
         .stderr_lacks("no install receipt");
 }
 
-#[cfg(unix)]
 #[test]
 fn project_installs_name_their_managers_project_command() {
     for (lockfile, command) in [
@@ -105,7 +101,6 @@ fn project_installs_name_their_managers_project_command() {
     }
 }
 
-#[cfg(unix)]
 #[test]
 fn homebrew_on_macos_and_linuxbrew_are_left_to_brew() {
     for prefix in ["opt/homebrew", "usr/local", "home/linuxbrew/.linuxbrew"] {
@@ -130,7 +125,6 @@ fn place_caro(path: &Path) -> PathBuf {
     path.to_path_buf()
 }
 
-#[cfg(unix)]
 #[test]
 fn caro_itself_names_the_pnpm_and_yarn_commands() {
     for (relative, command) in [

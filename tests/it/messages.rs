@@ -2,10 +2,10 @@
 //! as a snapshot (tests/it/snapshots/messages.txt), and the facts behind each one checked.
 
 use std::fs;
-use std::process::Stdio;
 
 use crate::common::*;
 
+#[cfg(unix)]
 /// `$ caro-install ARGS` and what it printed on stderr (and stdout), with the run's
 /// temp HOME and server address as names.
 fn transcript(test: &Test, server: Option<&Server>, args: &[&str]) -> String {
@@ -115,7 +115,7 @@ fn a_folder_you_may_not_write_to_gets_one_error_naming_one_that_works() {
         command
             .args(["--reuid=65534", "--regid=65534", "--clear-groups", BIN])
             .args(&args);
-        Output::from(command.stdin(Stdio::null()).output().unwrap())
+        Output::from(command.stdin(std::process::Stdio::null()).output().unwrap())
     } else {
         fs::set_permissions(&locked, fs::Permissions::from_mode(0o555)).unwrap();
         test.run_with(&args.each_ref().map(String::as_str))

@@ -355,6 +355,7 @@ pub fn system_tool(name: &str) -> PathBuf {
         "sh" => "dash",
         "mkdir" | "chmod" | "cat" | "sleep" | "ls" | "mv" | "cp" | "rm" => "coreutils",
         "script" => "bsdutils",
+        "setpriv" => "util-linux",
         other => other,
     };
     ["/usr/bin", "/bin", "/usr/local/bin"]
