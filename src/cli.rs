@@ -5,7 +5,7 @@ use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::sync::Mutex;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, CommandFactory, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use caro_install::{Env, Platform, Reporter, VersionRequest};
@@ -16,11 +16,8 @@ use caro_install::{Env, Platform, Reporter, VersionRequest};
     name = "caro-install",
     disable_version_flag = true,
     args_conflicts_with_subcommands = true,
-    after_help = "Environment: CARO_INSTALL_VERSION, CARO_INSTALL_DIR, CARO_NO_MODIFY_PATH, \
-CARO_UNMANAGED_INSTALL, CARO_INSTALL_PLATFORM, CARO_INSTALLER_GITHUB_BASE_URL, \
-CARO_INSTALLER_API_URL, CARO_INSTALL_REPO, CARO_INSTALLER_REPO, CARO_GITHUB_TOKEN, \
-CARO_HTTP_TIMEOUT, CARO_NATIVE_TLS, CARO_PRINT_QUIET, CARO_PRINT_VERBOSE, SSL_CERT_FILE, \
-SSL_CERT_DIR, HTTPS_PROXY, ALL_PROXY, NO_PROXY, NO_COLOR"
+    after_help = "The install options, which work without `install` too: `caro-install install -h`
+With every environment variable: `caro-install install --help`"
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -37,28 +34,57 @@ pub struct Cli {
     pub print_version: bool,
 }
 
+/// The environment variables, one a line, for `install --help` (the long help).
+const ENVIRONMENT: &str = "\
+Environment (a flag wins over its variable):
+  CARO_INSTALL_VERSION    --version
+  CARO_INSTALL_DIR        --install-dir
+  CARO_NO_MODIFY_PATH=1   --no-modify-path
+  CARO_INSTALL_PLATFORM   --platform
+  CARO_UNMANAGED_INSTALL  install into this folder only: no PATH, no receipt
+  CARO_INSTALL_REPO       caro's repository (owner/name)
+  CARO_INSTALLER_REPO     caro-install's repository, for self-update
+  CARO_INSTALLER_GITHUB_BASE_URL  a mirror of https://github.com
+  CARO_INSTALLER_API_URL  the GitHub API of that mirror
+  CARO_GITHUB_TOKEN       a token for the GitHub API (or GITHUB_TOKEN)
+  CARO_HTTP_TIMEOUT       seconds to wait for an answer or for data (30)
+  CARO_NATIVE_TLS=1       trust the system's certificates
+  CARO_INSTALL_MINISIGN_PUBKEY  the publisher's minisign key
+  CARO_PRINT_QUIET=1      -q;  CARO_PRINT_VERBOSE=1  -v
+  SSL_CERT_FILE, SSL_CERT_DIR, HTTPS_PROXY, ALL_PROXY, NO_PROXY, NO_COLOR";
+
+/// Where each shell loads completions from for good, for `completions --help`.
+const COMPLETIONS_HELP: &str = "\
+Install it for good (new shells load it):
+  bash  caro-install completions bash \\
+          > ~/.local/share/bash-completion/completions/caro-install
+  zsh   caro-install completions zsh > ~/.zfunc/_caro-install
+          and in ~/.zshrc, before compinit: fpath=(~/.zfunc $fpath)
+  fish  caro-install completions fish \\
+          > ~/.config/fish/completions/caro-install.fish
+  PowerShell  caro-install completions powershell >> $PROFILE
+Or in this shell only: source <(caro-install completions bash)  (zsh alike,
+after compinit; fish: caro-install completions fish | source)";
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Install caro (the default command)
+    #[command(after_long_help = ENVIRONMENT)]
     Install(InstallArgs),
     /// Move the installed caro to the latest version, or to --version
     Update(UpdateArgs),
-    /// Remove caro, caro-install's own copy, every PATH edit and the receipt
+    /// Remove caro, caro-install, every PATH edit and the receipt
     Uninstall {
         /// Never prompt
         #[arg(short = 'y', long)]
         yes: bool,
     },
-    /// Replace this caro-install with the latest caro-install release
+    /// Replace this caro-install with its latest release
     SelfUpdate(UpdateArgs),
-    /// Show what is installed, where, which version, PATH state, shadowing copies
+    /// Show what is installed, where, PATH state, shadowing copies
     Status,
-    /// Print the completion script for a shell: bash, zsh, fish or powershell
-    #[command(after_help = "Load it in the current shell:
-  bash:        source <(caro-install completions bash)
-  zsh:         source <(caro-install completions zsh)   (after compinit)
-  fish:        caro-install completions fish | source
-  PowerShell:  caro-install completions powershell | Out-String | Invoke-Expression")]
+    /// Print the completion script for bash, zsh, fish or powershell
+    #[command(after_help = COMPLETIONS_HELP)]
     Completions {
         /// The shell
         shell: clap_complete::Shell,
@@ -67,27 +93,25 @@ pub enum Command {
 
 /// `--install-dir`'s help: the default differs by OS (the README).
 #[cfg(windows)]
-const INSTALL_DIR_HELP: &str =
-    r"Where the caro binary goes [env: CARO_INSTALL_DIR] [default: %LOCALAPPDATA%\caro\bin]";
+const INSTALL_DIR_HELP: &str = r"Where caro goes [default: %LOCALAPPDATA%\caro\bin]";
 #[cfg(not(windows))]
-const INSTALL_DIR_HELP: &str =
-    "Where the caro binary goes [env: CARO_INSTALL_DIR] [default: ~/.local/bin]";
+const INSTALL_DIR_HELP: &str = "Where caro goes [default: ~/.local/bin]";
 
 #[derive(Debug, Clone, Args, Default)]
 pub struct InstallArgs {
-    /// caro version: 1.0.2, v1.0.2, 1.1.0-beta.2 or latest [env: CARO_INSTALL_VERSION] [default: latest]
+    /// caro version: 1.0.2, v1.0.2, 1.1.0-beta.2 or latest
     #[arg(long, value_name = "VERSION", value_parser = parse_version)]
     pub version: Option<VersionRequest>,
 
-    /// Where the caro binary goes (the help text names this OS's default)
+    /// Where caro goes (the help text names this OS's default)
     #[arg(long, value_name = "DIR", help = INSTALL_DIR_HELP)]
     pub install_dir: Option<PathBuf>,
 
-    /// Touch no shell file and no registry value [env: CARO_NO_MODIFY_PATH=1]
+    /// Touch no shell file and no registry value
     #[arg(long)]
     pub no_modify_path: bool,
 
-    /// Skip detection and use this platform key [env: CARO_INSTALL_PLATFORM]
+    /// Use this platform key instead of detecting it
     #[arg(long, value_name = "KEY", value_parser = parse_platform)]
     pub platform: Option<Platform>,
 
@@ -95,12 +119,11 @@ pub struct InstallArgs {
     #[arg(long)]
     pub from_source: bool,
 
-    /// Accepted for caro's old install scripts (`sh -s -- --force`): an install always
-    /// replaces the binary, so it changes nothing
-    #[arg(long, short = 'f', hide = true)]
+    /// Download and install even when this version is installed
+    #[arg(long, short = 'f')]
     pub force: bool,
 
-    /// Print the plan (version, platform, URLs, files) and change nothing
+    /// Print the plan (version, URLs, files) and change nothing
     #[arg(long)]
     pub dry_run: bool,
 
@@ -108,8 +131,7 @@ pub struct InstallArgs {
     #[arg(short = 'y', long)]
     pub yes: bool,
 
-    /// Refuse a release without a minisign signature (needs a pinned key:
-    /// CARO_INSTALL_MINISIGN_PUBKEY)
+    /// Refuse a release without a minisign signature
     #[arg(long)]
     pub require_signature: bool,
 }
@@ -128,20 +150,50 @@ pub struct UpdateArgs {
     #[arg(short = 'y', long)]
     pub yes: bool,
 
-    /// Refuse a release without a minisign signature (needs CARO_INSTALL_MINISIGN_PUBKEY)
+    /// Refuse a release without a minisign signature
     #[arg(long)]
     pub require_signature: bool,
 }
 
 #[derive(Debug, Clone, Args)]
 pub struct Output {
-    /// Errors only [env: CARO_PRINT_QUIET=1]
+    /// Errors only
     #[arg(short = 'q', long, global = true)]
     pub quiet: bool,
 
-    /// Say every request and file operation [env: CARO_PRINT_VERBOSE=1]
+    /// Say every request and file operation
     #[arg(short = 'v', long, global = true)]
     pub verbose: bool,
+}
+
+/// The widest help clap lays out, on however wide a terminal: longer lines are hard to read.
+const MAX_HELP_WIDTH: usize = 100;
+
+/// The command line as parsed and as `--help` shows it: wrapped to the terminal's width
+/// (at most [`MAX_HELP_WIDTH`]); when stdout is no terminal (a pipe, a test), to `COLUMNS`
+/// or else 80, where clap would take 100. The install options are left out of the top
+/// level's help, whose last lines say where they are: with them it would not fit on a
+/// 24-line screen.
+pub fn command() -> clap::Command {
+    let install_options: Vec<clap::Id> = InstallArgs::augment_args(clap::Command::new("install"))
+        .get_arguments()
+        .map(|argument| argument.get_id().clone())
+        .collect();
+    let command = Cli::command()
+        .max_term_width(MAX_HELP_WIDTH)
+        .mut_args(|argument| {
+            let hide = install_options.contains(argument.get_id());
+            argument.hide(hide)
+        });
+    if std::io::stdout().is_terminal() {
+        return command;
+    }
+    let width = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|columns| columns.trim().parse::<usize>().ok())
+        .filter(|width| *width > 0)
+        .unwrap_or(80);
+    command.term_width(width.min(MAX_HELP_WIDTH))
 }
 
 fn parse_version(text: &str) -> Result<VersionRequest, String> {

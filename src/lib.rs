@@ -107,7 +107,7 @@ pub use env::Env;
 // What the caro-install binary drives: install, update, uninstall, status.
 pub use download::Http;
 pub use install::plan::{InstallRequest, Plan, Settings};
-pub use install::{InstallOutcome, Installed, install};
+pub use install::{AlreadyInstalled, InstallOutcome, Installed, install};
 pub use status::Status;
 pub use uninstall::{Uninstalled, uninstall};
 pub use update::{UpdateRequest, update_caro, update_installer};

@@ -2,10 +2,11 @@
 //! and exit 0 (success, including "already up to date"), 1 (failure) or 2 (usage).
 
 mod cli;
+mod completions;
 
 use std::process::ExitCode;
 
-use clap::{CommandFactory, Parser};
+use clap::{CommandFactory, FromArgMatches};
 
 use caro_install::UpdateRequest;
 use caro_install::{Env, Error, Facts, Http, Reporter, UpdateOutcome};
@@ -13,7 +14,10 @@ use caro_install::{InstallOutcome, InstallRequest, Settings};
 use cli::{Cli, Command, InstallArgs, Terminal, UpdateArgs};
 
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let cli = match cli::command()
+        .try_get_matches()
+        .and_then(|matches| Cli::from_arg_matches(&matches))
+    {
         Ok(cli) => cli,
         Err(error) => return usage_error(&error),
     };
@@ -83,9 +87,8 @@ fn run(cli: Cli, env: &Env, terminal: &Terminal) -> Result<(), Error> {
             Ok(())
         }
         Some(Command::Completions { shell }) => {
-            let mut script = Vec::new();
-            clap_complete::generate(shell, &mut Cli::command(), "caro-install", &mut script);
-            print_out(String::from_utf8_lossy(&script).trim_end_matches('\n'));
+            let script = completions::script(shell, &mut Cli::command(), "caro-install");
+            print_out(script.trim_end_matches('\n'));
             Ok(())
         }
         Some(Command::Status) => {
@@ -130,6 +133,7 @@ fn install(args: InstallArgs, env: &Env, terminal: &Terminal) -> Result<(), Erro
         no_modify_path: args.no_modify_path,
         platform: args.platform,
         from_source: args.from_source,
+        force: args.force,
         dry_run: args.dry_run,
         yes: args.yes,
         require_signature: args.require_signature,
@@ -142,6 +146,9 @@ fn install(args: InstallArgs, env: &Env, terminal: &Terminal) -> Result<(), Erro
             print_out(&plan.to_string());
         }
         InstallOutcome::Installed(installed) => terminal.info(&installed.to_string()),
+        InstallOutcome::AlreadyInstalled(there) => {
+            terminal.info(&format!("{there} (`--force` installs it again)"));
+        }
     }
     Ok(())
 }

@@ -204,6 +204,9 @@ pub struct ReleaseSource {
     pub repo: String,
     /// `CARO_INSTALLER_API_URL`, or derived from the base URL.
     pub api_url: String,
+    /// The variable that sets `repo`, for help lines: `CARO_INSTALL_REPO` (caro, and any
+    /// source made with [`ReleaseSource::new`]) or `CARO_INSTALLER_REPO` (caro-install).
+    pub repo_variable: &'static str,
 }
 
 impl ReleaseSource {
@@ -215,11 +218,14 @@ impl ReleaseSource {
     /// The source for caro-install itself (`CARO_INSTALLER_REPO`, default
     /// `wildcard/caro-install`).
     pub fn installer(env: &Env) -> ReleaseSource {
-        ReleaseSource::new(
-            env,
-            env.var("CARO_INSTALLER_REPO")
-                .unwrap_or("wildcard/caro-install"),
-        )
+        ReleaseSource {
+            repo_variable: "CARO_INSTALLER_REPO",
+            ..ReleaseSource::new(
+                env,
+                env.var("CARO_INSTALLER_REPO")
+                    .unwrap_or("wildcard/caro-install"),
+            )
+        }
     }
 
     /// A source for `repo` with the base and API URLs of `env`.
@@ -238,6 +244,7 @@ impl ReleaseSource {
             base_url,
             repo: repo.trim_matches('/').to_string(),
             api_url,
+            repo_variable: "CARO_INSTALL_REPO",
         }
     }
 

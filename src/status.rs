@@ -83,6 +83,15 @@ impl fmt::Display for Status {
                 "caro at {} (not installed by caro-install: no receipt)",
                 binary.display()
             )?,
+            (None, false) if self.receipt_problem.is_none() => {
+                writeln!(
+                    f,
+                    "caro is not installed (no {}, no receipt at {})",
+                    binary.display(),
+                    self.receipt_path.display()
+                )?;
+                return writeln!(f, "to install it, run `caro-install`");
+            }
             (None, false) => writeln!(f, "caro is not installed in {}", self.dir.display())?,
         }
         match &self.receipt {
@@ -130,9 +139,18 @@ impl fmt::Display for Status {
                 self.dir.display()
             )?;
         } else {
+            let later = match &self.receipt {
+                Some(receipt) if receipt.modify_path && !receipt.path_edits.is_empty() => {
+                    "; new shells will have it, through the files above"
+                }
+                Some(receipt) if !receipt.modify_path => {
+                    "; add it yourself (installed with --no-modify-path)"
+                }
+                _ => "",
+            };
             writeln!(
                 f,
-                "PATH:      {} is not on PATH in this shell (a new shell will have it if shells are configured)",
+                "PATH:      {} is not on PATH in this shell{later}",
                 self.dir.display()
             )?;
         }

@@ -19,11 +19,13 @@
 //!   loopback hosts, no other scheme. A mirror cannot be turned into a cleartext download by
 //!   one `302`.
 //!
-//! Two rooms below this one: [`transport`] (agents, TLS roots, proxy, which URLs and hops
-//! are allowed, which hosts see the token) and `pipeline.rs` (the read/hash/write pass).
+//! Three rooms below this one: [`transport`] (agents, TLS roots, proxy, which URLs and hops
+//! are allowed, which hosts see the token), `pipeline.rs` (the read/hash/write pass) and
+//! `retry.rs` (how long to wait, how often to ask again, and the causes as users read them).
 //! This file is the transfer: what each request is for, retries, resume, and the answers.
 
 mod pipeline;
+mod retry;
 pub mod transport;
 
 pub use transport::{Scheme, check_url, file_url_path};
@@ -42,16 +44,15 @@ use crate::error::{Error, Result};
 use crate::release::ReleaseSource;
 use crate::report::Reporter;
 use pipeline::{copy_hashing, is_transient_io};
+pub use retry::parse_retry_after;
+use retry::{
+    Attempts, MAX_RETRY_AFTER, SLOW_ANSWER, backoff, host_of, is_transient, plain, plain_io,
+    try_count,
+};
 use transport::Transport;
 
 /// Default seconds without progress before a transfer is abandoned (`CARO_HTTP_TIMEOUT`).
 pub const DEFAULT_STALL_SECONDS: u64 = 30;
-
-/// How many times a request is made before its failure is reported.
-const ATTEMPTS: u32 = 4;
-
-/// The longest `Retry-After` honoured; beyond it the error is reported at once.
-const MAX_RETRY_AFTER: Duration = Duration::from_secs(60);
 
 /// The stall timeout of `env`: `CARO_HTTP_TIMEOUT` seconds, 30 by default.
 pub fn stall_timeout(env: &Env) -> Result<Duration> {
@@ -68,27 +69,6 @@ pub fn stall_timeout(env: &Env) -> Result<Duration> {
     }
 }
 
-/// Parses `Retry-After` as delay-seconds (the HTTP-date form is treated as absent).
-pub fn parse_retry_after(value: &str) -> Option<Duration> {
-    value.trim().parse::<u64>().ok().map(Duration::from_secs)
-}
-
-/// The pause before attempt `attempt` (1-based retry count): exponential from 250 ms with
-/// up to 25% jitter, capped at 8 s, unless the server said how long to wait.
-fn backoff(attempt: u32, retry_after: Option<Duration>) -> Duration {
-    if let Some(wait) = retry_after {
-        return wait;
-    }
-    let base = Duration::from_millis(250)
-        .saturating_mul(1 << attempt.saturating_sub(1).min(5))
-        .min(Duration::from_secs(8));
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
-        .unwrap_or(0);
-    base + base.mul_f64(f64::from(nanos % 1000) / 4000.0)
-}
-
 /// What a request is for, which decides how it is made and which answers are retried.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Purpose {
@@ -102,26 +82,6 @@ enum Purpose {
     Api,
     /// Does it exist? A `HEAD` request: nothing is downloaded.
     Probe,
-}
-
-/// The tries one transfer may make, shared by everything that can fail in it (no answer,
-/// a 5xx or 429, a body cut short), so the bound holds for the transfer as a whole.
-#[derive(Debug, Default)]
-struct Attempts {
-    made: u32,
-}
-
-impl Attempts {
-    /// Counts one more try and returns its number (1-based).
-    fn take(&mut self) -> u32 {
-        self.made += 1;
-        self.made
-    }
-
-    /// Returns true if and only if another try may be made.
-    fn left(&self) -> bool {
-        self.made < ATTEMPTS
-    }
 }
 
 /// What `releases/latest` answered.
@@ -219,10 +179,8 @@ impl Http {
                 "GET"
             };
             reporter.detail(&format!("{method} {url}{suffix}"));
-            let retry_after = match self
-                .transport
-                .call_following(url, purpose, range_from, reporter)?
-            {
+            let answer = self.call_watched(url, purpose, range_from, reporter)?;
+            let retry_after = match answer {
                 Ok(response) => {
                     let status = response.status().as_u16();
                     let retryable = status >= 500 || (status == 429 && purpose != Purpose::Api);
@@ -246,22 +204,78 @@ impl Http {
                             status,
                         });
                     }
-                    reporter.detail(&format!("{url} answered HTTP {status}; retrying"));
+                    reporter.info(&format!(
+                        "{} answered HTTP {status}; trying again{}",
+                        host_of(url),
+                        try_count(attempt + 1)
+                    ));
                     retry_after
                 }
+                Err(ureq::Error::Timeout(_)) => {
+                    if !attempts.timed_out() {
+                        return Err(Error::NoAnswer {
+                            host: host_of(url),
+                            url: url.to_string(),
+                            seconds: self.stall.as_secs(),
+                            tries: attempts.made,
+                        });
+                    }
+                    reporter.info(&format!(
+                        "no answer from {} within {} s; trying again, once",
+                        host_of(url),
+                        self.stall.as_secs(),
+                    ));
+                    None
+                }
                 Err(error) if attempts.left() && is_transient(&error) => {
-                    reporter.detail(&format!("{url}: {error}; retrying"));
+                    reporter.info(&format!(
+                        "{}: {}; trying again{}",
+                        host_of(url),
+                        plain(error),
+                        try_count(attempt + 1)
+                    ));
                     None
                 }
                 Err(error) => {
                     return Err(Error::Request {
                         url: url.to_string(),
-                        source: Box::new(error),
+                        source: plain(error),
                     });
                 }
             };
             std::thread::sleep(backoff(attempt, retry_after));
         }
+    }
+
+    /// [`Transport::call_following`], and when no answer has come after [`SLOW_ANSWER`],
+    /// a line saying which host is waited on and for how long at most: a mirror that
+    /// accepts and never answers is otherwise a blank screen until the timeout.
+    fn call_watched(
+        &self,
+        url: &str,
+        purpose: Purpose,
+        range_from: Option<u64>,
+        reporter: &dyn Reporter,
+    ) -> Result<Result<Response<Body>, ureq::Error>> {
+        let (answered, waiting) = std::sync::mpsc::channel::<()>();
+        let host = host_of(url);
+        let seconds = self.stall.as_secs();
+        std::thread::scope(|scope| {
+            scope.spawn(move || {
+                if let Err(std::sync::mpsc::RecvTimeoutError::Timeout) =
+                    waiting.recv_timeout(SLOW_ANSWER)
+                {
+                    reporter.info(&format!(
+                        "waiting for {host} to answer (at most {seconds} s, CARO_HTTP_TIMEOUT)"
+                    ));
+                }
+            });
+            let answer = self
+                .transport
+                .call_following(url, purpose, range_from, reporter);
+            drop(answered);
+            answer
+        })
     }
 
     /// Returns whether `url` exists: a 2xx answer (the body is not read), or for `file://`
@@ -289,9 +303,9 @@ impl Http {
         limit: u64,
         reporter: &dyn Reporter,
     ) -> Result<Option<String>> {
-        let read_error = |source| Error::Request {
+        let read_error = |source: std::io::Error| Error::Request {
             url: url.to_string(),
-            source,
+            source: Box::new(plain_io(source, self.stall)),
         };
         if check_url(url)? == Scheme::File {
             reporter.detail(&format!("read {url}"));
@@ -301,18 +315,16 @@ impl Http {
                 return Ok(None);
             }
             return match std::fs::File::open(path) {
-                Ok(file) => read_limited(file, limit)
-                    .map(Some)
-                    .map_err(|e| read_error(Box::new(e))),
+                Ok(file) => read_limited(file, limit).map(Some).map_err(read_error),
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-                Err(e) => Err(read_error(Box::new(e))),
+                Err(e) => Err(read_error(e)),
             };
         }
         let response = self.get(url, Purpose::Text, &mut Attempts::default(), reporter)?;
         match response.status().as_u16() {
             200 => read_limited(response.into_body().into_reader(), limit)
                 .map(Some)
-                .map_err(|e| read_error(Box::new(e))),
+                .map_err(read_error),
             404 => Ok(None),
             status => Err(Error::HttpStatus {
                 url: url.to_string(),
@@ -365,7 +377,7 @@ impl Http {
                 read_limited(response.into_body().into_reader(), 1024 * 1024).map_err(|e| {
                     Error::Request {
                         url: url.to_string(),
-                        source: Box::new(e),
+                        source: Box::new(plain_io(e, self.stall)),
                     }
                 })?;
             return Ok(ApiAnswer::Json(json));
@@ -389,7 +401,7 @@ impl Http {
     ) -> Result<Option<Downloaded>> {
         let write_error = |source| Error::Download {
             url: url.to_string(),
-            source,
+            source: plain_io(source, self.stall),
         };
         if check_url(url)? == Scheme::File {
             reporter.detail(&format!("read {url}"));
@@ -474,8 +486,11 @@ impl Http {
                     if total == written {
                         std::thread::sleep(backoff(attempts.made, None));
                     }
-                    reporter.detail(&format!(
-                        "{url}: connection lost after {total} bytes ({error}); resuming"
+                    reporter.info(&format!(
+                        "{}: {} after {total} bytes; resuming{}",
+                        host_of(url),
+                        plain_io(error, self.stall),
+                        try_count(attempts.made + 1)
                     ));
                     written = total;
                 }
@@ -483,16 +498,6 @@ impl Http {
             }
         }
     }
-}
-
-fn is_transient(error: &ureq::Error) -> bool {
-    matches!(
-        error,
-        ureq::Error::Io(_)
-            | ureq::Error::Timeout(_)
-            | ureq::Error::ConnectionFailed
-            | ureq::Error::HostNotFound
-    )
 }
 
 /// The first byte of `bytes 100-199/200`.
@@ -522,24 +527,6 @@ fn read_limited(reader: impl Read, limit: u64) -> std::io::Result<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn retry_after_takes_seconds() {
-        assert_eq!(parse_retry_after(" 3 "), Some(Duration::from_secs(3)));
-        assert_eq!(parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"), None);
-    }
-
-    #[test]
-    fn backoff_grows_and_is_capped() {
-        assert!(backoff(1, None) >= Duration::from_millis(250));
-        assert!(backoff(1, None) < Duration::from_millis(320));
-        assert!(backoff(3, None) >= Duration::from_millis(1000));
-        assert!(backoff(30, None) <= Duration::from_secs(10));
-        assert_eq!(
-            backoff(1, Some(Duration::from_secs(2))),
-            Duration::from_secs(2)
-        );
-    }
 
     #[test]
     fn content_range_gives_the_start() {

@@ -149,10 +149,11 @@ fn start_writeback(file: &File, offset: u64, length: u64) {
     let _ = (file, offset, length);
 }
 
-/// Marks an I/O error as coming from the network side of a copy.
+/// Marks an I/O error as coming from the network side of a copy (unwrapped again for the
+/// user by `plain_io` in the parent module).
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
-struct ReadFailed(std::io::Error);
+pub(super) struct ReadFailed(pub(super) std::io::Error);
 
 pub(super) fn is_transient_io(error: &std::io::Error) -> bool {
     error

@@ -83,7 +83,14 @@ macro_rules! input_errors {
             #[error("cannot find the home directory (HOME is not set)")]
             NoHome
             => help(invocation) {
-                Some("set HOME, or pass `--install-dir`".to_string())
+                Some(if invocation.hosted {
+                    "set HOME to your home folder".to_string()
+                } else {
+                    // `--install-dir` alone would not do: the receipt lives under HOME too.
+                    "set HOME, or install into one folder with no receipt and no PATH edits: \
+                     CARO_UNMANAGED_INSTALL=<DIR>"
+                        .to_string()
+                })
             }
 
             /// An install directory that is empty.

@@ -64,9 +64,13 @@ macro_rules! local_errors {
                 reason: String,
             }
             => help(invocation) {
+                let instead = if invocation.hosted {
+                    "move the program to a folder only you can write to"
+                } else {
+                    "choose a directory only you can write to with --install-dir"
+                };
                 Some(format!(
-                    "make it writable by its owner only (`chmod go-w {}`), or choose a directory \
-                     only you can write to with --install-dir",
+                    "make it writable by its owner only (`chmod go-w {}`), or {instead}",
                     path.display()
                 ))
             }
@@ -148,9 +152,32 @@ macro_rules! local_errors {
                 path: PathBuf,
             }
             => help(invocation) {
-                Some("install caro first (`curl -fsSL https://github.com/wildcard/caro-install/releases/latest/download/install.sh | sh`), \
-                 or reinstall into its directory with `caro-install --install-dir DIR`"
-                .to_string())
+                Some(
+                    "to install caro, run `caro-install`; if it is installed in another \
+                     folder, `caro-install --install-dir <DIR>` installs it there again with a \
+                     receipt"
+                        .to_string(),
+                )
+            }
+
+            /// An install directory this user may not write to (or create), such as
+            /// `/usr/local/bin` for a user other than root.
+            #[error("you may not write to the install directory `{}`", path.display())]
+            InstallDirNotWritable {
+                /// The directory (or the parent that could not be written, to create it).
+                path: PathBuf,
+                /// The default install directory, when it is another one: what to use instead.
+                default: Option<PathBuf>,
+            }
+            => help(invocation) {
+                Some(match default {
+                    Some(default) => format!(
+                        "install into `{}`, the default (leave out --install-dir and \
+                         CARO_INSTALL_DIR), or into another folder you own with --install-dir",
+                        default.display()
+                    ),
+                    None => "install into a folder you own with --install-dir".to_string(),
+                })
             }
 
         }

@@ -160,6 +160,17 @@ impl Invocation {
         }
     }
 
+    /// The update command run from the binary at `path` (`/opt/caro/caro self-update`):
+    /// the host's command with its program replaced by the path.
+    pub fn run_at(&self, path: &std::path::Path) -> String {
+        let arguments = self
+            .command
+            .split_once(' ')
+            .map(|(_, rest)| format!(" {rest}"))
+            .unwrap_or_default();
+        format!("{}{arguments}", path.display())
+    }
+
     /// How to ask for `version`, in backticks.
     pub fn pin(&self, version: &str) -> String {
         if self.hosted {
@@ -167,6 +178,20 @@ impl Invocation {
         } else {
             format!("`--version {version}`")
         }
+    }
+}
+
+/// Each item on a line of its own, indented: the URLs an error tried.
+fn list(items: &[String]) -> String {
+    items.iter().map(|item| format!("\n  {item}")).collect()
+}
+
+/// `once`, `twice`, `3 times`.
+fn tries_text(tries: u32) -> String {
+    match tries {
+        1 => "once".to_string(),
+        2 => "twice".to_string(),
+        n => format!("{n} times"),
     }
 }
 

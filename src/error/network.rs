@@ -63,9 +63,15 @@ macro_rules! network_errors {
                 source: io::Error,
             }
             => help(invocation) {
-                Some("check your network connection and the free space where the file is written, \
-                then run the command again"
-                   .to_string())
+                Some(if source.kind() == io::ErrorKind::TimedOut {
+                    "the host stopped sending: run the command again, wait longer with \
+                     CARO_HTTP_TIMEOUT, or use a mirror with CARO_INSTALLER_GITHUB_BASE_URL"
+                        .to_string()
+                } else {
+                    "check your network connection and the free space where the file is \
+                     written, then run the command again"
+                        .to_string()
+                })
             }
 
             /// An HTTP answer that was neither success nor a 404 the caller could handle.
@@ -95,6 +101,27 @@ macro_rules! network_errors {
                     "set CARO_GITHUB_TOKEN to a GitHub token to raise the limit, or pin a version \
                      with {} (which needs no API request)",
                     invocation.pin("<VERSION>")
+                ))
+            }
+
+            /// A host that took every connection but never answered within the timeout, on
+            /// every try: the network is down or filtered, or the host (a mirror) hangs.
+            #[error("`{host}` did not answer within {seconds} s, asked {}: `{url}`", tries_text(*tries))]
+            NoAnswer {
+                /// The host and port waited on.
+                host: String,
+                /// The URL requested.
+                url: String,
+                /// `CARO_HTTP_TIMEOUT`, in seconds.
+                seconds: u64,
+                /// How many times it was asked.
+                tries: u32,
+            }
+            => help(invocation) {
+                Some(format!(
+                    "the network may be down, or the host too slow or blocked from here: try \
+                     again later, wait longer with CARO_HTTP_TIMEOUT (now {seconds} s), or use a \
+                     mirror with CARO_INSTALLER_GITHUB_BASE_URL"
                 ))
             }
 

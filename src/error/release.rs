@@ -32,13 +32,16 @@ macro_rules! release_errors {
                 base_url: String,
                 /// The `owner/name` repository.
                 repo: String,
+                /// The variable that names the repository: `CARO_INSTALL_REPO` for caro,
+                /// `CARO_INSTALLER_REPO` for caro-install.
+                repo_variable: &'static str,
                 /// What each source answered.
                 detail: String,
             }
             => help(invocation) {
                 Some(format!(
                     "check CARO_INSTALLER_GITHUB_BASE_URL (now `{base_url}`) and \
-                     CARO_INSTALL_REPO: together they must name a GitHub release page or a mirror \
+                     {repo_variable}: together they must name a GitHub release page or a mirror \
                      of one"
                 ))
             }
@@ -57,7 +60,11 @@ macro_rules! release_errors {
 
             /// Not one candidate of any platform, nor the release's page, exists: the version is
             /// wrong, or the base URL is not a release host.
-            #[error("no {name} {version} build for platform `{platform}` was found, and release {version} does not exist at `{releases}` (tried {})", tried.join(", "))]
+            #[error(
+                "no {name} {version} build for platform `{platform}` was found, and release \
+                 {version} does not exist at `{releases}`; tried:{}",
+                list(tried)
+            )]
             ReleaseNotFound {
                 /// The binary name.
                 name: String,
@@ -79,7 +86,10 @@ macro_rules! release_errors {
             }
 
             /// `latest` names a release that has no build for this platform yet.
-            #[error("the latest release, {name} {version}, has no `{platform}` build yet (tried {})", tried.join(", "))]
+            #[error(
+                "the latest release, {name} {version}, has no `{platform}` build yet; tried:{}",
+                list(tried)
+            )]
             LatestNotBuiltYet {
                 /// The binary name.
                 name: String,
@@ -109,7 +119,10 @@ macro_rules! release_errors {
             }
 
             /// Every candidate asset name answered 404.
-            #[error("no {name} {version} build for platform `{platform}` was found (tried {})", tried.join(", "))]
+            #[error(
+                "no {name} {version} build for platform `{platform}` was found; tried:{}",
+                list(tried)
+            )]
             NoAssetForPlatform {
                 /// The binary name (`caro` or `caro-install`).
                 name: String,

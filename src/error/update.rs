@@ -38,7 +38,10 @@ macro_rules! update_errors {
             }
             => help(invocation) {
                 Some(if invocation.hosted {
-                    format!("update the installed copy instead: run `{}`", installed.display())
+                    format!(
+                        "update the installed copy instead: run `{}`",
+                        invocation.run_at(installed)
+                    )
                 } else {
                     format!("run `{}` instead, or `caro-install update`", installed.display())
                 })

@@ -66,11 +66,12 @@ macro_rules! verify_errors {
                 url: String,
             }
             => help(invocation) {
-                Some("with a minisign key pinned, every download must \
-                 be signed and nothing unsigned is installed; if this release is known to be \
-                 unsigned, unset CARO_INSTALL_MINISIGN_PUBKEY (and drop --require-signature) to \
-                 rely on its sha256 alone"
-                .to_string())
+                let drop_flag = if invocation.hosted { "" } else { " (and drop --require-signature)" };
+                Some(format!(
+                    "with a minisign key pinned, every download must be signed and nothing \
+                     unsigned is installed; if this release is known to be unsigned, unset \
+                     CARO_INSTALL_MINISIGN_PUBKEY{drop_flag} to rely on its sha256 alone"
+                ))
             }
 
             /// The signature does not verify: the asset was not signed by the pinned key.
@@ -162,10 +163,17 @@ macro_rules! verify_errors {
                 path: PathBuf,
             }
             => help(invocation) {
-                Some("another program or user changed files in the \
-                 install directory while caro-install worked there; nothing was installed. \
-                 Install into a directory only you can write to (--install-dir)"
-                .to_string())
+                Some(if invocation.hosted {
+                    "another program or user changed files in the folder while the update \
+                     worked there; nothing was replaced. Keep the program in a folder only you \
+                     can write to"
+                        .to_string()
+                } else {
+                    "another program or user changed files in the install directory while \
+                     caro-install worked there; nothing was installed. Install into a \
+                     directory only you can write to (--install-dir)"
+                        .to_string()
+                })
             }
 
         }

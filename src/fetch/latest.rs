@@ -66,6 +66,7 @@ fn resolve_latest(
         ApiAnswer::Status(404, _) if first_missing => Err(Error::ReleasesNotFound {
             base_url: source.base_url.clone(),
             repo: source.repo.clone(),
+            repo_variable: source.repo_variable,
             detail: format!("{first}, and {api_url} answered HTTP 404"),
         }),
         ApiAnswer::Status(status, _) => Err(Error::LatestUnknown {

@@ -12,6 +12,7 @@
 //! - Renames are made durable by an fsync of the directory on Unix. Windows has no such
 //!   call, so there a power cut right after an install may still undo its last rename.
 //! - [`remove_leftovers`] removes what a killed run left: only names with [`TEMP_PREFIX`]
+//!   (or [`HOST_TEMP_PREFIX`], caro's own)
 //!   and executables moved aside while they ran, never anything else, and only under the
 //!   [`DirLock`], which says that no other installer is still writing them.
 //! - [`check_install_dir`] refuses a directory in which others could swap files.
@@ -38,9 +39,39 @@ use std::path::{Path, PathBuf};
 use crate::error::{Error, Result};
 use crate::report::Reporter;
 
-/// The prefix of every temp file and folder the installer creates; anything with it in an
+/// The prefix of every temp file and folder caro-install creates; anything with it in an
 /// install directory is a leftover of a killed run.
 pub const TEMP_PREFIX: &str = ".caro-install-tmp-";
+
+/// The prefix of the temp files of caro when it runs the library (`caro self-update`),
+/// also removed as leftovers whichever program finds them.
+pub const HOST_TEMP_PREFIX: &str = ".caro-tmp-";
+
+/// The program this process is, when not caro-install: set once by
+/// [`SelfUpdate`](crate::SelfUpdate), so the temp files beside the binary carry the name
+/// of the program the user ran (`.caro-tmp-…`), not that of a library they never heard of.
+static HOST: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+/// Names the program this process is (`caro`), for its temp files; the first call wins. A
+/// name with other than letters, digits, `-`, `_` and `.` is ignored.
+pub fn set_host(name: &str) {
+    let usable = !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+    if usable {
+        let _ = HOST.set(name.to_string());
+    }
+}
+
+/// The prefix of this process's temp files: [`TEMP_PREFIX`], or `.<host>-tmp-` once
+/// [`set_host`] named the program.
+pub fn temp_prefix() -> String {
+    match HOST.get() {
+        Some(host) => format!(".{host}-tmp-"),
+        None => TEMP_PREFIX.to_string(),
+    }
+}
 
 /// [`fs::canonicalize`] in the form users know: `C:\x` rather than the `\\?\C:\x` Windows
 /// returns (see [`simplified`]); for paths printed or stored, not only compared.
@@ -171,7 +202,10 @@ fn is_leftover(name: &str) -> bool {
         .and_then(|rest| rest.strip_prefix('.'))
         .and_then(|rest| rest.rsplit_once('.'))
         .is_some_and(|(stem, _)| stem == "caro" || stem == "caro-install");
-    name.starts_with(TEMP_PREFIX) || relocated
+    name.starts_with(TEMP_PREFIX)
+        || name.starts_with(HOST_TEMP_PREFIX)
+        || name.starts_with(&temp_prefix())
+        || relocated
 }
 
 /// Checks that others cannot swap files in `dir` while caro-install works there: a

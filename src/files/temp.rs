@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 
 #[cfg(windows)]
 use super::same_file;
-use super::{TEMP_PREFIX, sync_parent};
+use super::{sync_parent, temp_prefix};
 use crate::error::{Error, Result};
 use crate::report::Reporter;
 
@@ -55,11 +55,15 @@ impl FileIdentity {
 
 static TEMP_COUNTER: AtomicU32 = AtomicU32::new(0);
 
-/// `dir/.caro-install-tmp-<pid>-<n>-<name>`: the counter keeps this process's temp files
+/// `dir/.caro-install-tmp-<pid>-<n>-<name>` (`.caro-tmp-` inside caro): the counter keeps this process's temp files
 /// apart, the pid those of installers running beside it.
 fn unique_path(dir: &Path, name: &str) -> PathBuf {
     let n = TEMP_COUNTER.fetch_add(1, Ordering::Relaxed);
-    dir.join(format!("{TEMP_PREFIX}{}-{n}-{name}", std::process::id()))
+    dir.join(format!(
+        "{}{}-{n}-{name}",
+        temp_prefix(),
+        std::process::id()
+    ))
 }
 
 impl TempFile {
@@ -235,7 +239,8 @@ fn aside_path(target: &Path) -> PathBuf {
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     target.with_file_name(format!(
-        "{TEMP_PREFIX}{}-{n}-old-{name}",
+        "{}{}-{n}-old-{name}",
+        temp_prefix(),
         std::process::id()
     ))
 }

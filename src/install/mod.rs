@@ -85,6 +85,32 @@ pub enum InstallOutcome {
     Planned(Plan),
     /// The install happened.
     Installed(Installed),
+    /// This version was there already, as the receipt recorded it: nothing was downloaded
+    /// or changed (`--force` installs it again).
+    AlreadyInstalled(AlreadyInstalled),
+}
+
+/// The version asked for is installed, and its binary is the one the receipt recorded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AlreadyInstalled {
+    /// The version installed.
+    pub version: Version,
+    /// The platform installed.
+    pub platform: Platform,
+    /// The binary's path.
+    pub binary: PathBuf,
+}
+
+impl fmt::Display for AlreadyInstalled {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "caro {} ({}) is already installed at {}; nothing was downloaded",
+            self.version,
+            self.platform,
+            self.binary.display()
+        )
+    }
 }
 
 /// Installs caro as `settings` say.
@@ -114,6 +140,13 @@ pub fn install(
         dir,
         signatures: &settings.signatures,
     };
+    // Checked before the dry run too: a real run would then download nothing, and the
+    // plan must not list downloads that would not happen.
+    if !settings.force && !settings.from_source {
+        if let Some(there) = already_installed(settings, &plan) {
+            return Ok(InstallOutcome::AlreadyInstalled(there));
+        }
+    }
     if settings.dry_run {
         // A plan that cannot work says so: its build must be published.
         if !settings.from_source {
@@ -127,7 +160,17 @@ pub fn install(
     if let Some(receipt_dir) = plan.receipt.as_deref().and_then(Path::parent) {
         created_dirs.extend(missing_dirs(receipt_dir));
     }
-    fs::create_dir_all(dir).map_err(Error::file("create the install directory", dir))?;
+    match fs::create_dir_all(dir) {
+        Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {
+            return Err(not_writable(dir, env));
+        }
+        result => result.map_err(Error::file("create the install directory", dir))?,
+    }
+    // Before the checks that warn about the folder's owner: a folder this user cannot
+    // write to gets one error that says where to install instead.
+    if !may_write(dir) {
+        return Err(not_writable(dir, env));
+    }
     check_install_dir(dir, reporter)?;
     let _lock = DirLock::acquire(dir, lock_wait(http.stall()), reporter)?;
     remove_leftovers(dir, reporter);
@@ -222,6 +265,72 @@ pub fn install(
         receipt: plan.receipt,
         use_now,
     }))
+}
+
+/// The install `plan` would make when it is there already: the receipt names this
+/// version, platform, folder and PATH choice, the binary there still hashes to the digest
+/// the receipt recorded (so it is the very file downloaded and verified then, not one
+/// changed since), and the copy of caro-install is in place. Anything else installs.
+fn already_installed(settings: &Settings, plan: &Plan) -> Option<AlreadyInstalled> {
+    let receipt = Receipt::load(plan.receipt.as_deref()?).ok()??;
+    let platform = plan.platform.platform;
+    let same = receipt.version == plan.version.to_string()
+        && receipt.platform.as_deref() == Some(platform.key())
+        && receipt.modify_path == settings.modify_path
+        && same_file(&receipt.install_prefix, &settings.install_dir)
+        && plan.installer_copy.as_deref().is_none_or(Path::is_file);
+    let recorded = Digest::from_hex(receipt.sha256.as_deref()?)?;
+    (same && sha256_of(&plan.binary).ok()? == recorded).then(|| AlreadyInstalled {
+        version: plan.version.clone(),
+        platform,
+        binary: plan.binary.clone(),
+    })
+}
+
+/// The SHA-256 of the file at `path`, read in chunks.
+fn sha256_of(path: &Path) -> std::io::Result<Digest> {
+    use sha2::Digest as _;
+    use std::io::Read;
+    let mut file = File::open(path)?;
+    let mut hasher = sha2::Sha256::new();
+    let mut buffer = vec![0u8; 64 * 1024];
+    loop {
+        match file.read(&mut buffer)? {
+            0 => return Ok(Digest(hasher.finalize().into())),
+            n => hasher.update(&buffer[..n]),
+        }
+    }
+}
+
+/// [`Error::InstallDirNotWritable`] for `dir`, suggesting the default folder when it is
+/// another one.
+fn not_writable(dir: &Path, env: &Env) -> Error {
+    Error::InstallDirNotWritable {
+        path: dir.to_path_buf(),
+        default: env
+            .default_install_dir()
+            .ok()
+            .filter(|default| default != dir),
+    }
+}
+
+/// Returns true if and only if this user may create files in `dir` (`access(W_OK)`, which
+/// knows root and ACLs); on Windows true, and a failure to write says what it is.
+fn may_write(dir: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        let Ok(path) = std::ffi::CString::new(dir.as_os_str().as_bytes()) else {
+            return true;
+        };
+        // SAFETY: `path` is a valid NUL-terminated string for the duration of the call.
+        unsafe { libc::access(path.as_ptr(), libc::W_OK) == 0 }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = dir;
+        true
+    }
 }
 
 /// Configures PATH for `dir` unless it is already on PATH; returns the edits made.

@@ -31,6 +31,8 @@ pub struct InstallRequest {
     pub platform: Option<Platform>,
     /// `--from-source`.
     pub from_source: bool,
+    /// `--force`: download and install even when this version is installed.
+    pub force: bool,
     /// `--dry-run`.
     pub dry_run: bool,
     /// `-y`.
@@ -54,6 +56,8 @@ pub struct Settings {
     pub platform: Choice,
     /// Build with cargo instead of downloading.
     pub from_source: bool,
+    /// Install even when the receipt says this version is there.
+    pub force: bool,
     /// Print the plan, change nothing.
     pub dry_run: bool,
     /// Never prompt.
@@ -120,6 +124,7 @@ impl Settings {
             modify_path,
             platform,
             from_source: request.from_source,
+            force: request.force,
             dry_run: request.dry_run,
             yes: request.yes,
             signatures: signature::Policy::from_env(env, request.require_signature)?,
@@ -271,7 +276,8 @@ pub fn plan(settings: &Settings, env: &Env, http: &Http, reporter: &dyn Reporter
         .into_iter()
         .flatten()
     {
-        for candidate in release::asset_candidates("caro", &version, platform) {
+        // Every name a real run tries, the aliases of hand-uploaded releases included.
+        for candidate in release::download_candidates("caro", &version, platform) {
             urls.push(source.asset_url(&version, &candidate.file_name));
         }
     }

@@ -8,7 +8,7 @@ use std::process::Command;
 
 use crate::env::Env;
 use crate::error::{Error, Result};
-use crate::files::{TEMP_PREFIX, TempDir, TempFile};
+use crate::files::{self, TempDir, TempFile};
 use crate::platform::{Platform, executable_name};
 use crate::release::Version;
 use crate::report::Reporter;
@@ -35,7 +35,11 @@ pub(crate) fn build_from_source(
     let cargo = find_cargo(env).ok_or_else(|| Error::CargoMissing {
         version: version.to_string(),
     })?;
-    let root = dir.join(format!("{TEMP_PREFIX}{}-source", std::process::id()));
+    let root = dir.join(format!(
+        "{}{}-source",
+        files::temp_prefix(),
+        std::process::id()
+    ));
     let root_guard = TempDir(root.clone());
     let mut command = Command::new(&cargo);
     command

@@ -133,6 +133,7 @@ impl SelfUpdate {
     }
 
     fn run_unhosted(self) -> Result<UpdateOutcome> {
+        crate::files::set_host(&self.app);
         let env = self.env.unwrap_or_else(Env::from_process);
         let current =
             Version::parse(self.current.trim().trim_start_matches(['v', 'V'])).map_err(|e| {

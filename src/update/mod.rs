@@ -6,7 +6,7 @@
 //! anything needs doing, then download and verify the new build *beside* the old one, run
 //! it once (`--version`, or `-V` for caro-install) to prove it starts, and swap it in
 //! atomically under the directory lock. A binary some package manager owns (cargo,
-//! Homebrew, npm, the system's) is left to that manager, with its upgrade command.
+//! Homebrew, npm, pnpm, Yarn, the system's) is left to that manager, with its upgrade command.
 //!
 //! ```no_run
 //! // In caro's `self-update` command (caro depends on caro-install with
@@ -111,7 +111,8 @@ impl fmt::Display for UpdateOutcome {
                 to,
                 path,
             } => {
-                write!(f, "updated {app} {from} -> {to} at {}", path.display())
+                let moved = if to < from { "downgraded" } else { "updated" };
+                write!(f, "{moved} {app} {from} -> {to} at {}", path.display())
             }
         }
     }
@@ -187,6 +188,16 @@ mod tests {
         assert_eq!(
             updated.to_string(),
             "updated caro 1.0.3 -> 1.1.0 at /b/caro"
+        );
+        let downgraded = UpdateOutcome::Updated {
+            app: "caro".into(),
+            from: v("1.1.0"),
+            to: v("1.0.2"),
+            path: "/b/caro".into(),
+        };
+        assert_eq!(
+            downgraded.to_string(),
+            "downgraded caro 1.1.0 -> 1.0.2 at /b/caro"
         );
     }
 }

@@ -21,6 +21,12 @@ pub enum Manager {
     Homebrew,
     /// npm (`node_modules`).
     Npm,
+    /// pnpm: its global store (`pnpm/global/5/node_modules/.pnpm/...`, the bin shims in
+    /// `PNPM_HOME`) or a project's `node_modules/.pnpm`.
+    Pnpm,
+    /// Yarn: its global folder (`~/.config/yarn/global/node_modules`, the bin links in
+    /// `~/.yarn/bin`) or a project with a `yarn.lock`.
+    Yarn,
     /// The system's package manager (`/usr/bin` and friends).
     System,
     /// A NuGet package (`tools/caro.exe` in a package folder).
@@ -36,6 +42,8 @@ impl Manager {
             Manager::Cargo => format!("cargo install {app} --force --locked"),
             Manager::Homebrew => format!("brew upgrade {app}"),
             Manager::Npm => format!("npm update -g {app}"),
+            Manager::Pnpm => format!("pnpm update -g {app}"),
+            Manager::Yarn => format!("yarn global upgrade {app}"),
             Manager::System => {
                 format!("your package manager (for example `sudo apt upgrade {app}`)")
             }
@@ -48,27 +56,29 @@ impl Manager {
     }
 
     /// The command that updates `app` through this manager when its binary is at `path`
-    /// (resolved through symlinks). For npm the path tells how it was installed, and the
-    /// command names the npm package ([`npm_package`], scoped where it is): a global
-    /// install (`{prefix}/lib/node_modules`, Windows `%APPDATA%\npm\node_modules`), an npx
+    /// (resolved through symlinks). For the Node package managers the path tells how it
+    /// was installed, and the command names the npm package ([`npm_package`], scoped where
+    /// it is): a global install (npm's `{prefix}/lib/node_modules` or Windows
+    /// `%APPDATA%\npm\node_modules`, pnpm's `pnpm/global`, Yarn's `yarn/global`), an npx
     /// cache (`_npx`), or a project's `node_modules`.
     pub fn upgrade_command_at(self, app: &str, path: &Path) -> String {
-        if self != Manager::Npm {
+        if !matches!(self, Manager::Npm | Manager::Pnpm | Manager::Yarn) {
             return self.upgrade_command(app);
         }
         let package = npm_package(app);
-        let parts: Vec<String> = path
-            .components()
-            .map(|c| c.as_os_str().to_string_lossy().into_owned())
-            .collect();
-        let first = parts.iter().position(|p| p == "node_modules");
+        let parts = parts(path);
         if parts.iter().any(|p| p == "_npx") {
-            format!("npx {package}@latest")
-        } else if first.is_some_and(|i| i > 0 && matches!(parts[i - 1].as_str(), "lib" | "npm")) {
-            self.upgrade_command(&package)
-        } else {
-            format!("npm update {package} (in the project that depends on it)")
+            return format!("npx {package}@latest");
         }
+        if is_global_node_install(&parts) {
+            return self.upgrade_command(&package);
+        }
+        let command = match self {
+            Manager::Pnpm => format!("pnpm update {package}"),
+            Manager::Yarn => format!("yarn upgrade {package}"),
+            _ => format!("npm update {package}"),
+        };
+        format!("{command} (in the project that depends on it)")
     }
 
     /// The manager's name.
@@ -77,6 +87,8 @@ impl Manager {
             Manager::Cargo => "cargo",
             Manager::Homebrew => "Homebrew",
             Manager::Npm => "npm",
+            Manager::Pnpm => "pnpm",
+            Manager::Yarn => "Yarn",
             Manager::System => "the system's package manager",
             Manager::NuGet => "NuGet",
             Manager::Container => "its container image",
@@ -97,7 +109,7 @@ pub fn managed_by_in(
     if in_container && !ours && path.starts_with("/usr/local/bin") {
         return Some(Manager::Container);
     }
-    managed_by(path, receipt_dir)
+    managed_by_on_disk(path, receipt_dir)
 }
 
 /// Returns true if and only if this process runs inside a Docker or Podman container.
@@ -110,17 +122,14 @@ pub fn in_container() -> bool {
 /// if any. A binary in `~/.cargo/bin` is ours when our receipt installed it there
 /// (`receipt_dir`).
 pub fn managed_by(path: &Path, receipt_dir: Option<&Path>) -> Option<Manager> {
-    let parts: Vec<String> = path
-        .components()
-        .map(|c| c.as_os_str().to_string_lossy().into_owned())
-        .collect();
+    let parts = parts(path);
     let dir = path.parent();
     let ours = receipt_dir.is_some_and(|receipt_dir| dir == Some(receipt_dir));
     if parts.iter().any(|p| p == "Cellar") {
         return Some(Manager::Homebrew);
     }
-    if parts.iter().any(|p| p == "node_modules") {
-        return Some(Manager::Npm);
+    if let Some(manager) = node_manager(&parts) {
+        return Some(manager);
     }
     // NuGet: `packages/caro.1.0.2/tools/caro.exe` or `.nuget/packages/caro/1.0.2/tools/`.
     let in_tools = parts.len() >= 3 && parts[parts.len() - 2].eq_ignore_ascii_case("tools");
@@ -148,8 +157,109 @@ pub fn managed_by(path: &Path, receipt_dir: Option<&Path>) -> Option<Manager> {
     None
 }
 
-/// The first `caro` on `PATH`, resolved through symlinks (npm's `bin/caro` links into
-/// `node_modules`), as a [`Error::ManagedElsewhere`] when a package manager owns it.
+/// The components of `path` as text.
+fn parts(path: &Path) -> Vec<String> {
+    path.components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect()
+}
+
+/// Which Node package manager owns a path under `node_modules` (or Yarn's unplugged
+/// folder), by the layout each one makes: pnpm's `.pnpm` store folder and its `pnpm/global`
+/// home, Yarn's `yarn/global` (`Yarn/Data/global` on Windows) and `.yarn/unplugged`; npm
+/// for any other `node_modules`. A project's hoisted `node_modules` looks the same for all
+/// three: [`project_manager`] reads its lockfile.
+fn node_manager(parts: &[String]) -> Option<Manager> {
+    let after = |first: &str, second: &str| {
+        parts
+            .windows(2)
+            .any(|w| w[0].eq_ignore_ascii_case(first) && w[1].eq_ignore_ascii_case(second))
+    };
+    if parts.iter().any(|p| p == ".pnpm") || after("pnpm", "global") {
+        return Some(Manager::Pnpm);
+    }
+    if after("yarn", "global") || (after("data", "global") && after("yarn", "data")) {
+        return Some(Manager::Yarn);
+    }
+    if after(".yarn", "unplugged") {
+        return Some(Manager::Yarn);
+    }
+    parts
+        .iter()
+        .any(|p| p == "node_modules")
+        .then_some(Manager::Npm)
+}
+
+/// Returns true if and only if a path under `node_modules` is a global install: npm's
+/// `{prefix}/lib/node_modules` (`%APPDATA%\npm\node_modules` on Windows), pnpm's
+/// `pnpm/global/<n>/node_modules`, Yarn's `yarn/global/node_modules`.
+fn is_global_node_install(parts: &[String]) -> bool {
+    let Some(first) = parts.iter().position(|p| p == "node_modules") else {
+        return false;
+    };
+    let before = &parts[..first];
+    let named = |name: &str| before.iter().any(|p| p.eq_ignore_ascii_case(name));
+    matches!(before.last().map(String::as_str), Some("lib" | "npm"))
+        || (named("global") && (named("pnpm") || named("yarn")))
+}
+
+/// The project folder of a binary in a project's `node_modules`: the folder holding the
+/// first `node_modules`, unless that install is global.
+fn project_dir(path: &Path) -> Option<PathBuf> {
+    let parts = parts(path);
+    if is_global_node_install(&parts) || parts.iter().any(|p| p == "_npx") {
+        return None;
+    }
+    path.ancestors()
+        .find(|dir| dir.file_name().is_some_and(|name| name == "node_modules"))
+        .and_then(Path::parent)
+        .map(Path::to_path_buf)
+}
+
+/// Which manager installed a project's packages, from the lockfile it left in `project`:
+/// `pnpm-lock.yaml` or `yarn.lock`; npm's `package-lock.json` (or none) is npm.
+fn project_manager(project: &Path) -> Manager {
+    if project.join("pnpm-lock.yaml").is_file() {
+        Manager::Pnpm
+    } else if project.join("yarn.lock").is_file() {
+        Manager::Yarn
+    } else {
+        Manager::Npm
+    }
+}
+
+/// [`managed_by`], then for a project's `node_modules` the manager its lockfile names
+/// (a hoisted layout looks the same whichever manager made it).
+pub fn managed_by_on_disk(path: &Path, receipt_dir: Option<&Path>) -> Option<Manager> {
+    match managed_by(path, receipt_dir)? {
+        Manager::Npm => Some(project_dir(path).map_or(Manager::Npm, |dir| project_manager(&dir))),
+        manager => Some(manager),
+    }
+}
+
+/// The file a Node bin shim runs, when `text` is one: pnpm (and npm on Windows) put a small
+/// shell script on PATH instead of a symlink, which names the package's bin file either
+/// relative to its own folder (`"$basedir/global/5/node_modules/@wildcard/caro/bin/caro"`)
+/// or absolute. Returns the first such path that goes through `node_modules`.
+fn shim_target(shim_dir: &Path, text: &str) -> Option<PathBuf> {
+    if !text.starts_with("#!") {
+        return None;
+    }
+    text.split('"').find_map(|quoted| {
+        if !quoted.contains("node_modules") || quoted.contains('\n') {
+            return None;
+        }
+        match quoted.strip_prefix("$basedir/") {
+            Some(relative) => Some(shim_dir.join(relative)),
+            None if Path::new(quoted).is_absolute() => Some(PathBuf::from(quoted)),
+            None => None,
+        }
+    })
+}
+
+/// The first `caro` on `PATH`, resolved through symlinks (npm's and Yarn's `bin/caro` link
+/// into `node_modules`) or through the shim pnpm writes in `PNPM_HOME`, as a
+/// [`Error::ManagedElsewhere`] when a package manager owns it.
 pub(super) fn managed_caro_on_path(env: &Env) -> Option<Error> {
     let name = platform::local_executable_name("caro");
     let found = env
@@ -158,13 +268,28 @@ pub(super) fn managed_caro_on_path(env: &Env) -> Option<Error> {
         .map(|dir| dir.join(&name))
         .find(|path| path.is_file())?;
     let binary = std::fs::canonicalize(&found).unwrap_or(found);
-    let manager = managed_by(&binary, None)?;
+    let (binary, manager) = match managed_by_on_disk(&binary, None) {
+        Some(manager) => (binary, manager),
+        None => {
+            let target = read_shim(&binary)?;
+            let manager = managed_by_on_disk(&target, None)?;
+            (target, manager)
+        }
+    };
     Some(Error::ManagedElsewhere {
         app: "caro".to_string(),
         command: manager.upgrade_command_at("caro", &binary),
         path: binary,
         manager: manager.name(),
     })
+}
+
+/// What the Node bin shim at `path` runs ([`shim_target`]), when it is one: read through
+/// the guarded open, since anyone's script may sit on PATH.
+fn read_shim(path: &Path) -> Option<PathBuf> {
+    const SHIM_LIMIT: u64 = 16 * 1024;
+    let text = files::read_regular_text(path, SHIM_LIMIT).ok()??;
+    shim_target(path.parent()?, &text)
 }
 
 /// The target for a running program: refuses binaries a package manager owns, and a
@@ -347,5 +472,109 @@ mod tests {
                 "{path}"
             );
         }
+    }
+
+    #[test]
+    fn pnpm_and_yarn_installs_get_their_own_commands() {
+        let cases = [
+            (
+                "/home/u/.local/share/pnpm/global/5/node_modules/.pnpm/@wildcard+caro-linux-x64@1.2.0/node_modules/@wildcard/caro-linux-x64/bin/caro",
+                Manager::Pnpm,
+                "pnpm update -g @wildcard/caro",
+            ),
+            (
+                "/home/u/Library/pnpm/global/5/node_modules/@wildcard/caro/bin/caro",
+                Manager::Pnpm,
+                "pnpm update -g @wildcard/caro",
+            ),
+            (
+                "/home/u/project/node_modules/.pnpm/@wildcard+caro-linux-x64@1.2.0/node_modules/@wildcard/caro-linux-x64/bin/caro",
+                Manager::Pnpm,
+                "pnpm update @wildcard/caro (in the project that depends on it)",
+            ),
+            (
+                "/home/u/.config/yarn/global/node_modules/@wildcard/caro-linux-x64/bin/caro",
+                Manager::Yarn,
+                "yarn global upgrade @wildcard/caro",
+            ),
+            (
+                "/home/u/project/.yarn/unplugged/@wildcard-caro-linux-x64-npm-1.2.0/node_modules/@wildcard/caro-linux-x64/bin/caro",
+                Manager::Yarn,
+                "yarn upgrade @wildcard/caro (in the project that depends on it)",
+            ),
+            (
+                "/home/linuxbrew/.linuxbrew/Cellar/caro/1.2.0/bin/caro",
+                Manager::Homebrew,
+                "brew upgrade caro",
+            ),
+            (
+                "/usr/local/Cellar/caro/1.2.0/bin/caro",
+                Manager::Homebrew,
+                "brew upgrade caro",
+            ),
+        ];
+        for (path, manager, command) in cases {
+            let path = Path::new(path);
+            assert_eq!(managed_by(path, None), Some(manager), "{path:?}");
+            assert_eq!(
+                manager.upgrade_command_at("caro", path),
+                command,
+                "{path:?}"
+            );
+        }
+        let windows_yarn = [
+            "C:", "Users", "u", "AppData", "Local", "Yarn", "Data", "global",
+        ]
+        .iter()
+        .chain(&["node_modules", "@wildcard", "caro", "bin", "caro"])
+        .collect::<PathBuf>();
+        assert_eq!(managed_by(&windows_yarn, None), Some(Manager::Yarn));
+        assert_eq!(
+            Manager::Yarn.upgrade_command_at("caro", &windows_yarn),
+            "yarn global upgrade @wildcard/caro"
+        );
+        assert_eq!(
+            managed_by(Path::new("/home/u/global/node_modules/caro/bin/caro"), None),
+            Some(Manager::Npm),
+            "a folder named global is not pnpm's or Yarn's"
+        );
+    }
+
+    #[test]
+    fn a_project_install_is_named_by_its_lockfile() {
+        let project = tempfile::tempdir().unwrap();
+        let binary = project
+            .path()
+            .join("node_modules/@wildcard/caro-linux-x64/bin/caro");
+        assert_eq!(managed_by_on_disk(&binary, None), Some(Manager::Npm));
+        std::fs::write(project.path().join("yarn.lock"), "").unwrap();
+        assert_eq!(managed_by_on_disk(&binary, None), Some(Manager::Yarn));
+        std::fs::write(project.path().join("pnpm-lock.yaml"), "").unwrap();
+        assert_eq!(managed_by_on_disk(&binary, None), Some(Manager::Pnpm));
+    }
+
+    #[test]
+    fn pnpm_shims_lead_to_the_package() {
+        let shim = "#!/bin/sh\nbasedir=$(dirname \"$(echo \"$0\" | sed -e 's,\\\\,/,g')\")\n\
+            if [ -x \"$basedir/node\" ]; then\n  exec \"$basedir/node\"  \
+            \"$basedir/global/5/node_modules/@wildcard/caro/bin/caro\" \"$@\"\nfi\n";
+        let dir = Path::new("/home/u/.local/share/pnpm");
+        assert_eq!(
+            shim_target(dir, shim),
+            Some(dir.join("global/5/node_modules/@wildcard/caro/bin/caro"))
+        );
+        let absolute =
+            "#!/bin/sh\nexec node \"/opt/pnpm/global/5/node_modules/caro/bin/caro\" \"$@\"\n";
+        assert_eq!(
+            shim_target(dir, absolute),
+            Some(PathBuf::from(
+                "/opt/pnpm/global/5/node_modules/caro/bin/caro"
+            ))
+        );
+        assert_eq!(shim_target(dir, "\x7fELF node_modules"), None);
+        assert_eq!(
+            shim_target(dir, "#!/bin/sh\nexec \"$basedir/caro-real\"\n"),
+            None
+        );
     }
 }

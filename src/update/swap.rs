@@ -76,8 +76,13 @@ impl Target {
         let (mut new, asset) = fetch::fetch_verified(&wanted, http, reporter)
             .map_err(|e| fetch::not_built_yet(e, &requested, &wanted, http, reporter))?;
         // Said once the new build is here and verified, not before a lookup that may fail.
+        let moving = if target < self.current {
+            "downgrading"
+        } else {
+            "updating"
+        };
         reporter.info(&format!(
-            "updating {} {} -> {target}",
+            "{moving} {} {} -> {target}",
             self.app, self.current
         ));
         new.make_executable()?;

@@ -10,6 +10,12 @@ fn help_lists_the_commands_and_exits_0() {
         .success()
         .stdout_has("install")
         .stdout_has("self-update")
+        .stdout_has("caro-install install --help");
+    // The install options and the variables are in `install --help` (tests/it/help.rs).
+    Test::new()
+        .args(["install", "--help"])
+        .run()
+        .success()
         .stdout_has("--version <VERSION>")
         .stdout_has("CARO_INSTALL_DIR");
 }

@@ -387,7 +387,12 @@ fn a_stalled_transfer_ends_after_the_timeout() {
         .args(["--platform", "linux-amd64"])
         .env("CARO_HTTP_TIMEOUT", "1");
     let started = std::time::Instant::now();
-    test.run().failure().stderr_has(&asset);
+    test.run()
+        .failure()
+        .stderr_has(&asset)
+        .stderr_has("no data arrived for 1 s (CARO_HTTP_TIMEOUT)")
+        .stderr_has("help: the host stopped sending")
+        .stderr_lacks("timeout: per read");
     // Four attempts of a 1 s stall plus backoff; far below the server's 30 s silence.
     assert!(
         started.elapsed() < Duration::from_secs(20),
@@ -668,6 +673,10 @@ download, first found wins, each verified with its .sha256:
   {base}/wildcard/caro/releases/download/v1.1.0/caro-1.1.0-macos-silicon
   {base}/wildcard/caro/releases/download/v1.1.0/caro-1.1.0-macos-silicon.tar.gz
   {base}/wildcard/caro/releases/download/v1.1.0/caro-macos-silicon
+  {base}/wildcard/caro/releases/download/v1.1.0/caro-1.1.0-macos-aarch64
+  {base}/wildcard/caro/releases/download/v1.1.0/caro-1.1.0-macos-arm64
+  {base}/wildcard/caro/releases/download/v1.1.0/caro-1.1.0-darwin-arm64
+  {base}/wildcard/caro/releases/download/v1.1.0/caro-1.1.0-aarch64-apple-darwin
 write:
   {home}/.local/bin/caro
   {home}/.local/bin/caro-install (this installer, for later updates)
@@ -974,8 +983,13 @@ fn a_reinstall_keeps_the_same_caro_install_copy() {
     use std::os::unix::fs::MetadataExt;
     let server = Server::start();
     server.caro("1.0.3", "linux-amd64");
-    let test =
-        pinned(Test::new().server(&server), "1.0.3").args(["--platform", "linux-amd64", "-v"]);
+    // `--force`: the same version again is otherwise "already installed", copying nothing.
+    let test = pinned(Test::new().server(&server), "1.0.3").args([
+        "--platform",
+        "linux-amd64",
+        "-v",
+        "--force",
+    ]);
     test.run().success();
     let copy = test.bin_dir().join("caro-install");
     let inode = fs::metadata(&copy).unwrap().ino();
@@ -1007,4 +1021,84 @@ fn latest_without_this_platforms_build_names_the_newest_release_that_has_one() {
         .stderr_has(
             "or take 1.0.3, the newest release that has this build, with `--version 1.0.3`",
         );
+}
+
+/// Requests for release assets (not their `.sha256`), in the order made.
+fn asset_requests(server: &Server) -> usize {
+    server
+        .requests()
+        .iter()
+        .filter(|r| r.path.contains("/download/") && !r.path.ends_with(".sha256"))
+        .count()
+}
+
+#[test]
+fn the_same_version_again_is_already_installed_and_downloads_nothing() {
+    let server = Server::start();
+    server.caro("1.0.3", "linux-amd64");
+    let test = pinned(Test::new().server(&server), "1.0.3").args(["--platform", "linux-amd64"]);
+    test.run().success();
+    let binary = test.bin_dir().join("caro");
+    let before = asset_requests(&server);
+    let receipt = fs::read(test.receipt_path()).unwrap();
+    test.run()
+        .success()
+        .stderr_has(&format!(
+            "caro 1.0.3 (linux-amd64) is already installed at {}; nothing was downloaded",
+            binary.display()
+        ))
+        .stderr_has("`--force` installs it again")
+        .stderr_lacks("installed caro");
+    assert_eq!(asset_requests(&server), before, "no asset was requested");
+    assert_eq!(fs::read(test.receipt_path()).unwrap(), receipt);
+    // The dry run says the same, and lists no download that would not happen.
+    test.run_with(&[
+        "--version",
+        "1.0.3",
+        "--platform",
+        "linux-amd64",
+        "--no-modify-path",
+        "--dry-run",
+    ])
+    .success()
+    .stderr_has("is already installed at");
+    // `--force` downloads and installs it again.
+    test.run_with(&[
+        "--version",
+        "1.0.3",
+        "--platform",
+        "linux-amd64",
+        "--no-modify-path",
+        "-y",
+        "--force",
+    ])
+    .success()
+    .stderr_has("installed caro 1.0.3 (linux-amd64)");
+    assert_eq!(asset_requests(&server), before + 1);
+}
+
+#[test]
+fn a_binary_changed_since_its_install_is_installed_again() {
+    let server = Server::start();
+    server.caro("1.0.3", "linux-amd64");
+    let test = pinned(Test::new().server(&server), "1.0.3").args(["--platform", "linux-amd64"]);
+    test.run().success();
+    let binary = test.bin_dir().join("caro");
+    fs::write(&binary, "#!/bin/sh\necho tampered\n").unwrap();
+    test.run()
+        .success()
+        .stderr_has("installed caro 1.0.3 (linux-amd64)");
+    assert_eq!(run_installed(&binary, "--version"), "caro 1.0.3\n");
+    // Another version, or another platform, is an install too.
+    server.caro("1.0.4", "linux-amd64");
+    test.run_with(&[
+        "--version",
+        "1.0.4",
+        "--platform",
+        "linux-amd64",
+        "--no-modify-path",
+        "-y",
+    ])
+    .success()
+    .stderr_has("installed caro 1.0.4");
 }

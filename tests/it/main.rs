@@ -10,11 +10,17 @@ mod bundles;
 #[cfg(unix)]
 mod channels;
 mod cli;
+#[cfg(unix)] // bash, zsh and fish
+mod completions;
 mod dist;
+mod help;
 // File modes, symlinks, signals and Unix tools; its Windows half is still to write.
 #[cfg(unix)]
 mod hostile;
 mod install;
+#[cfg(unix)] // the managers' layouts, symlinks and shims are simulated as on Unix
+mod managers;
+mod messages;
 #[cfg(unix)] // sh, bash, zsh and fish startup files
 mod path;
 mod security;
@@ -26,5 +32,6 @@ mod snapshots;
 mod update;
 #[cfg(unix)] // FIFOs, device nodes, file owners
 mod user_files;
+mod waiting;
 #[cfg(windows)]
 mod windows;

@@ -465,7 +465,7 @@ fn status_reports_version_receipt_shells_and_path() {
         .run()
         .success()
         .stdout_has("caro is not installed")
-        .stdout_has("receipt:   none");
+        .stdout_has("no receipt at");
 }
 
 #[test]

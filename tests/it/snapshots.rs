@@ -1,5 +1,6 @@
-//! What users read, held as snapshots (tests/it/snapshots/*.txt): help, the last lines of
-//! an install, status, and the common errors. A change to any of them shows as a diff.
+//! What users read, held as snapshots (tests/it/snapshots/*.txt): the last lines of an
+//! install, status, and the common errors (help is in tests/it/help.rs). A change to any
+//! of them shows as a diff.
 
 use crate::common::*;
 
@@ -8,13 +9,6 @@ fn pinned(server: &Server) -> Test {
         .tools(&["sh"])
         .server(server)
         .pinned("1.0.3", "linux-amd64")
-}
-
-#[cfg(unix)]
-#[test]
-fn help() {
-    let output = Test::new().arg("--help").run().success();
-    assert_snapshot("help", &output.stdout, &[]);
 }
 
 #[cfg(unix)]

@@ -111,7 +111,9 @@ fn explicit_downgrade_to_a_legacy_release() {
     );
     test.run_with(&["update", "--version", "1.0.2"])
         .success()
-        .stderr_has("updated caro 1.1.0 -> 1.0.2");
+        .stderr_has("downgrading caro 1.1.0 -> 1.0.2")
+        .stderr_has("downgraded caro 1.1.0 -> 1.0.2")
+        .stderr_lacks("updat");
     assert_eq!(
         run_installed(&test.bin_dir().join("caro"), "--version"),
         "caro 1.0.2\n"

@@ -355,6 +355,7 @@ pub fn system_tool(name: &str) -> PathBuf {
         "sh" => "dash",
         "mkdir" | "chmod" | "cat" | "sleep" | "ls" | "mv" | "cp" | "rm" => "coreutils",
         "script" => "bsdutils",
+        "setpriv" => "util-linux",
         other => other,
     };
     ["/usr/bin", "/bin", "/usr/local/bin"]
@@ -522,7 +523,9 @@ pub fn assert_no_temp_files(dir: &Path) {
             entries
                 .flatten()
                 .map(|e| e.file_name().to_string_lossy().into_owned())
-                .filter(|name| name.starts_with(".caro-install-tmp-"))
+                .filter(|name| {
+                    name.starts_with(".caro-install-tmp-") || name.starts_with(".caro-tmp-")
+                })
                 .collect()
         })
         .unwrap_or_default();
