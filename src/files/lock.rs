@@ -210,7 +210,7 @@ mod windows {
 
 /// The pid holding a `FLOCK` on the file with `inode`, from the text of `/proc/locks`
 /// (`1: FLOCK  ADVISORY  WRITE 1234 fd:01:5678 0 EOF`; a waiting request has `->`).
-#[cfg(any(unix, test))]
+#[cfg(unix)]
 fn lock_holder_pid(locks: &str, inode: u64) -> Option<u32> {
     locks.lines().find_map(|line| {
         let fields: Vec<&str> = line.split_whitespace().collect();

@@ -554,13 +554,6 @@ pub fn file_url(path: &Path) -> String {
 /// is a reviewed change: run with `UPDATE_SNAPSHOTS=1` to rewrite the file, then read the
 /// diff. `replace` turns run-specific text (the temp HOME, the server's port) into names.
 #[track_caller]
-#[cfg_attr(
-    windows,
-    expect(
-        dead_code,
-        reason = "the snapshots are Unix-only until Windows ones are taken"
-    )
-)]
 pub fn assert_snapshot(name: &str, actual: &str, replace: &[(&str, &str)]) {
     let mut text = actual.to_string();
     for (from, to) in replace {
