@@ -18,7 +18,7 @@ use caro_install::{Env, Platform, Reporter, VersionRequest};
     args_conflicts_with_subcommands = true,
     after_help = "Environment: CARO_INSTALL_VERSION, CARO_INSTALL_DIR, CARO_NO_MODIFY_PATH, \
 CARO_UNMANAGED_INSTALL, CARO_INSTALL_PLATFORM, CARO_INSTALLER_GITHUB_BASE_URL, \
-CARO_INSTALLER_API_URL, CARO_INSTALL_REPO, CARO_INSTALLER_REPO, CARO_GITHUB_TOKEN, \
+CARO_INSTALLER_API_URL, CARO_INSTALL_REPO, CARO_INSTALLER_REPO, CARO_GITHUB_TOKEN, CARO_INSTALL_MODEL, \
 CARO_HTTP_TIMEOUT, CARO_NATIVE_TLS, CARO_PRINT_QUIET, CARO_PRINT_VERBOSE, SSL_CERT_FILE, \
 SSL_CERT_DIR, HTTPS_PROXY, ALL_PROXY, NO_PROXY, NO_COLOR"
 )]
@@ -53,6 +53,16 @@ pub enum Command {
     SelfUpdate(UpdateArgs),
     /// Show what is installed, where, which version, PATH state, shadowing copies
     Status,
+    /// List the model bundles a release offers for this platform, with their sizes
+    Models {
+        /// The caro release to look at: 1.0.2, v1.0.2 or latest [default: latest]
+        #[arg(long, value_name = "VERSION", value_parser = parse_version)]
+        version: Option<VersionRequest>,
+
+        /// Skip detection and use this platform key [env: CARO_INSTALL_PLATFORM]
+        #[arg(long, value_name = "KEY", value_parser = parse_platform)]
+        platform: Option<Platform>,
+    },
     /// Print the completion script for a shell: bash, zsh, fish or powershell
     #[command(after_help = "Load it in the current shell:
   bash:        source <(caro-install completions bash)
@@ -112,6 +122,16 @@ pub struct InstallArgs {
     /// CARO_INSTALL_MINISIGN_PUBKEY)
     #[arg(long)]
     pub require_signature: bool,
+
+    /// Also install the release's model bundle for NAME: caro, its model and licences
+    /// [env: CARO_INSTALL_MODEL]
+    #[arg(long, value_name = "NAME")]
+    pub with_model: Option<String>,
+
+    /// Install from a local asset, archive or bundle as published, verified against
+    /// PATH.sha256 beside it; no network
+    #[arg(long, value_name = "PATH", conflicts_with = "from_source")]
+    pub from_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -131,6 +151,16 @@ pub struct UpdateArgs {
     /// Refuse a release without a minisign signature (needs CARO_INSTALL_MINISIGN_PUBKEY)
     #[arg(long)]
     pub require_signature: bool,
+
+    /// Also replace the model with the release's bundle for NAME (update keeps the
+    /// model otherwise)
+    #[arg(long, value_name = "NAME", conflicts_with = "check")]
+    pub with_model: Option<String>,
+
+    /// Update from a local asset, archive or bundle as published, verified against
+    /// PATH.sha256 beside it; no network
+    #[arg(long, value_name = "PATH", conflicts_with = "check")]
+    pub from_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -445,6 +445,96 @@ pub enum Error {
         detail: String,
     },
 
+    // help: free that much space there (or point XDG_CACHE_HOME / --install-dir at a roomier
+    // disk), then run this again; nothing was changed
+    /// Not enough free space for what an install must write (checked before writing).
+    #[error(
+        "not enough free space in `{}`: {} needed, {} free ({} short)",
+        folder.display(),
+        human_size(*needed),
+        human_size(*available),
+        human_size(needed.saturating_sub(*available))
+    )]
+    NotEnoughSpace {
+        /// The folder that would be written.
+        folder: PathBuf,
+        /// The bytes it would take.
+        needed: u64,
+        /// The bytes free there.
+        available: u64,
+    },
+
+    // help: the bundles the release has (`caro-install models --version V`), or that it
+    // has none for this platform
+    /// The release has no bundle of this model for this platform.
+    #[error("caro {version} has no model bundle `{model}` for {platform} (tried `{url}`)")]
+    NoModelBundle {
+        /// The model asked for.
+        model: String,
+        /// The release.
+        version: String,
+        /// The platform key.
+        platform: String,
+        /// The bundle URL tried.
+        url: String,
+        /// The models the release has bundles of for this platform, when known.
+        available: Option<Box<[String]>>,
+    },
+
+    // help: the release's bundle is broken; try another version
+    /// A verified bundle without a part every bundle must have.
+    #[error("model bundle `{archive}` has no {missing}")]
+    BundleIncomplete {
+        /// The bundle's URL or path.
+        archive: String,
+        /// What is missing.
+        missing: String,
+    },
+
+    // help: the `help` field
+    /// `--from-file` with a file that cannot be installed as it is.
+    #[error("cannot install from `{}`: {reason}", path.display())]
+    LocalFile {
+        /// The file given.
+        path: PathBuf,
+        /// What is wrong.
+        reason: String,
+        /// What to do.
+        help: String,
+    },
+
+    // help: point CARO_INSTALLER_API_URL at a GitHub API, or use a mirror that lists its
+    // releases
+    /// A release's asset list could not be had.
+    #[error("cannot list the assets of caro {version} at `{url}`: {reason}")]
+    NoAssetList {
+        /// The release.
+        version: String,
+        /// Where it was asked.
+        url: String,
+        /// Why it failed.
+        reason: String,
+    },
+
+    // help: pass a model name like `smollm-135m` (`caro-install models` lists them)
+    /// A `--with-model` / `CARO_INSTALL_MODEL` value no published name can hold.
+    #[error("invalid model name `{input}`: {reason}")]
+    InvalidModelName {
+        /// What the user gave (escaped).
+        input: String,
+        /// Why.
+        reason: String,
+    },
+
+    // help: caro-install only replaces what it wrote; move the file away (or install into
+    // another directory with `--install-dir`), then run this again
+    /// A file caro-install wrote that someone changed since: it is left as it is.
+    #[error("`{}` changed since caro-install wrote it: left as it is", path.display())]
+    ChangedSinceInstall {
+        /// The file.
+        path: PathBuf,
+    },
+
     /// An error as [`SelfUpdate`](crate::SelfUpdate) hands it to a host program: the error,
     /// its causes and its help, phrased with the host's command, in one message, so a host
     /// that prints it with `{e}` or anyhow's `{e:#}` still tells its user what to do.
@@ -669,6 +759,53 @@ impl Error {
                 "replace `{}` with a regular file you own (or remove it), then run this again",
                 path.display()
             ),
+            Error::UnsafeArchive { .. } => "the release's archive is broken or hostile; \
+                 nothing was installed. Report it to the publisher, or try another version"
+                .to_string(),
+            Error::NotEnoughSpace {
+                folder,
+                needed,
+                available,
+            } => format!(
+                "free {} in `{}` (or set XDG_CACHE_HOME, or `--install-dir`, to a roomier disk), \
+                 then run this again; nothing was changed",
+                human_size(needed.saturating_sub(*available)),
+                folder.display()
+            ),
+            Error::NoModelBundle {
+                available: Some(names),
+                ..
+            } if !names.is_empty() => format!(
+                "this release has bundles for: {}; pass one of them to `--with-model`",
+                names.join(", ")
+            ),
+            Error::NoModelBundle {
+                available: Some(_),
+                platform,
+                ..
+            } => format!(
+                "this release has no model bundle for {platform}; install without `--with-model`, \
+                 and caro fetches its model on first use"
+            ),
+            Error::NoModelBundle { .. } => {
+                "run `caro-install models` to see the bundles a release has".to_string()
+            }
+            Error::BundleIncomplete { .. } => format!(
+                "the release's bundle is broken; nothing was installed. Try another version ({})",
+                pin("<VERSION>")
+            ),
+            Error::LocalFile { help, .. } => help.clone(),
+            Error::ChangedSinceInstall { .. } => "caro-install only replaces what it wrote; \
+                 move the file away (or install into another directory with `--install-dir`), \
+                 then run this again"
+                .to_string(),
+            Error::NoAssetList { .. } => "point CARO_INSTALLER_API_URL at the GitHub API of the \
+                 release host, or use a mirror whose release folders can be listed"
+                .to_string(),
+            Error::InvalidModelName { .. } => {
+                "pass a model name like `smollm-135m` (`caro-install models` lists them)"
+                    .to_string()
+            }
             Error::File { .. } => {
                 "check that the path exists and that you may write to it".to_string()
             }
@@ -689,6 +826,21 @@ impl Error {
             source,
         }
     }
+}
+
+/// A byte count as people read it: `812 bytes`, `1.5 KiB`, `135.2 MiB`, `1.1 GiB`.
+pub fn human_size(bytes: u64) -> String {
+    const UNITS: [&str; 4] = ["KiB", "MiB", "GiB", "TiB"];
+    if bytes < 1024 {
+        return format!("{bytes} bytes");
+    }
+    let mut value = bytes as f64 / 1024.0;
+    let mut unit = 0;
+    while value >= 1024.0 && unit + 1 < UNITS.len() {
+        value /= 1024.0;
+        unit += 1;
+    }
+    format!("{value:.1} {}", UNITS[unit])
 }
 
 /// How the user runs an update, so help lines name the right command: caro-install's own

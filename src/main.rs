@@ -70,6 +70,7 @@ fn is_usage(error: &Error) -> bool {
         Error::InvalidVersion { .. }
             | Error::UnknownPlatform { .. }
             | Error::InvalidVariable { .. }
+            | Error::InvalidModelName { .. }
     )
 }
 
@@ -93,8 +94,37 @@ fn run(cli: Cli, env: &Env, terminal: &Terminal) -> Result<(), Error> {
             print_out(status.trim_end_matches('\n'));
             Ok(())
         }
+        Some(Command::Update(args)) if args.with_model.is_some() || args.from_file.is_some() => {
+            // A new model, or a file carried in: an install into the receipt's place.
+            let request = caro_install::install::plan::InstallRequest::from_receipt(env)?;
+            let args = InstallArgs {
+                version: args.version,
+                yes: true,
+                require_signature: args.require_signature,
+                with_model: args.with_model,
+                from_file: args.from_file,
+                ..InstallArgs::default()
+            };
+            install_request(args, request, env, terminal)
+        }
         Some(Command::Update(args)) => {
             update(args, env, terminal, caro_install::update::update_caro)
+        }
+        Some(Command::Models { version, platform }) => {
+            let settings = Settings::resolve(
+                InstallRequest {
+                    version,
+                    platform,
+                    ..InstallRequest::default()
+                },
+                env,
+                Facts::detect,
+            )?;
+            let mut http = Http::from_env(env)?;
+            let listing =
+                caro_install::install::models::listing(&settings, env, &mut http, terminal)?;
+            print_out(&listing.to_string());
+            Ok(())
         }
         Some(Command::SelfUpdate(args)) => {
             update(args, env, terminal, caro_install::update::update_installer)
@@ -126,15 +156,27 @@ fn update(args: UpdateArgs, env: &Env, terminal: &Terminal, update: UpdateFn) ->
 }
 
 fn install(args: InstallArgs, env: &Env, terminal: &Terminal) -> Result<(), Error> {
+    install_request(args, InstallRequest::default(), env, terminal)
+}
+
+/// Installs as `args` say, over the defaults in `base` (an update's receipt).
+fn install_request(
+    args: InstallArgs,
+    base: InstallRequest,
+    env: &Env,
+    terminal: &Terminal,
+) -> Result<(), Error> {
     let request = InstallRequest {
-        version: args.version,
-        install_dir: args.install_dir,
-        no_modify_path: args.no_modify_path,
-        platform: args.platform,
+        version: args.version.or(base.version),
+        install_dir: args.install_dir.or(base.install_dir),
+        no_modify_path: args.no_modify_path || base.no_modify_path,
+        platform: args.platform.or(base.platform),
         from_source: args.from_source,
         dry_run: args.dry_run,
         yes: args.yes,
         require_signature: args.require_signature,
+        with_model: args.with_model,
+        from_file: args.from_file,
     };
     let settings = Settings::resolve(request, env, Facts::detect)?;
     let mut http = Http::from_env(env)?;

@@ -53,6 +53,13 @@ pub fn update_caro(
             binary,
         });
     }
+    // Nor one that changed since caro-install wrote it (the user's own build, say).
+    if receipt
+        .written(&binary)
+        .is_some_and(|file| !file.is_unchanged())
+    {
+        return Err(Error::ChangedSinceInstall { path: binary });
+    }
     let target = Target {
         app: Program::Caro.name().to_string(),
         program: Program::Caro,
@@ -80,6 +87,7 @@ pub(super) fn record_update(
     receipt.sha256 = Some(asset.sha256.to_string());
     receipt.platform = Some(asset.platform.key().to_string());
     receipt.installed_at = Some(receipt::rfc3339(std::time::SystemTime::now()));
+    receipt.record_binaries();
     receipt.save(path)?;
     reporter.detail(&format!("updated {}", path.display()));
     Ok(())
