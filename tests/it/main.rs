@@ -10,6 +10,9 @@ mod dist;
 #[cfg(unix)]
 mod hostile;
 mod install;
+// Model bundles: XDG folders, inodes, signals and RLIMIT_FSIZE; the Windows half is to write.
+#[cfg(unix)]
+mod models;
 #[cfg(unix)] // sh, bash, zsh and fish startup files
 mod path;
 mod security;
