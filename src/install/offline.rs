@@ -264,7 +264,13 @@ pub fn version_of(path: &Path) -> Result<Version> {
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
-        .map_err(|e| failed(format!("its version could not be asked: {e}")))?;
+        .map_err(|e| match e.kind() {
+            std::io::ErrorKind::PermissionDenied => failed(
+                "its name gives no version, and it is not executable to ask it (`chmod +x` it)"
+                    .to_string(),
+            ),
+            _ => failed(format!("its version could not be asked: {e}")),
+        })?;
     let started = Instant::now();
     let status = loop {
         if let Some(status) = child.try_wait().ok().flatten() {

@@ -13,6 +13,8 @@ mod install;
 // Model bundles: XDG folders, inodes, signals and RLIMIT_FSIZE; the Windows half is to write.
 #[cfg(unix)]
 mod models;
+#[cfg(unix)] // FIFOs and shell stand-ins; the Windows half is to write
+mod offline;
 #[cfg(unix)] // sh, bash, zsh and fish startup files
 mod path;
 mod security;
