@@ -438,6 +438,51 @@ mod tests {
     }
 
     #[test]
+    fn files_and_model_are_optional_and_keep_unknown_fields() {
+        let json = r#"{"binaries":["caro"],"install_prefix":"/b","version":"1.2.0",
+            "files":[{"path":"/c/caro/models/m.gguf","sha256":"ab","size":2,"role":"model",
+                      "mode":"0644"}],
+            "model":{"name":"m","bundle":"u","sha256":"cd","files":["/c/caro/models/m.gguf"],
+                     "quantisation":"q4"}}"#;
+        let receipt: Receipt = serde_json::from_str(json).unwrap();
+        assert_eq!(receipt.files[0].role, "model");
+        assert_eq!(receipt.model.as_ref().unwrap().name, "m");
+        let again = serde_json::to_value(&receipt).unwrap();
+        assert_eq!(again["files"][0]["mode"], "0644");
+        assert_eq!(again["model"]["quantisation"], "q4");
+        // A receipt written before 0.2 has neither, and writes neither back.
+        let old: Receipt = serde_json::from_str(r#"{"version":"1.0.2"}"#).unwrap();
+        let again = serde_json::to_value(&old).unwrap();
+        assert!(again.get("files").is_none() && again.get("model").is_none());
+    }
+
+    #[test]
+    fn a_reinstall_without_a_model_keeps_the_model_and_its_files() {
+        let file = |path: &str, sha256: &str| WrittenFile {
+            path: path.into(),
+            sha256: sha256.into(),
+            size: 1,
+            role: "model".into(),
+            extra: BTreeMap::new(),
+        };
+        let mut old = Receipt::new("wildcard/caro", "1.2.0", Path::new("/b"));
+        old.files = vec![file("/m/a.gguf", "aa"), file("/b/caro", "old")];
+        old.model = Some(ModelBundle {
+            name: "m".into(),
+            bundle: String::new(),
+            sha256: String::new(),
+            files: vec!["/m/a.gguf".into()],
+            extra: BTreeMap::new(),
+        });
+        let mut new = Receipt::new("wildcard/caro", "1.3.0", Path::new("/b"));
+        new.record_file(file("/b/caro", "new"));
+        new.carry_over(old);
+        assert_eq!(new.written(Path::new("/b/caro")).unwrap().sha256, "new");
+        assert_eq!(new.written(Path::new("/m/a.gguf")).unwrap().sha256, "aa");
+        assert_eq!(new.model.unwrap().name, "m");
+    }
+
+    #[test]
     fn corrupt_receipt_names_the_file() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join(RECEIPT_FILE);

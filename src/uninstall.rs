@@ -328,8 +328,8 @@ fn remove_created_dirs(receipt: &Receipt, made_for: &[PathBuf], reporter: &dyn R
         .iter()
         .filter(|created| made_for.iter().any(|dir| dir.starts_with(created)))
         .collect();
-    dirs.sort();
-    dirs.dedup();
+    let mut seen = std::collections::BTreeSet::new();
+    dirs.retain(|dir| seen.insert(*dir)); // an edited receipt may list one twice
     dirs.sort_by_key(|d| std::cmp::Reverse(d.components().count()));
     for created in dirs {
         if fs::remove_dir(created).is_ok() {
