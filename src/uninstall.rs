@@ -143,14 +143,21 @@ pub fn uninstall(env: &Env, yes: bool, reporter: &dyn Reporter) -> Result<Uninst
         // A binary the receipt recorded goes only while it holds what was written
         // (receipts before 0.2 recorded no digest: their binaries go by name). caro-install's
         // own copy goes by name too: `self-update` replaces it without a receipt to update.
+        // A receipt that records files but not this one (its install_prefix edited to
+        // point elsewhere, say) names a binary caro-install never wrote.
         let ours = binary.file_name() == Some(local_executable_name("caro-install").as_ref());
-        let recorded = receipt
-            .as_ref()
-            .and_then(|r| r.written(&binary))
-            .filter(|_| !ours);
-        if recorded.is_some_and(|file| !file.is_unchanged()) {
-            kept.push((binary, CHANGED.to_string()));
-            continue;
+        if let Some(receipt) = receipt.as_ref().filter(|r| !ours && !r.files.is_empty()) {
+            match receipt.written(&binary) {
+                Some(file) if file.is_unchanged() => {}
+                Some(_) => {
+                    kept.push((binary, CHANGED.to_string()));
+                    continue;
+                }
+                None => {
+                    kept.push((binary, NOT_WRITTEN.to_string()));
+                    continue;
+                }
+            }
         }
         match remove_binary(&binary, &dir) {
             Ok(()) => {
@@ -212,6 +219,9 @@ pub fn uninstall(env: &Env, yes: bool, reporter: &dyn Reporter) -> Result<Uninst
 
 /// Why a file caro-install wrote is left: its content is not what was written.
 const CHANGED: &str = "it changed since caro-install wrote it";
+
+/// Why a file the receipt names is left: the receipt records no content written there.
+const NOT_WRITTEN: &str = "the receipt does not record caro-install writing it";
 
 /// Removes the model files, licences and notices the receipt recorded, each only while it
 /// holds what was written and only where an install puts them (directly in the models or

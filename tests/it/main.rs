@@ -24,3 +24,5 @@ mod snapshots;
 mod update;
 #[cfg(windows)]
 mod windows;
+#[cfg(unix)] // shell stand-ins and Unix paths in edited receipts
+mod written;
