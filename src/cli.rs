@@ -125,7 +125,7 @@ pub struct InstallArgs {
 
     /// Also install the release's model bundle for NAME: caro, its model and licences
     /// [env: CARO_INSTALL_MODEL]
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_name = "NAME", conflicts_with = "from_source")]
     pub with_model: Option<String>,
 
     /// Install from a local asset, archive or bundle as published, verified against
