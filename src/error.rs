@@ -759,6 +759,9 @@ impl Error {
                 "replace `{}` with a regular file you own (or remove it), then run this again",
                 path.display()
             ),
+            Error::Archive { .. } => "the archive is damaged or not what its name says; \
+                 nothing was installed. Download it again, or report it to the publisher"
+                .to_string(),
             Error::UnsafeArchive { .. } => "the release's archive is broken or hostile; \
                  nothing was installed. Report it to the publisher, or try another version"
                 .to_string(),
