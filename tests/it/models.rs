@@ -526,17 +526,26 @@ fn ctrl_c_halfway_leaves_the_old_caro_and_model() {
     let big = Bundle::new("1.3.0").file(&format!("models/{MODEL}"), model_bytes(2 << 20, 3));
     let path = publish(&server, "1.3.0", &big);
     server.fault_always(&path, Fault::Stall(1 << 20, Duration::from_secs(30)));
-    let mut child = test
-        .command_with(&[
-            "--version",
-            "1.3.0",
-            "--platform",
-            PLATFORM,
-            "--no-modify-path",
-            "-y",
-            "--with-model",
-            "tiny",
-        ])
+    let mut command = test.command_with(&[
+        "--version",
+        "1.3.0",
+        "--platform",
+        PLATFORM,
+        "--no-modify-path",
+        "-y",
+        "--with-model",
+        "tiny",
+    ]);
+    // A harness started in the background (`cargo test &`) hands its children SIGINT
+    // ignored, and a program keeps an ignored SIGINT ignored: give this one the default.
+    unsafe {
+        use std::os::unix::process::CommandExt;
+        command.pre_exec(|| {
+            libc::signal(libc::SIGINT, libc::SIG_DFL);
+            Ok(())
+        });
+    }
+    let mut child = command
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn()
@@ -566,4 +575,48 @@ fn has_temp_file(dir: &Path) -> bool {
                 .starts_with(".caro-install-tmp-")
         })
     })
+}
+
+/// A minisign signature of `bytes` naming `file`, by a throwaway key.
+fn signed(key: &minisign::KeyPair, bytes: &[u8], file: &str) -> String {
+    let trusted = format!("timestamp:1700000000\tfile:{file}\thashed");
+    minisign::sign(
+        None,
+        &key.sk,
+        std::io::Cursor::new(bytes),
+        Some(&trusted),
+        None,
+    )
+    .unwrap()
+    .into_string()
+}
+
+#[test]
+fn a_signed_bundle_verifies_as_it_streams_and_a_forged_one_places_nothing() {
+    let key = minisign::KeyPair::generate_unencrypted_keypair().unwrap();
+    let server = Server::start();
+    let name = bundle_name("1.2.0", PLATFORM, "tiny");
+    let bytes = Bundle::new("1.2.0").build();
+    let path = server.asset(CARO, "1.2.0", &name, &bytes);
+    server.file(&format!("{path}.minisig"), signed(&key, &bytes, &name));
+    let test = with_model(&server, "1.2.0")
+        .env("CARO_INSTALL_MINISIGN_PUBKEY", &key.pk.to_base64())
+        .arg("-v");
+    test.run()
+        .success()
+        .stderr_has("verified the minisign signature");
+
+    // Signed by the right key, but for other bytes: nothing of 1.3.0 is placed.
+    let newer = Bundle::new("1.3.0").build();
+    let path = publish(&server, "1.3.0", &Bundle::new("1.3.0"));
+    let other = bundle_name("1.3.0", PLATFORM, "tiny");
+    server.file(
+        &format!("{path}.minisig"),
+        signed(&key, b"other bytes", &other),
+    );
+    let _ = newer;
+    with_model_again(&test, "1.3.0")
+        .failure()
+        .stderr_has("does not verify");
+    assert_old_state_kept(&test);
 }

@@ -216,3 +216,17 @@ fn update_from_a_file_replaces_the_installed_caro() {
     assert_eq!(test.receipt()["version"], "1.3.0");
     assert_no_requests(&server);
 }
+
+#[test]
+fn with_a_pinned_key_a_file_without_its_signature_is_refused() {
+    let key = minisign::KeyPair::generate_unencrypted_keypair().unwrap();
+    let server = Server::start();
+    let test = offline(&server).env("CARO_INSTALL_MINISIGN_PUBKEY", &key.pk.to_base64());
+    let name = bundle_name("1.2.0", PLATFORM, "tiny");
+    let path = carry(&test, &name, &Bundle::new("1.2.0").build());
+    let test = from_file(test, &path);
+    test.run().failure().stderr_has(".minisig");
+    assert!(!test.bin_dir().join("caro").exists());
+    assert!(!test.root().join("cache/caro/models").join(MODEL).exists());
+    assert_no_requests(&server);
+}
