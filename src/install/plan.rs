@@ -331,9 +331,6 @@ impl fmt::Display for Plan {
                 .size
                 .map_or("size unknown".to_string(), crate::error::human_size);
             writeln!(f, "model:    {} ({size})", bundle.model)?;
-            if self.from_file.is_none() {
-                writeln!(f, "  {}", bundle.source)?;
-            }
         }
         writeln!(f, "write:")?;
         writeln!(f, "  {}", self.binary.display())?;
