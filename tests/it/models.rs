@@ -620,3 +620,56 @@ fn a_signed_bundle_verifies_as_it_streams_and_a_forged_one_places_nothing() {
         .stderr_has("does not verify");
     assert_old_state_kept(&test);
 }
+
+#[test]
+fn what_users_read_of_a_model_install() {
+    let server = Server::start();
+    let bundle = Bundle::new("1.2.0").build();
+    let name = bundle_name("1.2.0", PLATFORM, "tiny");
+    server.asset(CARO, "1.2.0", &name, &bundle);
+    server.file(
+        "/api/repos/wildcard/caro/releases/tags/v1.2.0",
+        format!(
+            r#"{{"assets":[{{"name":"{name}","size":{}}},{{"name":"{}","size":141557760}}]}}"#,
+            bundle.len(),
+            bundle_name("1.2.0", PLATFORM, "smollm-135m")
+        ),
+    );
+    let test = with_model(&server, "1.2.0");
+    let root = test.root().display().to_string();
+    let base = server.url();
+    let names = [(root.as_str(), "{root}"), (base.as_str(), "{base}")];
+    let size = format!("({:.1} KiB)", bundle.len() as f64 / 1024.0);
+    let planned = test.run_with(&[
+        "--version",
+        "1.2.0",
+        "--platform",
+        PLATFORM,
+        "--no-modify-path",
+        "--with-model",
+        "tiny",
+        "--dry-run",
+    ]);
+    let planned = planned.success().stdout.replace(&size, "({size})");
+    assert_snapshot("models-dry-run", &planned, &names);
+    let listed = test.run_with(&["models", "--version", "1.2.0", "--platform", PLATFORM]);
+    let listed = listed
+        .success()
+        .stdout
+        .replace(&size[1..size.len() - 1], "{size}");
+    assert_snapshot("models-list", &listed, &names);
+    let installed = test.run().success();
+    assert_snapshot("models-install", &installed.stderr, &names);
+    let missing = test.run_with(&[
+        "--version",
+        "1.2.0",
+        "--platform",
+        PLATFORM,
+        "--no-modify-path",
+        "--with-model",
+        "qwen-1.5b",
+    ]);
+    assert_snapshot("models-missing", &missing.failure().stderr, &names);
+    let removed = test.run_with(&["uninstall", "-y"]).success();
+    assert_snapshot("models-uninstall", &removed.stderr, &names);
+}
