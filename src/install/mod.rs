@@ -207,27 +207,15 @@ pub fn install(
         bundle,
         ..
     } = fetched;
-    let mut written = Vec::new();
-    let mut models = Vec::new();
-    let mut model_record = None;
-    if let Some((model, rest)) = bundle {
-        let (files, placed_models) = bundle::place(rest, reporter)?;
-        written.extend(files);
-        for path in &placed_models {
-            let size = fs::metadata(path).map(|m| m.len()).unwrap_or(0);
-            models.push((path.clone(), size));
-        }
-        model_record = Some(ModelBundle {
-            name: model,
-            bundle: asset.as_ref().map(|a| a.url.clone()).unwrap_or_default(),
-            sha256: asset
-                .as_ref()
-                .map(|a| a.sha256.to_string())
-                .unwrap_or_default(),
-            files: placed_models,
-            extra: Default::default(),
-        });
-    }
+    // The bundle's other parts first: the binary is placed last, once all else is there.
+    let PlacedBundle {
+        mut written,
+        models,
+        record: model_record,
+    } = match bundle {
+        Some((model, rest)) => place_bundle(model, rest, asset.as_ref(), reporter)?,
+        None => PlacedBundle::default(),
+    };
     placed.persist(&plan.binary, reporter)?;
     written.extend(WrittenFile::of(&plan.binary, "binary"));
 
@@ -292,6 +280,48 @@ pub fn install(
         use_now,
         models,
     }))
+}
+
+/// What placing a bundle's parts did.
+#[derive(Debug, Default)]
+struct PlacedBundle {
+    /// The files written (a file found already holding its content is not one).
+    written: Vec<WrittenFile>,
+    /// Each model's path and size.
+    models: Vec<(PathBuf, u64)>,
+    /// The receipt's record of the bundle.
+    record: Option<ModelBundle>,
+}
+
+/// Places a verified bundle's models, licences and notices.
+fn place_bundle(
+    model: String,
+    rest: bundle::UnpackedBundle,
+    asset: Option<&crate::fetch::VerifiedAsset>,
+    reporter: &dyn Reporter,
+) -> Result<PlacedBundle> {
+    let (written, placed) = bundle::place(rest, reporter)?;
+    let models = placed
+        .iter()
+        .map(|path| {
+            (
+                path.clone(),
+                fs::metadata(path).map(|m| m.len()).unwrap_or(0),
+            )
+        })
+        .collect();
+    let record = ModelBundle {
+        name: model,
+        bundle: asset.map(|a| a.url.clone()).unwrap_or_default(),
+        sha256: asset.map(|a| a.sha256.to_string()).unwrap_or_default(),
+        files: placed,
+        extra: Default::default(),
+    };
+    Ok(PlacedBundle {
+        written,
+        models,
+        record: Some(record),
+    })
 }
 
 /// What was fetched and verified, not yet placed.
