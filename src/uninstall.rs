@@ -101,6 +101,21 @@ pub fn uninstall(env: &Env, yes: bool, reporter: &dyn Reporter) -> Result<Uninst
         Some(receipt) => trusted_parts(receipt, &dir, env, reporter),
         None => found_parts(env, &dir, reporter),
     };
+    // An env script caro-install wrote whole, and someone changed since, is theirs now.
+    let mut kept = Vec::new();
+    let edits = edits
+        .into_iter()
+        .filter(|edit| {
+            let recorded = receipt.as_ref().and_then(|r| r.written(&edit.path));
+            let changed = edit.line.is_none()
+                && edit.path.symlink_metadata().is_ok()
+                && recorded.is_some_and(|f| !f.is_unchanged());
+            if changed {
+                kept.push((edit.path.clone(), CHANGED.to_string()));
+            }
+            !changed
+        })
+        .collect::<Vec<_>>();
     let receipt_dir = receipt_path.parent().map(Path::to_path_buf);
     let receipt_file = receipt_path.is_file().then_some(receipt_path);
     if binaries.is_empty() && edits.is_empty() && receipt_file.is_none() {
@@ -137,7 +152,6 @@ pub fn uninstall(env: &Env, yes: bool, reporter: &dyn Reporter) -> Result<Uninst
     if dir.is_dir() {
         files::remove_leftovers(&dir, reporter);
     }
-    let mut kept = Vec::new();
     let mut removed_binaries = Vec::new();
     for binary in binaries {
         // A binary the receipt recorded goes only while it holds what was written

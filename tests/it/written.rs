@@ -144,3 +144,38 @@ fn well_formed_but_hostile_entries_are_each_refused_and_the_rest_done() {
     assert!(test.home().exists());
     assert!(!test.receipt_path().exists());
 }
+
+#[test]
+fn a_changed_env_script_is_kept_and_an_unchanged_one_removed() {
+    let server = Server::start();
+    server.caro("1.2.0", PLATFORM);
+    let test = Test::new()
+        .tools(&["sh"])
+        .server(&server)
+        .pinned("1.2.0", PLATFORM)
+        .arg("-y");
+    test.run().success();
+    let env_script = test.caro_dir().join("env");
+    let recorded = test.receipt()["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|f| f["path"] == env_script.to_str().unwrap() && f["role"] == "env-script");
+    assert!(recorded, "the env script's digest is in the receipt");
+    let mut text = fs::read_to_string(&env_script).unwrap();
+    text.push_str("export MY_OWN=1\n");
+    fs::write(&env_script, &text).unwrap();
+    test.run_with(&["uninstall", "-y"])
+        .success()
+        .stderr_has(&format!("kept {}", env_script.display()));
+    assert_eq!(fs::read_to_string(&env_script).unwrap(), text);
+
+    let again = Test::new()
+        .tools(&["sh"])
+        .server(&server)
+        .pinned("1.2.0", PLATFORM)
+        .arg("-y");
+    again.run().success();
+    again.run_with(&["uninstall", "-y"]).success();
+    assert!(!again.caro_dir().join("env").exists());
+}
