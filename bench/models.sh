@@ -79,7 +79,8 @@ make_bundle() {
     head -c "$((SIZE_MIB * 1024 * 1024))" /dev/urandom >"$stage/models/${MODEL}.gguf"
     printf 'Apache-2.0, for the bench model\n' >"$stage/licenses/LICENSE-${MODEL}"
     printf 'notices\n' >"$stage/THIRD_PARTY_NOTICES.txt"
-    tar -C "$stage" -cf - caro models licenses THIRD_PARTY_NOTICES.txt | gzip -1 >"$dir/$BUNDLE"
+    # As caro's bundle workflow would: the folder's contents, `./` first.
+    tar -C "$stage" -cf - . | gzip -1 >"$dir/$BUNDLE"
     (cd "$dir" && sha256sum "$BUNDLE" >"$BUNDLE.sha256")
     rm -rf "$stage"
 }

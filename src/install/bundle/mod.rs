@@ -155,7 +155,7 @@ pub enum Part {
     License(String),
     /// `THIRD_PARTY_NOTICES.txt`.
     Notices,
-    /// The folders `models/` and `licenses/` themselves.
+    /// The folders `models/` and `licenses/` themselves, and `./`.
     Folder,
 }
 
@@ -168,7 +168,8 @@ pub fn classify(path: &str, binary: &str) -> Result<Part, String> {
     Ok(match parts.as_slice() {
         [name] if *name == binary => Part::Binary,
         [name] if *name == NOTICES => Part::Notices,
-        ["models"] | ["licenses"] => Part::Folder,
+        // `./` itself, as `tar -C dir -czf bundle.tar.gz .` writes it first.
+        [] | ["models"] | ["licenses"] => Part::Folder,
         ["models", file] if file.ends_with(".gguf") && plain(file) => {
             Part::Model((*file).to_string())
         }
@@ -360,6 +361,11 @@ mod tests {
         assert_eq!(classify("caro", "caro"), Ok(Part::Binary));
         assert_eq!(classify("./caro", "caro"), Ok(Part::Binary));
         assert_eq!(classify("models/", "caro"), Ok(Part::Folder));
+        assert_eq!(classify("./", "caro"), Ok(Part::Folder));
+        assert_eq!(
+            classify("./models/m.gguf", "caro"),
+            Ok(Part::Model("m.gguf".into()))
+        );
         assert_eq!(
             classify("models/smollm.gguf", "caro"),
             Ok(Part::Model("smollm.gguf".into()))
