@@ -673,3 +673,25 @@ fn what_users_read_of_a_model_install() {
     let removed = test.run_with(&["uninstall", "-y"]).success();
     assert_snapshot("models-uninstall", &removed.stderr, &names);
 }
+
+#[test]
+fn a_symlink_where_the_model_goes_is_refused_and_its_target_untouched() {
+    let server = Server::start();
+    publish(&server, "1.2.0", &Bundle::new("1.2.0"));
+    let test = with_model(&server, "1.2.0");
+    let models = models_dir(&test);
+    fs::create_dir_all(&models).unwrap();
+    let precious = test.root().join("precious");
+    fs::write(&precious, "the user's").unwrap();
+    std::os::unix::fs::symlink(&precious, models.join(MODEL)).unwrap();
+    test.run().failure().stderr_has("not a regular file");
+    assert_eq!(fs::read_to_string(&precious).unwrap(), "the user's");
+    assert!(
+        fs::symlink_metadata(models.join(MODEL))
+            .unwrap()
+            .is_symlink()
+    );
+    assert!(!test.bin_dir().join("caro").exists());
+    assert!(!licenses_dir(&test).join("LICENSE-tiny").exists());
+    assert_clean(&test);
+}

@@ -300,6 +300,17 @@ pub fn place(
     bundle: UnpackedBundle,
     reporter: &dyn Reporter,
 ) -> Result<(Vec<WrittenFile>, Vec<PathBuf>)> {
+    // Every target is checked before any is replaced, so a refusal places nothing.
+    for unpacked in &bundle.parts {
+        let target = &unpacked.target;
+        if target.symlink_metadata().is_ok_and(|m| !m.is_file()) {
+            return Err(Error::UnsafeFile {
+                operation: "replace",
+                path: target.clone(),
+                refused: crate::files::Refused::NotRegular("a link, a folder or a special file"),
+            });
+        }
+    }
     let mut written = Vec::new();
     let mut models = Vec::new();
     for mut unpacked in bundle.parts {
@@ -328,13 +339,6 @@ pub fn place(
             continue;
         }
         let target = &unpacked.target;
-        if target.symlink_metadata().is_ok_and(|m| !m.is_file()) {
-            return Err(Error::UnsafeFile {
-                operation: "replace",
-                path: target.clone(),
-                refused: crate::files::Refused::NotRegular("a link or a special file"),
-            });
-        }
         unpacked
             .temp
             .file_mut()
