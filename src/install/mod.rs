@@ -170,6 +170,7 @@ pub fn install(
         for folder in [&destinations.models, &destinations.licenses] {
             model_dirs.extend(missing_dirs(folder));
             fs::create_dir_all(folder).map_err(Error::file("create the folder", folder))?;
+            bundle::remove_leftovers(folder, reporter);
         }
     }
     let fetched = obtain(

@@ -695,3 +695,23 @@ fn a_symlink_where_the_model_goes_is_refused_and_its_target_untouched() {
     assert!(!licenses_dir(&test).join("LICENSE-tiny").exists());
     assert_clean(&test);
 }
+
+#[test]
+fn what_a_killed_run_left_goes_and_a_running_ones_stays() {
+    let server = Server::start();
+    publish(&server, "1.2.0", &Bundle::new("1.2.0"));
+    let test = with_model(&server, "1.2.0");
+    let models = models_dir(&test);
+    fs::create_dir_all(&models).unwrap();
+    // pid_max is at most 2^22: this pid cannot be running.
+    let dead = models.join(".caro-install-tmp-4194305-0-tiny.gguf");
+    let alive = models.join(format!(
+        ".caro-install-tmp-{}-0-tiny.gguf",
+        std::process::id()
+    ));
+    fs::write(&dead, "half a model").unwrap();
+    fs::write(&alive, "another installer's").unwrap();
+    test.run().success();
+    assert!(!dead.exists());
+    assert!(alive.exists());
+}

@@ -228,6 +228,57 @@ pub fn free_space(dir: &Path) -> Option<u64> {
     (ok != 0).then_some(free)
 }
 
+/// Removes the temp files a killed bundle install left in `dir` (the models or licences
+/// folder, which no directory lock covers): only `.caro-install-tmp-<pid>-…` files whose
+/// process is gone, so an installer running beside this one keeps its own. A reused pid
+/// keeps a leftover for a later run: the safe direction. Unix only (Windows has no cheap
+/// "is this pid alive"; its leftovers stay).
+pub fn remove_leftovers(dir: &Path, reporter: &dyn Reporter) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Some(pid) = leftover_pid(&name) else {
+            continue;
+        };
+        if entry.file_type().is_ok_and(|t| t.is_file()) && !is_running(pid) {
+            let path = entry.path();
+            if std::fs::remove_file(&path).is_ok() {
+                reporter.detail(&format!(
+                    "removed {}, left by an interrupted run",
+                    path.display()
+                ));
+            }
+        }
+    }
+}
+
+/// The pid in a temp file's name `.caro-install-tmp-<pid>-<n>-<name>`.
+pub fn leftover_pid(name: &str) -> Option<u32> {
+    let rest = name.strip_prefix(crate::files::TEMP_PREFIX)?;
+    rest.split('-').next()?.parse().ok()
+}
+
+/// Returns true if and only if a process with this pid may still be running (on Windows,
+/// always: nothing is removed there).
+fn is_running(pid: u32) -> bool {
+    #[cfg(unix)]
+    {
+        let Ok(pid) = libc::pid_t::try_from(pid) else {
+            return true;
+        };
+        // SAFETY: signal 0 only asks whether the process exists; nothing is sent.
+        let alive = unsafe { libc::kill(pid, 0) } == 0;
+        alive || std::io::Error::last_os_error().raw_os_error() != Some(libc::ESRCH)
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = pid;
+        true
+    }
+}
+
 /// Where a bundle's parts go.
 #[derive(Debug, Clone)]
 pub struct Destinations {
@@ -393,6 +444,17 @@ mod tests {
             assert!(classify(hostile, "caro").is_err(), "{hostile}");
         }
         assert_eq!(classify("caro.exe", "caro.exe"), Ok(Part::Binary));
+    }
+
+    #[test]
+    fn a_leftover_names_the_process_that_left_it() {
+        assert_eq!(
+            leftover_pid(".caro-install-tmp-4242-3-tiny.gguf"),
+            Some(4242)
+        );
+        assert_eq!(leftover_pid(".caro-install-tmp-x-3-tiny.gguf"), None);
+        assert_eq!(leftover_pid("tiny.gguf"), None);
+        assert!(is_running(std::process::id()));
     }
 
     #[test]
