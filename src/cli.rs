@@ -38,6 +38,7 @@ pub struct Cli {
 const ENVIRONMENT: &str = "\
 Environment (a flag wins over its variable):
   CARO_INSTALL_VERSION    --version
+  CARO_INSTALL_MODEL      --with-model
   CARO_INSTALL_DIR        --install-dir
   CARO_NO_MODIFY_PATH=1   --no-modify-path
   CARO_INSTALL_PLATFORM   --platform
@@ -80,9 +81,19 @@ pub enum Command {
         yes: bool,
     },
     /// Replace this caro-install with its latest release
-    SelfUpdate(UpdateArgs),
+    SelfUpdate(SelfUpdateArgs),
     /// Show what is installed, where, PATH state, shadowing copies
     Status,
+    /// List the model bundles of a release, with their sizes
+    Models {
+        /// The caro release to look at: 1.0.2, v1.0.2 or latest [default: latest]
+        #[arg(long, value_name = "VERSION", value_parser = parse_version)]
+        version: Option<VersionRequest>,
+
+        /// Skip detection and use this platform key [env: CARO_INSTALL_PLATFORM]
+        #[arg(long, value_name = "KEY", value_parser = parse_platform)]
+        platform: Option<Platform>,
+    },
     /// Print the completion script for bash, zsh, fish or powershell
     #[command(after_help = COMPLETIONS_HELP)]
     Completions {
@@ -134,10 +145,18 @@ pub struct InstallArgs {
     /// Refuse a release without a minisign signature
     #[arg(long)]
     pub require_signature: bool,
+
+    /// Install caro with the model bundle NAME (offline from its first run)
+    #[arg(long, value_name = "NAME", conflicts_with = "from_source")]
+    pub with_model: Option<String>,
+
+    /// Install a file as published, checked against PATH.sha256; no network
+    #[arg(long, value_name = "PATH", conflicts_with = "from_source")]
+    pub from_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Args)]
-pub struct UpdateArgs {
+pub struct SelfUpdateArgs {
     /// Version to move to [default: latest]
     #[arg(long, value_name = "VERSION", value_parser = parse_version)]
     pub version: Option<VersionRequest>,
@@ -153,6 +172,21 @@ pub struct UpdateArgs {
     /// Refuse a release without a minisign signature
     #[arg(long)]
     pub require_signature: bool,
+}
+
+/// `update`'s flags: those of `self-update`, and a model or a local file to move to.
+#[derive(Debug, Clone, Args)]
+pub struct UpdateArgs {
+    #[command(flatten)]
+    pub common: SelfUpdateArgs,
+
+    /// Also replace the model with bundle NAME (update keeps it otherwise)
+    #[arg(long, value_name = "NAME", conflicts_with = "check")]
+    pub with_model: Option<String>,
+
+    /// Update from a file as published, checked against PATH.sha256
+    #[arg(long, value_name = "PATH", conflicts_with = "check")]
+    pub from_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Args)]

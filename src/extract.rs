@@ -30,6 +30,16 @@ pub enum EntryRole {
 /// Classifies an entry path: the binary at the root or inside one top-level folder, or
 /// something else; an error (the reason) for absolute paths, `..` and NUL bytes.
 pub fn classify_entry(path: &str, binary: &str) -> Result<EntryRole, String> {
+    let parts = entry_parts(path)?;
+    Ok(match parts.as_slice() {
+        [name] | [_, name] if *name == binary => EntryRole::Binary,
+        _ => EntryRole::Other,
+    })
+}
+
+/// The names an entry path is made of, without empty and `.` parts; an error (the reason)
+/// for absolute paths, `..` and NUL bytes. Every archive and bundle entry passes here.
+pub fn entry_parts(path: &str) -> Result<Vec<&str>, String> {
     let shown = path.escape_debug();
     if path.contains('\0') {
         return Err(format!("entry `{shown}` has a NUL byte in its name"));
@@ -51,10 +61,7 @@ pub fn classify_entry(path: &str, binary: &str) -> Result<EntryRole, String> {
             part => parts.push(part),
         }
     }
-    Ok(match parts.as_slice() {
-        [name] | [_, name] if *name == binary => EntryRole::Binary,
-        _ => EntryRole::Other,
-    })
+    Ok(parts)
 }
 
 /// Extracts `binary` from `archive` (rewound first) into `out`; returns its size.

@@ -106,6 +106,7 @@ pub use env::Env;
 
 // What the caro-install binary drives: install, update, uninstall, status.
 pub use download::Http;
+pub use install::models::{ModelListing, list_models};
 pub use install::plan::{InstallRequest, Plan, Settings};
 pub use install::{AlreadyInstalled, InstallOutcome, Installed, install};
 pub use status::Status;

@@ -11,7 +11,7 @@ use clap::{CommandFactory, FromArgMatches};
 use caro_install::UpdateRequest;
 use caro_install::{Env, Error, Facts, Http, Reporter, UpdateOutcome};
 use caro_install::{InstallOutcome, InstallRequest, Settings};
-use cli::{Cli, Command, InstallArgs, Terminal, UpdateArgs};
+use cli::{Cli, Command, InstallArgs, SelfUpdateArgs, Terminal};
 
 fn main() -> ExitCode {
     let cli = match cli::command()
@@ -74,6 +74,7 @@ fn is_usage(error: &Error) -> bool {
         Error::InvalidVersion { .. }
             | Error::UnknownPlatform { .. }
             | Error::InvalidVariable { .. }
+            | Error::InvalidModelName { .. }
     )
 }
 
@@ -96,7 +97,37 @@ fn run(cli: Cli, env: &Env, terminal: &Terminal) -> Result<(), Error> {
             print_out(status.trim_end_matches('\n'));
             Ok(())
         }
-        Some(Command::Update(args)) => update(args, env, terminal, caro_install::update_caro),
+        Some(Command::Update(args)) if args.with_model.is_some() || args.from_file.is_some() => {
+            // A new model, or a file carried in: an install into the receipt's place.
+            let request = caro_install::InstallRequest::from_receipt(env)?;
+            let args = InstallArgs {
+                version: args.common.version,
+                yes: true,
+                require_signature: args.common.require_signature,
+                with_model: args.with_model,
+                from_file: args.from_file,
+                ..InstallArgs::default()
+            };
+            install_request(args, request, env, terminal)
+        }
+        Some(Command::Update(args)) => {
+            update(args.common, env, terminal, caro_install::update_caro)
+        }
+        Some(Command::Models { version, platform }) => {
+            let settings = Settings::resolve(
+                InstallRequest {
+                    version,
+                    platform,
+                    ..InstallRequest::default()
+                },
+                env,
+                Facts::detect,
+            )?;
+            let mut http = Http::from_env(env)?;
+            let listing = caro_install::list_models(&settings, env, &mut http, terminal)?;
+            print_out(&listing.to_string());
+            Ok(())
+        }
         Some(Command::SelfUpdate(args)) => {
             update(args, env, terminal, caro_install::update_installer)
         }
@@ -110,7 +141,12 @@ fn print_out(text: &str) {
 
 type UpdateFn = fn(&UpdateRequest, &Env, &mut Http, &dyn Reporter) -> Result<UpdateOutcome, Error>;
 
-fn update(args: UpdateArgs, env: &Env, terminal: &Terminal, update: UpdateFn) -> Result<(), Error> {
+fn update(
+    args: SelfUpdateArgs,
+    env: &Env,
+    terminal: &Terminal,
+    update: UpdateFn,
+) -> Result<(), Error> {
     let request = UpdateRequest {
         version: args.version,
         check_only: args.check,
@@ -127,16 +163,28 @@ fn update(args: UpdateArgs, env: &Env, terminal: &Terminal, update: UpdateFn) ->
 }
 
 fn install(args: InstallArgs, env: &Env, terminal: &Terminal) -> Result<(), Error> {
+    install_request(args, InstallRequest::default(), env, terminal)
+}
+
+/// Installs as `args` say, over the defaults in `base` (an update's receipt).
+fn install_request(
+    args: InstallArgs,
+    base: InstallRequest,
+    env: &Env,
+    terminal: &Terminal,
+) -> Result<(), Error> {
     let request = InstallRequest {
-        version: args.version,
-        install_dir: args.install_dir,
-        no_modify_path: args.no_modify_path,
-        platform: args.platform,
+        version: args.version.or(base.version),
+        install_dir: args.install_dir.or(base.install_dir),
+        no_modify_path: args.no_modify_path || base.no_modify_path,
+        platform: args.platform.or(base.platform),
         from_source: args.from_source,
         force: args.force,
         dry_run: args.dry_run,
         yes: args.yes,
         require_signature: args.require_signature,
+        with_model: args.with_model,
+        from_file: args.from_file,
     };
     let settings = Settings::resolve(request, env, Facts::detect)?;
     let mut http = Http::from_env(env)?;

@@ -71,9 +71,103 @@ pub struct Receipt {
     /// before 0.2.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub created_dirs: Vec<PathBuf>,
+    /// Every file caro-install wrote (binaries, env scripts, model files, licences) with
+    /// the sha256 of what it wrote: `uninstall` and `update` replace or delete a file only
+    /// while it still holds that. Absent before 0.2 (then the names in `binaries` and the
+    /// `path_edits` are all there is to go by).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub files: Vec<WrittenFile>,
+    /// The model bundle installed with `--with-model`, if any. Absent before 0.2.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<ModelBundle>,
     /// Fields this version does not know, kept as they were.
     #[serde(flatten)]
     pub extra: BTreeMap<String, serde_json::Value>,
+}
+
+/// A file caro-install wrote, and what it wrote there.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WrittenFile {
+    /// Where.
+    pub path: PathBuf,
+    /// The lower-case hex sha256 of the bytes written.
+    pub sha256: String,
+    /// How many bytes.
+    #[serde(default)]
+    pub size: u64,
+    /// What it is: `binary`, `env-script`, `model`, `license` or `notices`.
+    #[serde(default)]
+    pub role: String,
+    /// Fields this version does not know.
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
+}
+
+/// The model bundle an install unpacked (`--with-model NAME`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ModelBundle {
+    /// The model's name in the bundle's file name (`smollm-135m`).
+    pub name: String,
+    /// Where the bundle came from: its URL, or the local file for `--from-file`.
+    #[serde(default)]
+    pub bundle: String,
+    /// The bundle's verified sha256.
+    #[serde(default)]
+    pub sha256: String,
+    /// The model files it holds, as placed (also listed in `files` when written).
+    #[serde(default)]
+    pub files: Vec<PathBuf>,
+    /// Fields this version does not know.
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
+}
+
+impl WrittenFile {
+    /// The record of `path` as it is now on disk, for `role`; `None` when it cannot be read.
+    pub fn of(path: &Path, role: &str) -> Option<WrittenFile> {
+        let (sha256, size) = sha256_of_file(path).ok()?;
+        Some(WrittenFile {
+            path: path.to_path_buf(),
+            sha256,
+            size,
+            role: role.to_string(),
+            extra: BTreeMap::new(),
+        })
+    }
+
+    /// Returns true if and only if `path` is a regular file that still holds exactly what
+    /// caro-install wrote there (links are not followed: a link is never ours).
+    pub fn is_unchanged(&self) -> bool {
+        let regular = self
+            .path
+            .symlink_metadata()
+            .is_ok_and(|m| m.is_file() && m.len() == self.size);
+        regular
+            && sha256_of_file(&self.path)
+                .is_ok_and(|(digest, _)| digest.eq_ignore_ascii_case(&self.sha256))
+    }
+}
+
+/// The lower-case hex sha256 of the file at `path` and its length, read in one pass.
+pub fn sha256_of_file(path: &Path) -> std::io::Result<(String, u64)> {
+    use sha2::Digest as _;
+    use std::io::Read;
+    let mut file = std::fs::File::open(path)?;
+    let mut hasher = sha2::Sha256::new();
+    let mut buffer = vec![0u8; 256 * 1024];
+    let mut total = 0u64;
+    loop {
+        let n = file.read(&mut buffer)?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buffer[..n]);
+        total += n as u64;
+    }
+    Ok((
+        crate::checksum::Digest(hasher.finalize().into()).to_string(),
+        total,
+    ))
 }
 
 fn flat() -> String {
@@ -163,12 +257,42 @@ impl Receipt {
             path_edits: Vec::new(),
             installed_at: Some(rfc3339(SystemTime::now())),
             created_dirs: Vec::new(),
+            files: Vec::new(),
+            model: None,
             extra: BTreeMap::new(),
         }
     }
 
+    /// Records `file` as written, replacing an earlier record of the same path.
+    pub fn record_file(&mut self, file: WrittenFile) {
+        self.files.retain(|known| known.path != file.path);
+        self.files.push(file);
+    }
+
+    /// What caro-install wrote at `path`, if the receipt says.
+    pub fn written(&self, path: &Path) -> Option<&WrittenFile> {
+        self.files.iter().find(|file| file.path == path)
+    }
+
+    /// Records again each binary in `install_prefix` that the receipt names, as it is now
+    /// on disk: after `update` replaced it, its new content is the one caro-install wrote.
+    pub fn record_binaries(&mut self) {
+        for name in self.binaries.clone() {
+            if name != "caro" && name != "caro-install" {
+                continue;
+            }
+            let path = self
+                .install_prefix
+                .join(crate::platform::local_executable_name(&name));
+            if let Some(file) = WrittenFile::of(&path, "binary") {
+                self.record_file(file);
+            }
+        }
+    }
+
     /// Keeps what an earlier receipt knew that a reinstall does not redo: fields this
-    /// version does not know, and the PATH edits made before (a reinstall finds the lines
+    /// version does not know, the files written before (a model kept by an install without
+    /// `--with-model` is still the one caro-install wrote), the model, and the PATH edits made before (a reinstall finds the lines
     /// in place and makes no new edit, but uninstall must still undo the old ones; the
     /// earlier record wins, as it knows whether the file was created).
     pub fn carry_over(&mut self, old: Receipt) {
@@ -186,6 +310,14 @@ impl Receipt {
             if !self.created_dirs.contains(&dir) {
                 self.created_dirs.push(dir);
             }
+        }
+        for file in old.files {
+            if self.written(&file.path).is_none() {
+                self.files.push(file);
+            }
+        }
+        if self.model.is_none() {
+            self.model = old.model;
         }
         self.extra = old.extra;
     }
@@ -310,6 +442,51 @@ mod tests {
         );
         assert_eq!(new.extra["future_field"], 1);
         assert_eq!(new.version, "1.0.3");
+    }
+
+    #[test]
+    fn files_and_model_are_optional_and_keep_unknown_fields() {
+        let json = r#"{"binaries":["caro"],"install_prefix":"/b","version":"1.2.0",
+            "files":[{"path":"/c/caro/models/m.gguf","sha256":"ab","size":2,"role":"model",
+                      "mode":"0644"}],
+            "model":{"name":"m","bundle":"u","sha256":"cd","files":["/c/caro/models/m.gguf"],
+                     "quantisation":"q4"}}"#;
+        let receipt: Receipt = serde_json::from_str(json).unwrap();
+        assert_eq!(receipt.files[0].role, "model");
+        assert_eq!(receipt.model.as_ref().unwrap().name, "m");
+        let again = serde_json::to_value(&receipt).unwrap();
+        assert_eq!(again["files"][0]["mode"], "0644");
+        assert_eq!(again["model"]["quantisation"], "q4");
+        // A receipt written before 0.2 has neither, and writes neither back.
+        let old: Receipt = serde_json::from_str(r#"{"version":"1.0.2"}"#).unwrap();
+        let again = serde_json::to_value(&old).unwrap();
+        assert!(again.get("files").is_none() && again.get("model").is_none());
+    }
+
+    #[test]
+    fn a_reinstall_without_a_model_keeps_the_model_and_its_files() {
+        let file = |path: &str, sha256: &str| WrittenFile {
+            path: path.into(),
+            sha256: sha256.into(),
+            size: 1,
+            role: "model".into(),
+            extra: BTreeMap::new(),
+        };
+        let mut old = Receipt::new("wildcard/caro", "1.2.0", Path::new("/b"));
+        old.files = vec![file("/m/a.gguf", "aa"), file("/b/caro", "old")];
+        old.model = Some(ModelBundle {
+            name: "m".into(),
+            bundle: String::new(),
+            sha256: String::new(),
+            files: vec!["/m/a.gguf".into()],
+            extra: BTreeMap::new(),
+        });
+        let mut new = Receipt::new("wildcard/caro", "1.3.0", Path::new("/b"));
+        new.record_file(file("/b/caro", "new"));
+        new.carry_over(old);
+        assert_eq!(new.written(Path::new("/b/caro")).unwrap().sha256, "new");
+        assert_eq!(new.written(Path::new("/m/a.gguf")).unwrap().sha256, "aa");
+        assert_eq!(new.model.unwrap().name, "m");
     }
 
     #[test]

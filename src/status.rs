@@ -5,7 +5,7 @@ use std::fmt;
 use std::path::PathBuf;
 
 use crate::env::Env;
-use crate::error::Result;
+use crate::error::{Result, human_size};
 use crate::platform::local_executable_name;
 use crate::receipt::{self, Receipt};
 use crate::shell::{self, RealProbe};
@@ -102,6 +102,16 @@ impl fmt::Display for Status {
                 }
                 if let Some(url) = &receipt.asset_url {
                     writeln!(f, "from:      {url}")?;
+                }
+                if let Some(model) = &receipt.model {
+                    writeln!(f, "model:     {}", model.name)?;
+                    for path in &model.files {
+                        let size = match path.metadata() {
+                            Ok(metadata) => human_size(metadata.len()),
+                            Err(_) => "missing".to_string(),
+                        };
+                        writeln!(f, "           {} ({size})", path.display())?;
+                    }
                 }
                 let mut shells: Vec<String> = Vec::new();
                 for edit in &receipt.path_edits {

@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use crate::env::Env;
 use crate::error::{Error, Result};
 use crate::files::{self, DirLock};
+use crate::install::bundle;
 use crate::platform::local_executable_name;
 use crate::receipt::{self, PathEdit, Receipt};
 use crate::report::Reporter;
@@ -28,6 +29,13 @@ pub struct Uninstalled {
     pub restored: Vec<PathBuf>,
     /// The receipt, if there was one.
     pub receipt: Option<PathBuf>,
+    /// Model files, licences and notices removed, and the bytes of models freed.
+    pub model_files: Vec<PathBuf>,
+    /// The bytes the removed model files held.
+    pub freed: u64,
+    /// What was left as it is, and why (changed since written, not caro-install's, or the
+    /// removal failed).
+    pub kept: Vec<(PathBuf, String)>,
 }
 
 impl fmt::Display for Uninstalled {
@@ -52,7 +60,18 @@ impl fmt::Display for Uninstalled {
                 count(self.restored.len(), "startup file")
             ));
         }
-        write!(f, "uninstalled caro: {}", done.join("; "))
+        if !self.model_files.is_empty() {
+            done.push(format!(
+                "removed {} of the model bundle, freeing {}",
+                count(self.model_files.len(), "file"),
+                crate::error::human_size(self.freed)
+            ));
+        }
+        write!(f, "uninstalled caro: {}", done.join("; "))?;
+        for (path, why) in &self.kept {
+            write!(f, "\nkept {}: {why}", path.display())?;
+        }
+        Ok(())
     }
 }
 
@@ -82,6 +101,21 @@ pub fn uninstall(env: &Env, yes: bool, reporter: &dyn Reporter) -> Result<Uninst
         Some(receipt) => trusted_parts(receipt, &dir, env, reporter),
         None => found_parts(env, &dir, reporter),
     };
+    // An env script caro-install wrote whole, and someone changed since, is theirs now.
+    let mut kept = Vec::new();
+    let edits = edits
+        .into_iter()
+        .filter(|edit| {
+            let recorded = receipt.as_ref().and_then(|r| r.written(&edit.path));
+            let changed = edit.line.is_none()
+                && edit.path.symlink_metadata().is_ok()
+                && recorded.is_some_and(|f| !f.is_unchanged());
+            if changed {
+                kept.push((edit.path.clone(), CHANGED.to_string()));
+            }
+            !changed
+        })
+        .collect::<Vec<_>>();
     let receipt_dir = receipt_path.parent().map(Path::to_path_buf);
     let receipt_file = receipt_path.is_file().then_some(receipt_path);
     if binaries.is_empty() && edits.is_empty() && receipt_file.is_none() {
@@ -118,22 +152,65 @@ pub fn uninstall(env: &Env, yes: bool, reporter: &dyn Reporter) -> Result<Uninst
     if dir.is_dir() {
         files::remove_leftovers(&dir, reporter);
     }
-    for binary in &binaries {
-        remove_binary(binary, &dir)?;
-        reporter.info(&format!("removed {}", binary.display()));
+    let mut removed_binaries = Vec::new();
+    for binary in binaries {
+        // A binary the receipt recorded goes only while it holds what was written
+        // (receipts before 0.2 recorded no digest: their binaries go by name). caro-install's
+        // own copy goes by name too: `self-update` replaces it without a receipt to update.
+        // A receipt that records files but not this one (its install_prefix edited to
+        // point elsewhere, say) names a binary caro-install never wrote.
+        let ours = binary.file_name() == Some(local_executable_name("caro-install").as_ref());
+        if let Some(receipt) = receipt.as_ref().filter(|r| !ours && !r.files.is_empty()) {
+            match receipt.written(&binary) {
+                Some(file) if file.is_unchanged() => {}
+                Some(_) => {
+                    kept.push((binary, CHANGED.to_string()));
+                    continue;
+                }
+                None => {
+                    kept.push((binary, NOT_WRITTEN.to_string()));
+                    continue;
+                }
+            }
+        }
+        match remove_binary(&binary, &dir) {
+            Ok(()) => {
+                reporter.info(&format!("removed {}", binary.display()));
+                removed_binaries.push(binary);
+            }
+            Err(error) => kept.push((binary, error.to_string())),
+        }
     }
+    let binaries = removed_binaries;
+    let (model_files, freed) = match &receipt {
+        Some(receipt) => remove_model_files(receipt, env, &mut kept, reporter),
+        None => (Vec::new(), 0),
+    };
     let path_files = shell::unconfigure_path(&edits, reporter);
     drop(lock); // on Windows, this deletes the lock file
     remove_own_install_dir(env, &dir);
-    if let Some(path) = &receipt_file {
-        fs::remove_file(path).map_err(Error::file("remove the receipt", path))?;
-        reporter.info(&format!("removed {}", path.display()));
-        if let Some(config) = path.parent() {
-            let _ = fs::remove_dir(config); // only when empty
+    let mut receipt_file = receipt_file;
+    if let Some(path) = receipt_file.take() {
+        match fs::remove_file(&path) {
+            Ok(()) => {
+                reporter.info(&format!("removed {}", path.display()));
+                if let Some(config) = path.parent() {
+                    let _ = fs::remove_dir(config); // only when empty
+                }
+                receipt_file = Some(path);
+            }
+            Err(error) => kept.push((path, format!("it could not be removed: {error}"))),
         }
     }
     if let Some(receipt) = &receipt {
-        remove_created_dirs(receipt, &dir, receipt_dir.as_deref(), reporter);
+        let mut made_for = vec![dir.clone()];
+        made_for.extend(receipt_dir.clone());
+        made_for.extend(bundle::models_dir(env).ok());
+        made_for.extend(bundle::licenses_dir(env).ok());
+        remove_created_dirs(receipt, &made_for, reporter);
+    }
+    for (path, why) in &kept {
+        reporter.warn(&format!("left {} as it is: {why}", path.display()));
     }
     // What is still there was given back without our lines; the rest was deleted.
     let restored = path_files
@@ -148,7 +225,71 @@ pub fn uninstall(env: &Env, yes: bool, reporter: &dyn Reporter) -> Result<Uninst
         path_files,
         restored,
         receipt: receipt_file,
+        model_files,
+        freed,
+        kept,
     })
+}
+
+/// Why a file caro-install wrote is left: its content is not what was written.
+const CHANGED: &str = "it changed since caro-install wrote it";
+
+/// Why a file the receipt names is left: the receipt records no content written there.
+const NOT_WRITTEN: &str = "the receipt does not record caro-install writing it";
+
+/// Removes the model files, licences and notices the receipt recorded, each only while it
+/// holds what was written and only where an install puts them (directly in the models or
+/// licences folder of `env`: a receipt naming any other path is someone's edit). Returns
+/// what was removed and the bytes of models freed; adds what was left to `kept`.
+fn remove_model_files(
+    receipt: &Receipt,
+    env: &Env,
+    kept: &mut Vec<(PathBuf, String)>,
+    reporter: &dyn Reporter,
+) -> (Vec<PathBuf>, u64) {
+    let models = bundle::models_dir(env).ok();
+    let licenses = bundle::licenses_dir(env).ok();
+    let mut removed = Vec::new();
+    let mut freed = 0;
+    for file in &receipt.files {
+        let folder = match file.role.as_str() {
+            "model" => &models,
+            "license" | "notices" => &licenses,
+            _ => continue,
+        };
+        if removed.contains(&file.path) {
+            continue; // listed twice
+        }
+        if folder.as_deref() != file.path.parent() {
+            reporter.warn(&format!(
+                "the receipt lists {} as a {}, where caro-install never puts one; left alone",
+                file.path.display(),
+                file.role
+            ));
+            continue;
+        }
+        if file.path.symlink_metadata().is_err() {
+            continue; // already gone
+        }
+        if !file.is_unchanged() {
+            kept.push((file.path.clone(), CHANGED.to_string()));
+            continue;
+        }
+        match fs::remove_file(&file.path) {
+            Ok(()) => {
+                reporter.info(&format!("removed {}", file.path.display()));
+                if file.role == "model" {
+                    freed += file.size;
+                }
+                removed.push(file.path.clone());
+            }
+            Err(error) => kept.push((
+                file.path.clone(),
+                format!("it could not be removed: {error}"),
+            )),
+        }
+    }
+    (removed, freed)
 }
 
 /// The binaries and edits of `receipt` that caro-install could have made: our two binary
@@ -162,7 +303,10 @@ fn trusted_parts(
     reporter: &dyn Reporter,
 ) -> (Vec<PathBuf>, Vec<PathEdit>) {
     let mut binaries = Vec::new();
-    for name in &receipt.binaries {
+    let mut names = receipt.binaries.clone();
+    names.sort();
+    names.dedup();
+    for name in &names {
         if name != "caro" && name != "caro-install" {
             reporter.warn(&format!(
                 "the receipt lists the binary `{name}`, which caro-install never installs; left alone"
@@ -198,22 +342,18 @@ fn trusted_parts(
     (binaries, edits)
 }
 
-/// Removes the folders the install created, deepest first, once they are empty: only the
-/// install directory, the receipt's folder, and their parents (what an install can have
-/// created), whatever else an edited receipt lists.
-fn remove_created_dirs(
-    receipt: &Receipt,
-    dir: &Path,
-    receipt_dir: Option<&Path>,
-    reporter: &dyn Reporter,
-) {
+/// Removes the folders the install created, deepest first, once they are empty: only
+/// `made_for` (the install directory, the receipt's folder, the models and licences
+/// folders) and their parents (what an install can have created), whatever else an edited
+/// receipt lists.
+fn remove_created_dirs(receipt: &Receipt, made_for: &[PathBuf], reporter: &dyn Reporter) {
     let mut dirs: Vec<&PathBuf> = receipt
         .created_dirs
         .iter()
-        .filter(|created| {
-            dir.starts_with(created) || receipt_dir.is_some_and(|r| r.starts_with(created))
-        })
+        .filter(|created| made_for.iter().any(|dir| dir.starts_with(created)))
         .collect();
+    let mut seen = std::collections::BTreeSet::new();
+    dirs.retain(|dir| seen.insert(*dir)); // an edited receipt may list one twice
     dirs.sort_by_key(|d| std::cmp::Reverse(d.components().count()));
     for created in dirs {
         if fs::remove_dir(created).is_ok() {

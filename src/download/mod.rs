@@ -28,10 +28,13 @@ mod pipeline;
 mod retry;
 pub mod transport;
 
+pub use pipeline::Sink;
+pub(crate) use pipeline::{copy_hashing, start_writeback};
+
 pub use transport::{Scheme, check_url, file_url_path};
 
 use std::fs::File;
-use std::io::{Read, Seek, SeekFrom};
+use std::io::Read;
 use std::time::Duration;
 
 use sha2::{Digest as _, Sha256};
@@ -43,7 +46,7 @@ use crate::env::Env;
 use crate::error::{Error, Result};
 use crate::release::ReleaseSource;
 use crate::report::Reporter;
-use pipeline::{copy_hashing, is_transient_io};
+use pipeline::is_transient_io;
 pub use retry::parse_retry_after;
 use retry::{
     Attempts, MAX_RETRY_AFTER, SLOW_ANSWER, backoff, host_of, is_transient, plain, plain_io,
@@ -399,6 +402,19 @@ impl Http {
         file: &mut File,
         reporter: &dyn Reporter,
     ) -> Result<Option<Downloaded>> {
+        self.download_into(url, file, reporter)
+    }
+
+    /// Streams `url` into `sink` as [`download`](Self::download) does into a file: hashed as
+    /// it arrives, resumed with `Range` when cut. A sink that cannot start over (an
+    /// unpacker) gets each byte once: when a server ignores `Range`, the bytes it already
+    /// took are skipped in the new answer, and the digest covers exactly what it took.
+    pub fn download_into(
+        &self,
+        url: &str,
+        file: &mut dyn Sink,
+        reporter: &dyn Reporter,
+    ) -> Result<Option<Downloaded>> {
         let write_error = |source| Error::Download {
             url: url.to_string(),
             source: plain_io(source, self.stall),
@@ -411,6 +427,7 @@ impl Http {
                 Err(e) => return Err(write_error(e)),
             };
             let total = source.metadata().ok().map(|m| m.len());
+            file.expect_length(total).map_err(write_error)?;
             reporter.download_started(url, total);
             let mut hasher = Sha256::new();
             let copied = copy_hashing(&mut source, file, &mut hasher, 0, reporter);
@@ -424,6 +441,8 @@ impl Http {
 
         let mut hasher = Sha256::new();
         let mut written: u64 = 0;
+        // Bytes of the next answer that the sink already has (see above).
+        let mut skip: u64 = 0;
         let mut attempts = Attempts::default();
         loop {
             let resume_from = (written > 0).then_some(written);
@@ -441,14 +460,14 @@ impl Http {
                 .and_then(|v| v.parse::<u64>().ok());
             match status {
                 404 if written == 0 => return Ok(None),
+                200 if written == 0 => file.expect_length(length).map_err(write_error)?,
                 200 => {
-                    if written > 0 {
-                        reporter.detail(&format!("{url} ignored the Range request; starting over"));
-                        file.set_len(0)
-                            .and_then(|()| file.seek(SeekFrom::Start(0)).map(drop))
-                            .map_err(write_error)?;
+                    reporter.detail(&format!("{url} ignored the Range request; starting over"));
+                    if file.start_over().map_err(write_error)? {
                         hasher = Sha256::new();
                         written = 0;
+                    } else {
+                        skip = written;
                     }
                 }
                 206 if resume_from.is_some() => {
@@ -471,8 +490,18 @@ impl Http {
                     });
                 }
             }
-            reporter.download_started(url, length.map(|l| l + written));
+            reporter.download_started(url, length.map(|l| l + written - skip));
             let mut body = response.into_body().into_reader();
+            if skip > 0 {
+                let skipped = std::io::copy(&mut (&mut body).take(skip), &mut std::io::sink());
+                if skipped.ok() != Some(skip) {
+                    return Err(Error::HttpStatus {
+                        url: url.to_string(),
+                        status,
+                    });
+                }
+                skip = 0;
+            }
             let result = copy_hashing(&mut body, file, &mut hasher, written, reporter);
             reporter.download_finished();
             match result {

@@ -1,5 +1,9 @@
 //! The read/hash/write pipeline: one pass over a download, hashed and written as it
 //! arrives, with memory bounded whatever the size.
+//!
+//! What the bytes are written into is a [`Sink`]: a file (an asset), or an unpacker that
+//! takes a model bundle apart as it arrives (`install/bundle.rs`), so a bundle is
+//! downloaded, hashed, decompressed and unpacked in the same single pass.
 
 use std::fs::File;
 use std::io::{Read, Write};
@@ -14,6 +18,49 @@ const CHUNK: usize = 256 * 1024;
 /// How many chunks each of the hashing and writing threads may have queued.
 const QUEUED: usize = 8;
 
+/// Where the pipeline writes a download: chunk by chunk, in order, from one thread.
+pub trait Sink: Send {
+    /// Takes the next chunk; an error stops the download (a full disk, a refused entry).
+    fn write_chunk(&mut self, chunk: &[u8]) -> std::io::Result<()>;
+
+    /// Says that the bytes `from..from + length` were all handed over (a hint: a file asks
+    /// the kernel to start writing them back).
+    fn handed_over(&mut self, from: u64, length: u64) {
+        let _ = (from, length);
+    }
+
+    /// Empties the sink so a download can start over (a server that ignored `Range`);
+    /// returns false when it cannot (an unpacker has used the bytes already), and then the
+    /// bytes already taken are skipped in the new answer instead.
+    fn start_over(&mut self) -> std::io::Result<bool> {
+        Ok(false)
+    }
+
+    /// Learns how long the whole download is, before any byte arrives, when the server
+    /// says; an error (not enough free space) stops the download before it starts.
+    fn expect_length(&mut self, total: Option<u64>) -> std::io::Result<()> {
+        let _ = total;
+        Ok(())
+    }
+}
+
+impl Sink for File {
+    fn write_chunk(&mut self, chunk: &[u8]) -> std::io::Result<()> {
+        self.write_all(chunk)
+    }
+
+    fn handed_over(&mut self, from: u64, length: u64) {
+        start_writeback(self, from, length);
+    }
+
+    fn start_over(&mut self) -> std::io::Result<bool> {
+        use std::io::{Seek, SeekFrom};
+        self.set_len(0)?;
+        self.seek(SeekFrom::Start(0))?;
+        Ok(true)
+    }
+}
+
 /// Copies `source` into `file` from offset `already`, hashing every byte; on failure returns
 /// how many bytes the file holds in all, and the error. Read errors carry
 /// [`ReadFailed`] so the caller can tell a cut connection from a full disk.
@@ -24,9 +71,9 @@ const QUEUED: usize = 8;
 /// at most a few megabytes in flight, so memory stays flat whatever the size. A chunk's
 /// buffer goes back to the reader once both are done with it, so a download allocates
 /// only as many buffers as are ever in flight at once, not one per chunk.
-pub(super) fn copy_hashing(
+pub(crate) fn copy_hashing(
     source: &mut dyn Read,
-    file: &mut File,
+    file: &mut dyn Sink,
     hasher: &mut Sha256,
     already: u64,
     reporter: &dyn Reporter,
@@ -102,7 +149,7 @@ fn recycle(chunk: std::sync::Arc<Vec<u8>>, give_back: &std::sync::mpsc::Sender<V
 /// tail as soon as the source ends (while the sidecar is fetched and the checks run), so
 /// the final fsync has little left to do, for a 5 MiB asset as for a large one.
 fn write_chunks(
-    file: &mut File,
+    file: &mut dyn Sink,
     already: u64,
     chunks: std::sync::mpsc::Receiver<std::sync::Arc<Vec<u8>>>,
     give_back: &std::sync::mpsc::Sender<Vec<u8>>,
@@ -111,23 +158,23 @@ fn write_chunks(
     let mut written = already;
     let mut flushed = already;
     for chunk in chunks {
-        file.write_all(&chunk).map_err(|e| (written, e))?;
+        file.write_chunk(&chunk).map_err(|e| (written, e))?;
         written += chunk.len() as u64;
         if written - flushed >= WRITEBACK_EVERY {
-            start_writeback(file, flushed, written - flushed);
+            file.handed_over(flushed, written - flushed);
             flushed = written;
         }
         recycle(chunk, give_back);
     }
     if written > flushed {
-        start_writeback(file, flushed, written - flushed);
+        file.handed_over(flushed, written - flushed);
     }
     Ok(written)
 }
 
 /// Starts writing `length` bytes from `offset` to disk without waiting (Linux's
 /// `sync_file_range`); elsewhere a no-op, and the final fsync does all the work.
-fn start_writeback(file: &File, offset: u64, length: u64) {
+pub(crate) fn start_writeback(file: &File, offset: u64, length: u64) {
     #[cfg(target_os = "linux")]
     {
         use std::os::fd::AsRawFd;

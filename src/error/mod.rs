@@ -6,7 +6,7 @@
 //! the user can do about it, printed by the binary as a `help:` line.
 //!
 //! Why the variants live in one file per concept (`input.rs`, `network.rs`, `release.rs`,
-//! `verify.rs`, `local.rs`, `update.rs`), each followed by its help: a new variant must come
+//! `verify.rs`, `local.rs`, `models.rs`, `update.rs`), each followed by its help: a new variant must come
 //! with an answer to "what do I do now?", written where the variant is, and a reader finds
 //! both together. The groups are joined into the one flat [`Error`] by [`define_errors!`]:
 //! each group is a small macro that appends its variants and hands the list on to the next
@@ -68,6 +68,8 @@ mod input;
 #[macro_use]
 mod local;
 #[macro_use]
+mod models;
+#[macro_use]
 mod network;
 #[macro_use]
 mod release;
@@ -77,7 +79,7 @@ mod update;
 mod verify;
 
 input_errors! {
-    [network_errors, release_errors, verify_errors, local_errors, update_errors, define_errors]
+    [network_errors, release_errors, verify_errors, local_errors, models_errors, update_errors, define_errors]
 }
 
 impl Error {
@@ -179,6 +181,21 @@ impl Invocation {
             format!("`--version {version}`")
         }
     }
+}
+
+/// A byte count as people read it: `812 bytes`, `1.5 KiB`, `135.2 MiB`, `1.1 GiB`.
+pub fn human_size(bytes: u64) -> String {
+    const UNITS: [&str; 4] = ["KiB", "MiB", "GiB", "TiB"];
+    if bytes < 1024 {
+        return format!("{bytes} bytes");
+    }
+    let mut value = bytes as f64 / 1024.0;
+    let mut unit = 0;
+    while value >= 1024.0 && unit + 1 < UNITS.len() {
+        value /= 1024.0;
+        unit += 1;
+    }
+    format!("{value:.1} {}", UNITS[unit])
 }
 
 /// Each item on a line of its own, indented: the URLs an error tried.

@@ -97,11 +97,11 @@ macro_rules! verify_errors {
                 reason: String,
             }
             => help(invocation) {
-                Some(format!(
-                    "the release's archive is malformed or hostile; nothing was installed. Report it \
-                     to the publisher, or pin another version with {}",
-                    invocation.pin("<VERSION>")
-                ))
+                Some(
+                    "the release's archive is broken or hostile; nothing was installed. Report \
+                     it to the publisher, or try another version"
+                        .to_string(),
+                )
             }
 
             /// An archive that could not be read.
@@ -114,9 +114,11 @@ macro_rules! verify_errors {
                 source: io::Error,
             }
             => help(invocation) {
-                Some("the archive is damaged or truncated; nothing was installed. Run the command \
-                again, and report it if it persists"
-                   .to_string())
+                Some(
+                    "the archive is damaged or not what its name says; nothing was installed. \
+                     Download it again, or report it to the publisher"
+                        .to_string(),
+                )
             }
 
             /// An archive without the binary where docs/releases.md says it must be.

@@ -17,12 +17,19 @@
 //!   thing? Finding the published asset, its sidecar and signature, which version
 //!   `latest` is, and the messages for a build that is missing.
 //! - [`source`]: building caro with cargo when no prebuilt build exists (`--from-source`).
+//! - [`bundle`], [`with_model`]: a model bundle (`--with-model`), unpacked as it streams in,
+//!   verified whole, then placed; [`models`]: the bundles a release has.
+//! - [`offline`]: installing from a file carried onto the machine (`--from-file`).
 //! - this file: doing it, in order: lock, fetch, place, PATH, receipt.
 //!
 //! How a file is written safely, and the lock, are in [`crate::files`].
 
+pub mod bundle;
+pub mod models;
+pub mod offline;
 pub mod plan;
 pub mod source;
+pub mod with_model;
 
 use std::fmt;
 use std::fs::{self, File};
@@ -34,8 +41,8 @@ use crate::env::Env;
 use crate::error::{Error, Result};
 use crate::fetch::{Wanted, fetch_verified, find_published, not_built_yet};
 use crate::files::{DirLock, TempFile, check_install_dir, lock_wait, remove_leftovers, same_file};
-use crate::platform::{Platform, local_executable_name};
-use crate::receipt::{PathEdit, Receipt};
+use crate::platform::{Platform, executable_name, local_executable_name};
+use crate::receipt::{ModelBundle, PathEdit, Receipt, WrittenFile};
 use crate::release::{ReleaseSource, Version};
 use crate::report::Reporter;
 use crate::shell::{self, RealProbe};
@@ -60,6 +67,9 @@ pub struct Installed {
     /// How to use caro in the shell that ran the install, when PATH was configured for new
     /// shells only (nothing when the directory is already on PATH).
     pub use_now: Option<String>,
+    /// The model files placed by `--with-model` (written, or found already there), with
+    /// their sizes.
+    pub models: Vec<(PathBuf, u64)>,
 }
 
 impl fmt::Display for Installed {
@@ -71,6 +81,14 @@ impl fmt::Display for Installed {
             self.platform,
             self.binary.display()
         )?;
+        for (model, size) in &self.models {
+            write!(
+                f,
+                "\nmodel {} ({})",
+                model.display(),
+                crate::error::human_size(*size)
+            )?;
+        }
         if let Some(use_now) = &self.use_now {
             write!(f, "\n{use_now}")?;
         }
@@ -148,10 +166,16 @@ pub fn install(
         }
     }
     if settings.dry_run {
-        // A plan that cannot work says so: its build must be published.
-        if !settings.from_source {
-            find_published(&wanted, http, reporter)
-                .map_err(|e| not_built_yet(e, &settings.version, &wanted, http, reporter))?;
+        // A plan that cannot work says so: its build (or bundle) must be published. A
+        // local file was checked while planning, and asks no one.
+        match (&settings.local, &settings.model) {
+            (Some(_), _) => {}
+            (None, Some(model)) => with_model::find_bundle(&wanted, model, http, reporter)?,
+            (None, None) if !settings.from_source => {
+                find_published(&wanted, http, reporter)
+                    .map_err(|e| not_built_yet(e, &settings.version, &wanted, http, reporter))?;
+            }
+            (None, None) => {}
         }
         return Ok(InstallOutcome::Planned(plan));
     }
@@ -175,49 +199,75 @@ pub fn install(
     let _lock = DirLock::acquire(dir, lock_wait(http.stall()), reporter)?;
     remove_leftovers(dir, reporter);
 
-    let (placed, asset) = if settings.from_source {
-        (
-            build_from_source(&plan.version, plan.platform.platform, dir, env, reporter)?,
-            None,
-        )
-    } else {
-        match fetch_verified(&wanted, http, reporter)
-            .map_err(|e| not_built_yet(e, &settings.version, &wanted, http, reporter))
-        {
-            Ok((file, asset)) => (file, Some(asset)),
-            Err(Error::NoAssetForPlatform {
-                name,
-                version,
-                platform,
-                tried,
-            }) => {
-                // A source build takes minutes and runs code from crates.io: it needs
-                // `--from-source` or a "yes" typed at a terminal, never `-y` alone.
-                let question = format!(
-                    "No prebuilt caro {version} for {platform}. Build it from source with cargo (this takes minutes)?"
-                );
-                if find_cargo(env).is_none() || reporter.confirm(&question) != Some(true) {
-                    return Err(Error::NoAssetForPlatform {
-                        name,
-                        version,
-                        platform,
-                        tried,
-                    });
-                }
-                (
-                    build_from_source(&plan.version, plan.platform.platform, dir, env, reporter)?,
-                    None,
-                )
+    let destinations = match &settings.model {
+        Some(_) => Some(bundle::Destinations {
+            binary_dir: dir.clone(),
+            binary_name: executable_name("caro", plan.platform.platform),
+            models: bundle::models_dir(env)?,
+            licenses: bundle::licenses_dir(env)?,
+        }),
+        None => None,
+    };
+    let mut model_dirs = Vec::new();
+    if let Some(destinations) = &destinations {
+        for folder in [&destinations.models, &destinations.licenses] {
+            model_dirs.extend(missing_dirs(folder));
+            fs::create_dir_all(folder).map_err(Error::file("create the folder", folder))?;
+            bundle::remove_leftovers(folder, reporter);
+        }
+    }
+    let fetched = obtain(
+        settings,
+        &plan,
+        &wanted,
+        destinations.as_ref(),
+        env,
+        http,
+        reporter,
+    )
+    .and_then(|mut fetched| {
+        if fetched.check_start {
+            fetched.binary.make_executable()?;
+            fetched.binary.check_unchanged()?;
+            let path = fetched.binary.path().to_path_buf();
+            crate::startup::check_starts(&path, "--version", &plan.version, reporter)?;
+        }
+        Ok(fetched)
+    });
+    let fetched = match fetched {
+        Ok(fetched) => fetched,
+        Err(error) => {
+            // Folders made for a bundle that never came go again (only while empty).
+            for folder in &model_dirs {
+                let _ = fs::remove_dir(folder);
             }
-            Err(error) => return Err(error),
+            return Err(error);
         }
     };
+    created_dirs.extend(model_dirs);
+    let Fetched {
+        binary: placed,
+        asset,
+        bundle,
+        ..
+    } = fetched;
+    // The bundle's other parts first: the binary is placed last, once all else is there.
+    let PlacedBundle {
+        mut written,
+        models,
+        record: model_record,
+    } = match bundle {
+        Some((model, rest)) => place_bundle(model, rest, asset.as_ref(), reporter)?,
+        None => PlacedBundle::default(),
+    };
     placed.persist(&plan.binary, reporter)?;
+    written.extend(WrittenFile::of(&plan.binary, "binary"));
 
     let mut binaries = vec!["caro".to_string()];
     if let Some(copy) = &plan.installer_copy {
         copy_self(copy, reporter)?;
         binaries.push("caro-install".to_string());
+        written.extend(WrittenFile::of(copy, "binary"));
     }
     #[cfg_attr(
         not(windows),
@@ -246,8 +296,16 @@ pub fn install(
         receipt.platform = Some(platform.key().to_string());
         receipt.asset_url = asset.as_ref().map(|a| a.url.clone());
         receipt.sha256 = asset.as_ref().map(|a| a.sha256.to_string());
+        // The env scripts are files caro-install wrote whole: their content is recorded too.
+        for edit in path_edits.iter().filter(|e| e.line.is_none()) {
+            written.extend(WrittenFile::of(&edit.path, "env-script"));
+        }
         receipt.path_edits = path_edits;
         receipt.created_dirs = created_dirs;
+        receipt.model = model_record;
+        for file in written {
+            receipt.record_file(file);
+        }
         match Receipt::load(path) {
             Ok(Some(old)) => receipt.carry_over(old),
             Ok(None) => {}
@@ -264,6 +322,7 @@ pub fn install(
         sha256: asset.map(|a| a.sha256),
         receipt: plan.receipt,
         use_now,
+        models,
     }))
 }
 
@@ -331,6 +390,167 @@ fn may_write(dir: &Path) -> bool {
         let _ = dir;
         true
     }
+}
+
+/// What placing a bundle's parts did.
+#[derive(Debug, Default)]
+struct PlacedBundle {
+    /// The files written (a file found already holding its content is not one).
+    written: Vec<WrittenFile>,
+    /// Each model's path and size.
+    models: Vec<(PathBuf, u64)>,
+    /// The receipt's record of the bundle.
+    record: Option<ModelBundle>,
+}
+
+/// Places a verified bundle's models, licences and notices.
+fn place_bundle(
+    model: String,
+    rest: bundle::UnpackedBundle,
+    asset: Option<&crate::fetch::VerifiedAsset>,
+    reporter: &dyn Reporter,
+) -> Result<PlacedBundle> {
+    let (written, placed) = bundle::place(rest, reporter)?;
+    let models = placed
+        .iter()
+        .map(|path| {
+            (
+                path.clone(),
+                fs::metadata(path).map(|m| m.len()).unwrap_or(0),
+            )
+        })
+        .collect();
+    let record = ModelBundle {
+        name: model,
+        bundle: asset.map(|a| a.url.clone()).unwrap_or_default(),
+        sha256: asset.map(|a| a.sha256.to_string()).unwrap_or_default(),
+        files: placed,
+        extra: Default::default(),
+    };
+    Ok(PlacedBundle {
+        written,
+        models,
+        record: Some(record),
+    })
+}
+
+/// What was fetched and verified, not yet placed.
+struct Fetched {
+    /// The new binary, in a temp file in the install directory.
+    binary: TempFile,
+    /// Where it came from; `None` for a build from source.
+    asset: Option<crate::fetch::VerifiedAsset>,
+    /// The model name and the rest of a bundle.
+    bundle: Option<(String, bundle::UnpackedBundle)>,
+    /// Whether the start-up check is still to run on it here.
+    check_start: bool,
+}
+
+/// Fetches the build `plan` names, as `settings` ask: from a local file, a model bundle,
+/// the release's asset, or a source build.
+fn obtain(
+    settings: &Settings,
+    plan: &Plan,
+    wanted: &Wanted,
+    destinations: Option<&bundle::Destinations>,
+    env: &Env,
+    http: &Http,
+    reporter: &dyn Reporter,
+) -> Result<Fetched> {
+    let platform = plan.platform.platform;
+    let from_bundle = |verified: with_model::VerifiedBundle| Fetched {
+        binary: verified.binary.temp,
+        asset: Some(verified.asset),
+        bundle: Some((verified.model, verified.rest)),
+        check_start: true,
+    };
+    if let Some((path, local)) = &settings.local {
+        if let (offline::LocalKind::Bundle(model), Some(destinations)) = (&local.kind, destinations)
+        {
+            return with_model::open_bundle(
+                path,
+                model,
+                platform,
+                destinations,
+                &settings.signatures,
+                reporter,
+            )
+            .map(from_bundle);
+        }
+        let (binary, asset) = offline::fetch_local(
+            path,
+            &local.kind,
+            platform,
+            &settings.install_dir,
+            &settings.signatures,
+            reporter,
+        )?;
+        return Ok(Fetched {
+            binary,
+            asset: Some(asset),
+            bundle: None,
+            check_start: true,
+        });
+    }
+    if let (Some(model), Some(destinations)) = (&settings.model, destinations) {
+        return with_model::fetch_bundle(wanted, model, destinations, http, reporter)
+            .map(from_bundle);
+    }
+    let (binary, asset) = if settings.from_source {
+        (
+            build_from_source(
+                &plan.version,
+                platform,
+                &settings.install_dir,
+                env,
+                reporter,
+            )?,
+            None,
+        )
+    } else {
+        match fetch_verified(wanted, http, reporter)
+            .map_err(|e| not_built_yet(e, &settings.version, wanted, http, reporter))
+        {
+            Ok((file, asset)) => (file, Some(asset)),
+            Err(Error::NoAssetForPlatform {
+                name,
+                version,
+                platform,
+                tried,
+            }) => {
+                // A source build takes minutes and runs code from crates.io: it needs
+                // `--from-source` or a "yes" typed at a terminal, never `-y` alone.
+                let question = format!(
+                    "No prebuilt caro {version} for {platform}. Build it from source with cargo (this takes minutes)?"
+                );
+                if find_cargo(env).is_none() || reporter.confirm(&question) != Some(true) {
+                    return Err(Error::NoAssetForPlatform {
+                        name,
+                        version,
+                        platform,
+                        tried,
+                    });
+                }
+                (
+                    build_from_source(
+                        &plan.version,
+                        plan.platform.platform,
+                        &settings.install_dir,
+                        env,
+                        reporter,
+                    )?,
+                    None,
+                )
+            }
+            Err(error) => return Err(error),
+        }
+    };
+    Ok(Fetched {
+        binary,
+        asset,
+        bundle: None,
+        check_start: false,
+    })
 }
 
 /// Configures PATH for `dir` unless it is already on PATH; returns the edits made.

@@ -7,6 +7,8 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+use super::bundle::check_model_name;
+use super::offline::{self, LocalName};
 use crate::download::Http;
 use crate::env::Env;
 use crate::error::{Error, Result};
@@ -39,6 +41,47 @@ pub struct InstallRequest {
     pub yes: bool,
     /// `--require-signature`.
     pub require_signature: bool,
+    /// `--with-model NAME`.
+    pub with_model: Option<String>,
+    /// `--from-file PATH`.
+    pub from_file: Option<PathBuf>,
+}
+
+impl InstallRequest {
+    /// The request an `update --with-model` or `update --from-file` starts from: the
+    /// receipt's directory, platform and PATH choice. Like `update`, it only replaces a
+    /// caro that is where the receipt says and still holds what caro-install wrote there.
+    pub fn from_receipt(env: &Env) -> Result<InstallRequest> {
+        let path = receipt::receipt_path(env)?;
+        let Some(receipt) = receipt::Receipt::load(&path)? else {
+            return Err(Error::NoReceipt { path });
+        };
+        let platform: Option<Platform> = match receipt.platform.as_deref() {
+            Some(key) => Some(key.parse()?),
+            None => None,
+        };
+        let binary = receipt
+            .install_prefix
+            .join(platform::local_executable_name("caro"));
+        if !receipt.install_prefix.is_absolute() || !binary.is_file() {
+            return Err(Error::NotInstalledThere {
+                receipt: path,
+                binary,
+            });
+        }
+        if receipt
+            .written(&binary)
+            .is_some_and(|file| !file.is_unchanged())
+        {
+            return Err(Error::ChangedSinceInstall { path: binary });
+        }
+        Ok(InstallRequest {
+            install_dir: Some(receipt.install_prefix.clone()),
+            no_modify_path: !receipt.modify_path,
+            platform,
+            ..InstallRequest::default()
+        })
+    }
 }
 
 /// The request with environment variables and defaults applied: what will be done.
@@ -64,6 +107,11 @@ pub struct Settings {
     pub yes: bool,
     /// The minisign key pinned and whether a signature is required.
     pub signatures: signature::Policy,
+    /// The model whose bundle is installed (`--with-model`, `CARO_INSTALL_MODEL`, or the
+    /// bundle given to `--from-file`).
+    pub model: Option<String>,
+    /// `--from-file`: the local file (absolute) and what its name says.
+    pub local: Option<(PathBuf, LocalName)>,
 }
 
 impl Settings {
@@ -113,6 +161,29 @@ impl Settings {
                 None => platform::choose(&detect())?,
             },
         };
+        let model = match request
+            .with_model
+            .as_deref()
+            .or(env.var("CARO_INSTALL_MODEL"))
+        {
+            Some(name) => {
+                check_model_name(name).map_err(|reason| Error::InvalidModelName {
+                    input: name.escape_debug().to_string(),
+                    reason,
+                })?;
+                Some(name.to_string())
+            }
+            None => None,
+        };
+        let local = request.from_file.map(|path| {
+            let name =
+                offline::parse_local_name(&path.file_name().unwrap_or_default().to_string_lossy());
+            (env.absolute(&path), name)
+        });
+        let model = match &local {
+            Some((path, name)) => offline::check_local(path, name, &version, &platform, model)?,
+            None => model,
+        };
         let modify_path =
             unmanaged.is_none() && !request.no_modify_path && !env.flag("CARO_NO_MODIFY_PATH");
         let install_dir = env.absolute(&install_dir);
@@ -128,6 +199,8 @@ impl Settings {
             dry_run: request.dry_run,
             yes: request.yes,
             signatures: signature::Policy::from_env(env, request.require_signature)?,
+            model,
+            local,
         })
     }
 }
@@ -196,6 +269,25 @@ pub struct Plan {
     pub receipt: Option<PathBuf>,
     /// How PATH will be handled.
     pub path: PathPlan,
+    /// The model bundle, with `--with-model`.
+    pub bundle: Option<BundlePlan>,
+    /// `--from-file`: the local file installed from, instead of `urls`.
+    pub from_file: Option<PathBuf>,
+}
+
+/// What a model bundle install will fetch and where its parts go.
+#[derive(Debug, Clone)]
+pub struct BundlePlan {
+    /// The model.
+    pub model: String,
+    /// The bundle's URL, or the local file.
+    pub source: String,
+    /// Its size, when known (the release's asset list, or the local file).
+    pub size: Option<u64>,
+    /// Where the model files go.
+    pub models_dir: PathBuf,
+    /// Where the licences and notices go.
+    pub licenses_dir: PathBuf,
 }
 
 impl fmt::Display for Plan {
@@ -210,7 +302,13 @@ impl fmt::Display for Plan {
             "platform: {} ({})",
             self.platform.platform, self.platform.reason
         )?;
-        if self.from_source {
+        if let Some(path) = &self.from_file {
+            writeln!(
+                f,
+                "from:     {} (verified with its .sha256; no network)",
+                path.display()
+            )?;
+        } else if self.from_source {
             writeln!(
                 f,
                 "source:   cargo install caro --locked --version {}",
@@ -225,8 +323,26 @@ impl fmt::Display for Plan {
                 writeln!(f, "  {url}")?;
             }
         }
+        if let Some(bundle) = &self.bundle {
+            let size = bundle
+                .size
+                .map_or("size unknown".to_string(), crate::error::human_size);
+            writeln!(f, "model:    {} ({size})", bundle.model)?;
+        }
         writeln!(f, "write:")?;
         writeln!(f, "  {}", self.binary.display())?;
+        if let Some(bundle) = &self.bundle {
+            writeln!(
+                f,
+                "  {} (the bundle's model files; one already there with the same content is kept)",
+                bundle.models_dir.join("*.gguf").display()
+            )?;
+            writeln!(
+                f,
+                "  {} (licences and notices)",
+                bundle.licenses_dir.join("*").display()
+            )?;
+        }
         if let Some(copy) = &self.installer_copy {
             writeln!(
                 f,
@@ -270,16 +386,24 @@ pub enum PathPlan {
 /// Computes the plan for `settings` (resolving `latest`, which reads from the network).
 pub fn plan(settings: &Settings, env: &Env, http: &Http, reporter: &dyn Reporter) -> Result<Plan> {
     let source = ReleaseSource::caro(env);
-    let (version, version_source) = resolve_version(&settings.version, &source, http, reporter)?;
+    let (version, version_source) = match &settings.local {
+        Some((path, name)) => offline::local_version(path, name)?,
+        None => resolve_version(&settings.version, &source, http, reporter)?,
+    };
     let mut urls = Vec::new();
     for platform in [Some(settings.platform.platform), settings.platform.fallback]
         .into_iter()
         .flatten()
+        .filter(|_| settings.local.is_none() && settings.model.is_none())
     {
         // Every name a real run tries, the aliases of hand-uploaded releases included.
         for candidate in release::download_candidates("caro", &version, platform) {
             urls.push(source.asset_url(&version, &candidate.file_name));
         }
+    }
+    let bundle = super::bundle::plan(settings, &version, &source, env, http, reporter)?;
+    if let (Some(bundle), None) = (&bundle, &settings.local) {
+        urls.push(bundle.source.clone());
     }
     let installer_name = executable_name("caro-install", settings.platform.platform);
     Ok(Plan {
@@ -306,6 +430,8 @@ pub fn plan(settings: &Settings, env: &Env, http: &Http, reporter: &dyn Reporter
         version,
         version_source,
         urls,
+        bundle,
+        from_file: settings.local.as_ref().map(|(path, _)| path.clone()),
     })
 }
 

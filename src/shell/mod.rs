@@ -22,14 +22,38 @@
 // Startup files are how Unix shells find PATH; Windows keeps it in the registry. These
 // rooms are pure and compile on Windows too, for their tests and for what Windows shares
 // (the probe, the receipt's records), so the rest of them is expected to go unused there.
-#[cfg_attr(all(windows, not(test)), expect(dead_code, reason = "startup files are how Unix shells find PATH; Windows keeps it in the registry"))]
+#[cfg_attr(
+    all(windows, not(test)),
+    expect(
+        dead_code,
+        reason = "startup files are how Unix shells find PATH; Windows keeps it in the registry"
+    )
+)]
 mod edit;
-#[cfg_attr(all(windows, not(test)), expect(dead_code, reason = "startup files are how Unix shells find PATH; Windows keeps it in the registry"))]
+#[cfg_attr(
+    all(windows, not(test)),
+    expect(
+        dead_code,
+        reason = "startup files are how Unix shells find PATH; Windows keeps it in the registry"
+    )
+)]
 mod kinds;
 pub mod legacy;
-#[cfg_attr(all(windows, not(test)), expect(dead_code, reason = "startup files are how Unix shells find PATH; Windows keeps it in the registry"))]
+#[cfg_attr(
+    all(windows, not(test)),
+    expect(
+        dead_code,
+        reason = "startup files are how Unix shells find PATH; Windows keeps it in the registry"
+    )
+)]
 mod scripts;
-#[cfg_attr(all(windows, not(test)), expect(dead_code, reason = "startup files are how Unix shells find PATH; Windows keeps it in the registry"))]
+#[cfg_attr(
+    all(windows, not(test)),
+    expect(
+        dead_code,
+        reason = "startup files are how Unix shells find PATH; Windows keeps it in the registry"
+    )
+)]
 mod startup;
 #[cfg(unix)]
 mod unix;
@@ -59,7 +83,10 @@ use crate::receipt::PathEdit;
 use crate::report::Reporter;
 
 /// What the pure planning needs to know about the file system and installed programs.
-#[cfg_attr(all(windows, not(test)), expect(dead_code, reason = "Windows asks only whether a folder is on PATH"))]
+#[cfg_attr(
+    all(windows, not(test)),
+    expect(dead_code, reason = "Windows asks only whether a folder is on PATH")
+)]
 pub trait Probe {
     /// Returns true if and only if `path` exists (following symlinks or not: a dangling
     /// symlinked rc file still counts as the user's file).
@@ -73,7 +100,13 @@ pub trait Probe {
 }
 
 /// One change to make a shell find caro.
-#[cfg_attr(all(windows, not(test)), expect(dead_code, reason = "startup files are how Unix shells find PATH; Windows keeps it in the registry"))]
+#[cfg_attr(
+    all(windows, not(test)),
+    expect(
+        dead_code,
+        reason = "startup files are how Unix shells find PATH; Windows keeps it in the registry"
+    )
+)]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Edit {
     /// A file wholly ours (an env script, a drop-in), written with these contents.
@@ -128,7 +161,13 @@ pub fn unconfigure_path(edits: &[PathEdit], reporter: &dyn Reporter) -> Vec<Path
 /// Every edit that makes new shells find `dir`, in order: our own files first (so a line
 /// never sources a file that does not exist yet), then the lines. A shell whose syntax
 /// cannot hold `dir` on one line (csh and a newline) gets nothing.
-#[cfg_attr(all(windows, not(test)), expect(dead_code, reason = "startup files are how Unix shells find PATH; Windows keeps it in the registry"))]
+#[cfg_attr(
+    all(windows, not(test)),
+    expect(
+        dead_code,
+        reason = "startup files are how Unix shells find PATH; Windows keeps it in the registry"
+    )
+)]
 pub fn plan_edits(env: &Env, dir: &Path, probe: &dyn Probe) -> Result<Vec<Edit>> {
     let home = env.home()?;
     let files = Files::new(env)?;

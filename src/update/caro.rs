@@ -50,6 +50,13 @@ pub fn update_caro(
             binary,
         });
     }
+    // Nor one that changed since caro-install wrote it (the user's own build, say).
+    if receipt
+        .written(&binary)
+        .is_some_and(|file| !file.is_unchanged())
+    {
+        return Err(Error::ChangedSinceInstall { path: binary });
+    }
     let target = Target {
         app: Program::Caro.name().to_string(),
         program: Program::Caro,

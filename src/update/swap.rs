@@ -120,6 +120,7 @@ fn record_update(
     receipt.sha256 = Some(asset.sha256.to_string());
     receipt.platform = Some(asset.platform.key().to_string());
     receipt.installed_at = Some(receipt::rfc3339(std::time::SystemTime::now()));
+    receipt.record_binaries();
     receipt.save(path)?;
     reporter.detail(&format!("updated {}", path.display()));
     Ok(())

@@ -21,6 +21,11 @@ mod install;
 #[cfg(unix)] // the managers' layouts, symlinks and shims are simulated as on Unix
 mod managers;
 mod messages;
+// Model bundles: XDG folders, inodes, signals and RLIMIT_FSIZE; the Windows half is to write.
+#[cfg(unix)]
+mod models;
+#[cfg(unix)] // FIFOs and shell stand-ins; the Windows half is to write
+mod offline;
 #[cfg(unix)] // sh, bash, zsh and fish startup files
 mod path;
 mod security;
@@ -35,3 +40,5 @@ mod user_files;
 mod waiting;
 #[cfg(windows)]
 mod windows;
+#[cfg(unix)] // shell stand-ins and Unix paths in edited receipts
+mod written;

@@ -9,6 +9,8 @@
 //! value for every test: so tests there run with `CARO_NO_MODIFY_PATH=1` unless they take
 //! the registry with [`Test::registry`] (tests/it/windows.rs).
 
+#[cfg(unix)] // used by the model and offline tests, Unix-only for now
+pub mod bundle;
 pub mod server;
 pub mod tls;
 
