@@ -140,6 +140,42 @@ impl Env {
         Ok(self.home()?.join(".local").join("bin"))
     }
 
+    /// Where caro looks for its models: `<cache dir>/caro/models` (`dirs::cache_dir()`: Linux
+    /// `${XDG_CACHE_HOME:-~/.cache}`, macOS `~/Library/Caches`, Windows `%LOCALAPPDATA%`).
+    pub fn models_dir(&self) -> Result<PathBuf> {
+        let cache = if cfg!(windows) {
+            self.local_app_data()?
+        } else if cfg!(target_os = "macos") {
+            self.home()?.join("Library").join("Caches")
+        } else {
+            match self.var("XDG_CACHE_HOME").map(PathBuf::from) {
+                Some(dir) if dir.is_absolute() => dir,
+                _ => self.home()?.join(".cache"),
+            }
+        };
+        Ok(cache.join("caro").join("models"))
+    }
+
+    /// Where the licences and notices go: `<data dir>/caro/licenses` (`dirs::data_dir()`:
+    /// Linux `${XDG_DATA_HOME:-~/.local/share}`, macOS `~/Library/Application Support`,
+    /// Windows `%APPDATA%`).
+    pub fn licenses_dir(&self) -> Result<PathBuf> {
+        let data = if cfg!(windows) {
+            match self.var("APPDATA") {
+                Some(dir) => PathBuf::from(dir),
+                None => self.home()?.join("AppData").join("Roaming"),
+            }
+        } else if cfg!(target_os = "macos") {
+            self.home()?.join("Library").join("Application Support")
+        } else {
+            match self.var("XDG_DATA_HOME").map(PathBuf::from) {
+                Some(dir) if dir.is_absolute() => dir,
+                _ => self.home()?.join(".local").join("share"),
+            }
+        };
+        Ok(data.join("caro").join("licenses"))
+    }
+
     /// The GitHub token to send to the API and base hosts: `CARO_GITHUB_TOKEN`, then
     /// `GITHUB_TOKEN`.
     pub fn github_token(&self) -> Option<&str> {
@@ -209,6 +245,22 @@ mod tests {
         assert_eq!(
             env.path_dirs(),
             vec![PathBuf::from("/a"), PathBuf::from("/b")]
+        );
+    }
+
+    #[cfg(all(unix, not(target_os = "macos")))]
+    #[test]
+    fn model_and_licence_folders_follow_xdg() {
+        let env = Env::from_vars([("HOME", "/h"), ("XDG_CACHE_HOME", "/c")]);
+        assert_eq!(env.models_dir().unwrap(), Path::new("/c/caro/models"));
+        assert_eq!(
+            env.licenses_dir().unwrap(),
+            Path::new("/h/.local/share/caro/licenses")
+        );
+        let env = Env::from_vars([("HOME", "/h"), ("XDG_CACHE_HOME", "relative")]);
+        assert_eq!(
+            env.models_dir().unwrap(),
+            Path::new("/h/.cache/caro/models")
         );
     }
 }

@@ -124,7 +124,13 @@ fn run(cli: Cli, env: &Env, terminal: &Terminal) -> Result<(), Error> {
                 Facts::detect,
             )?;
             let mut http = Http::from_env(env)?;
-            let listing = caro_install::list_models(&settings, env, &mut http, terminal)?;
+            let listing = caro_install::list_models(
+                &settings.version,
+                settings.platform.platform,
+                env,
+                &mut http,
+                terminal,
+            )?;
             print_out(&listing.to_string());
             Ok(())
         }

@@ -81,6 +81,22 @@ pub fn is_model_name(model: &str) -> bool {
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '-'))
 }
 
+/// Checks a model name a user gave (`--with-model`, `CARO_INSTALL_MODEL`): `Err` holds the
+/// reason when no published bundle name could carry it ([`is_model_name`]'s rule).
+pub fn check_model_name(name: &str) -> Result<(), String> {
+    if name.is_empty() {
+        return Err("it is empty".to_string());
+    }
+    if !is_model_name(name) {
+        return Err(
+            "a model name has only lower-case letters, digits, `.` and `-`, starts \
+             with a letter or digit and is at most 64 long, as in `smollm-135m`"
+                .to_string(),
+        );
+    }
+    Ok(())
+}
+
 /// `<asset>.sha256`: the GNU-form digest beside every asset.
 pub fn sidecar(asset: &str) -> String {
     format!("{asset}.sha256")
@@ -253,6 +269,15 @@ mod tests {
                 versioned_archive(CARO, &version, platform)
             );
             assert_eq!(candidates[2].file_name, legacy_binary(CARO, platform));
+        }
+    }
+
+    #[test]
+    fn model_names_are_what_a_published_name_can_hold() {
+        assert!(check_model_name("smollm-135m").is_ok());
+        assert!(check_model_name("qwen-1.5b").is_ok());
+        for bad in ["", "../x", "a/b", "Qwen", "-x", ".x", "a b", "a\u{1b}b"] {
+            assert!(check_model_name(bad).is_err(), "{bad:?}");
         }
     }
 }

@@ -12,7 +12,6 @@ use std::path::{Path, PathBuf};
 use crate::env::Env;
 use crate::error::{Error, Result};
 use crate::files::{self, DirLock};
-use crate::install::bundle;
 use crate::platform::local_executable_name;
 use crate::receipt::{self, PathEdit, Receipt};
 use crate::report::Reporter;
@@ -205,8 +204,8 @@ pub fn uninstall(env: &Env, yes: bool, reporter: &dyn Reporter) -> Result<Uninst
     if let Some(receipt) = &receipt {
         let mut made_for = vec![dir.clone()];
         made_for.extend(receipt_dir.clone());
-        made_for.extend(bundle::models_dir(env).ok());
-        made_for.extend(bundle::licenses_dir(env).ok());
+        made_for.extend(env.models_dir().ok());
+        made_for.extend(env.licenses_dir().ok());
         remove_created_dirs(receipt, &made_for, reporter);
     }
     for (path, why) in &kept {
@@ -247,8 +246,8 @@ fn remove_model_files(
     kept: &mut Vec<(PathBuf, String)>,
     reporter: &dyn Reporter,
 ) -> (Vec<PathBuf>, u64) {
-    let models = bundle::models_dir(env).ok();
-    let licenses = bundle::licenses_dir(env).ok();
+    let models = env.models_dir().ok();
+    let licenses = env.licenses_dir().ok();
     let mut removed = Vec::new();
     let mut freed = 0;
     for file in &receipt.files {

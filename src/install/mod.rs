@@ -203,8 +203,8 @@ pub fn install(
         Some(_) => Some(bundle::Destinations {
             binary_dir: dir.clone(),
             binary_name: executable_name("caro", plan.platform.platform),
-            models: bundle::models_dir(env)?,
-            licenses: bundle::licenses_dir(env)?,
+            models: env.models_dir()?,
+            licenses: env.licenses_dir()?,
         }),
         None => None,
     };

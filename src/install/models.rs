@@ -9,9 +9,11 @@
 use std::fmt;
 
 use crate::download::{ApiAnswer, Http, Scheme, check_url, file_url_path};
+use crate::env::Env;
 use crate::error::{Error, Result, human_size};
+use crate::fetch::resolve_version;
 use crate::platform::Platform;
-use crate::release::{ReleaseSource, Version, tag};
+use crate::release::{ReleaseSource, Version, VersionRequest, tag};
 use crate::report::Reporter;
 
 /// The bundles of one release for one platform: model name and size in bytes, by name.
@@ -65,7 +67,7 @@ pub fn bundles_among(
         .into_iter()
         .filter_map(|(name, size)| {
             let model = name.strip_prefix(&prefix)?.strip_suffix(".tar.gz")?;
-            super::bundle::check_model_name(model).ok()?;
+            crate::names::check_model_name(model).ok()?;
             Some((model.to_string(), size))
         })
         .collect();
@@ -90,18 +92,18 @@ pub fn assets_in_release_json(json: &str) -> Option<Vec<(String, u64)>> {
     )
 }
 
-/// The `models` command: the bundles of the release `settings` ask for (latest unless
-/// `--version`), for their platform.
+/// The `models` command: the bundles of release `version` (`latest` resolved as for an
+/// install) for `platform`.
 pub fn list_models(
-    settings: &crate::install::plan::Settings,
-    env: &crate::env::Env,
+    version: &VersionRequest,
+    platform: Platform,
+    env: &Env,
     http: &mut Http,
     reporter: &dyn Reporter,
 ) -> Result<ModelListing> {
     let source = ReleaseSource::caro(env);
     http.trust_token_hosts(&source);
-    let (version, _) = crate::fetch::resolve_version(&settings.version, &source, http, reporter)?;
-    let platform = settings.platform.platform;
+    let (version, _) = resolve_version(version, &source, http, reporter)?;
     let bundles = list_bundles(&source, &version, platform, http, reporter)?;
     Ok(ModelListing {
         version,

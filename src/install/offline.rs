@@ -15,7 +15,6 @@ use std::time::{Duration, Instant};
 
 use sha2::{Digest as _, Sha256};
 
-use super::bundle;
 use crate::checksum::{self, Digest};
 use crate::error::{Error, Result};
 use crate::extract;
@@ -88,7 +87,7 @@ pub fn parse_local_name(name: &str) -> LocalName {
             } else if let Some(model) = suffix
                 .strip_prefix("-with-")
                 .and_then(|s| s.strip_suffix(".tar.gz"))
-                .filter(|model| bundle::check_model_name(model).is_ok())
+                .filter(|model| crate::names::check_model_name(model).is_ok())
             {
                 LocalKind::Bundle(model.to_string())
             } else {

@@ -7,12 +7,12 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use super::bundle::check_model_name;
 use super::offline::{self, LocalName};
 use crate::download::Http;
 use crate::env::Env;
 use crate::error::{Error, Result};
 use crate::fetch::resolve_version;
+use crate::names;
 use crate::platform::{self, Choice, Facts, Platform, executable_name};
 use crate::receipt;
 use crate::release::{self, ReleaseSource, Version, VersionRequest};
@@ -167,7 +167,7 @@ impl Settings {
             .or(env.var("CARO_INSTALL_MODEL"))
         {
             Some(name) => {
-                check_model_name(name).map_err(|reason| Error::InvalidModelName {
+                names::check_model_name(name).map_err(|reason| Error::InvalidModelName {
                     input: name.escape_debug().to_string(),
                     reason,
                 })?;
@@ -401,7 +401,7 @@ pub fn plan(settings: &Settings, env: &Env, http: &Http, reporter: &dyn Reporter
             urls.push(source.asset_url(&version, &candidate.file_name));
         }
     }
-    let bundle = super::bundle::plan(settings, &version, &source, env, http, reporter)?;
+    let bundle = plan_bundle(settings, &version, &source, env, http, reporter)?;
     if let (Some(bundle), None) = (&bundle, &settings.local) {
         urls.push(bundle.source.clone());
     }
@@ -433,6 +433,50 @@ pub fn plan(settings: &Settings, env: &Env, http: &Http, reporter: &dyn Reporter
         bundle,
         from_file: settings.local.as_ref().map(|(path, _)| path.clone()),
     })
+}
+
+/// What `settings` will do about a model bundle, for the plan (`--dry-run`): its URL (or
+/// the local file), size and destinations. The size of a bundle on the network costs one
+/// request (the release's asset list), made for a dry run only.
+pub fn plan_bundle(
+    settings: &Settings,
+    version: &Version,
+    source: &ReleaseSource,
+    env: &Env,
+    http: &Http,
+    reporter: &dyn Reporter,
+) -> Result<Option<BundlePlan>> {
+    let Some(model) = &settings.model else {
+        return Ok(None);
+    };
+    let platform = settings.platform.platform;
+    let (source_text, size) = match &settings.local {
+        Some((path, _)) => (
+            path.display().to_string(),
+            std::fs::metadata(path).ok().map(|m| m.len()),
+        ),
+        None => {
+            let name = super::bundle::bundle_file_name(version, platform, model);
+            let size = settings
+                .dry_run
+                .then(|| {
+                    super::models::list_bundles(source, version, platform, http, reporter)
+                        .ok()?
+                        .into_iter()
+                        .find(|(name, _)| name == model)
+                        .map(|(_, size)| size)
+                })
+                .flatten();
+            (source.asset_url(version, &name), size)
+        }
+    };
+    Ok(Some(BundlePlan {
+        model: model.clone(),
+        source: source_text,
+        size,
+        models_dir: env.models_dir()?,
+        licenses_dir: env.licenses_dir()?,
+    }))
 }
 
 #[cfg(test)]

@@ -20,16 +20,13 @@ pub use unpack::Unpacker;
 
 use std::path::{Path, PathBuf};
 
-use super::plan::{BundlePlan, Settings};
 use crate::checksum::Digest;
-use crate::download::Http;
-use crate::env::Env;
 use crate::error::{Error, Result};
 use crate::extract;
 use crate::files::TempFile;
 use crate::platform::Platform;
 use crate::receipt::WrittenFile;
-use crate::release::{ReleaseSource, Version};
+use crate::release::Version;
 use crate::report::Reporter;
 
 /// The most bytes a bundle may unpack to: 64 GiB, far above the largest model caro offers
@@ -45,103 +42,6 @@ pub const NOTICES: &str = "THIRD_PARTY_NOTICES.txt";
 /// The published name of the bundle of `model` for caro `version` on `platform`.
 pub fn bundle_file_name(version: &Version, platform: Platform, model: &str) -> String {
     format!("caro-{version}-{platform}-with-{model}.tar.gz")
-}
-
-/// Checks a model name (`--with-model`, `CARO_INSTALL_MODEL`): lower-case letters, digits,
-/// `.`, `_` and `-`, as caro's bundle names have; anything else could not be part of a
-/// published name (and a `/` would change the URL's path).
-pub fn check_model_name(name: &str) -> Result<(), String> {
-    let allowed = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-".contains(c);
-    if name.is_empty() {
-        return Err("it is empty".to_string());
-    }
-    if name.len() > 100 || !name.chars().all(allowed) || name.starts_with(['.', '-']) {
-        return Err(
-            "a model name has only lower-case letters, digits, `.`, `_` and `-`, as in `smollm-135m`"
-                .to_string(),
-        );
-    }
-    Ok(())
-}
-
-/// Where caro looks for its models: `<cache dir>/caro/models` (`dirs::cache_dir()`: Linux
-/// `${XDG_CACHE_HOME:-~/.cache}`, macOS `~/Library/Caches`, Windows `%LOCALAPPDATA%`).
-pub fn models_dir(env: &Env) -> Result<PathBuf> {
-    let cache = if cfg!(windows) {
-        env.local_app_data()?
-    } else if cfg!(target_os = "macos") {
-        env.home()?.join("Library").join("Caches")
-    } else {
-        match env.var("XDG_CACHE_HOME").map(PathBuf::from) {
-            Some(dir) if dir.is_absolute() => dir,
-            _ => env.home()?.join(".cache"),
-        }
-    };
-    Ok(cache.join("caro").join("models"))
-}
-
-/// Where the licences and notices go: `<data dir>/caro/licenses` (`dirs::data_dir()`:
-/// Linux `${XDG_DATA_HOME:-~/.local/share}`, macOS `~/Library/Application Support`,
-/// Windows `%APPDATA%`).
-pub fn licenses_dir(env: &Env) -> Result<PathBuf> {
-    let data = if cfg!(windows) {
-        match env.var("APPDATA") {
-            Some(dir) => PathBuf::from(dir),
-            None => env.home()?.join("AppData").join("Roaming"),
-        }
-    } else if cfg!(target_os = "macos") {
-        env.home()?.join("Library").join("Application Support")
-    } else {
-        match env.var("XDG_DATA_HOME").map(PathBuf::from) {
-            Some(dir) if dir.is_absolute() => dir,
-            _ => env.home()?.join(".local").join("share"),
-        }
-    };
-    Ok(data.join("caro").join("licenses"))
-}
-
-/// What `settings` will do about a model bundle, for the plan (`--dry-run`): its URL (or
-/// the local file), size and destinations. The size of a bundle on the network costs one
-/// request (the release's asset list), made for a dry run only.
-pub fn plan(
-    settings: &Settings,
-    version: &Version,
-    source: &ReleaseSource,
-    env: &Env,
-    http: &Http,
-    reporter: &dyn Reporter,
-) -> Result<Option<BundlePlan>> {
-    let Some(model) = &settings.model else {
-        return Ok(None);
-    };
-    let platform = settings.platform.platform;
-    let (source_text, size) = match &settings.local {
-        Some((path, _)) => (
-            path.display().to_string(),
-            std::fs::metadata(path).ok().map(|m| m.len()),
-        ),
-        None => {
-            let name = bundle_file_name(version, platform, model);
-            let size = settings
-                .dry_run
-                .then(|| {
-                    super::models::list_bundles(source, version, platform, http, reporter)
-                        .ok()?
-                        .into_iter()
-                        .find(|(name, _)| name == model)
-                        .map(|(_, size)| size)
-                })
-                .flatten();
-            (source.asset_url(version, &name), size)
-        }
-    };
-    Ok(Some(BundlePlan {
-        model: model.clone(),
-        source: source_text,
-        size,
-        models_dir: models_dir(env)?,
-        licenses_dir: licenses_dir(env)?,
-    }))
 }
 
 /// What a bundle entry is.
@@ -458,15 +358,6 @@ mod tests {
     }
 
     #[test]
-    fn model_names_are_what_a_published_name_can_hold() {
-        assert!(check_model_name("smollm-135m").is_ok());
-        assert!(check_model_name("qwen-1.5b").is_ok());
-        for bad in ["", "../x", "a/b", "Qwen", "-x", ".x", "a b", "a\u{1b}b"] {
-            assert!(check_model_name(bad).is_err(), "{bad:?}");
-        }
-    }
-
-    #[test]
     fn bundle_names_follow_the_release_layout() {
         let version = Version::parse("1.2.0").unwrap();
         assert_eq!(
@@ -484,21 +375,5 @@ mod tests {
         let text = error.to_string();
         assert!(text.contains("/cache/caro/models"), "{text}");
         assert!(text.contains("2.0 MiB"), "{text}");
-    }
-
-    #[cfg(all(unix, not(target_os = "macos")))]
-    #[test]
-    fn model_and_licence_folders_follow_xdg() {
-        let env = Env::from_vars([("HOME", "/h"), ("XDG_CACHE_HOME", "/c")]);
-        assert_eq!(models_dir(&env).unwrap(), Path::new("/c/caro/models"));
-        assert_eq!(
-            licenses_dir(&env).unwrap(),
-            Path::new("/h/.local/share/caro/licenses")
-        );
-        let env = Env::from_vars([("HOME", "/h"), ("XDG_CACHE_HOME", "relative")]);
-        assert_eq!(
-            models_dir(&env).unwrap(),
-            Path::new("/h/.cache/caro/models")
-        );
     }
 }
