@@ -24,7 +24,7 @@
 // shares), where most of them goes unused. `allow`, not `expect`: an expectation on a
 // module is not fulfilled by the dead-code lint of the items inside it (rustc's own limit).
 #[cfg_attr(
-    all(windows, not(test)),
+    windows,
     allow(
         dead_code,
         reason = "startup files are how Unix shells find PATH; Windows keeps it in the registry"
@@ -32,7 +32,7 @@
 )]
 mod edit;
 #[cfg_attr(
-    all(windows, not(test)),
+    windows,
     allow(
         dead_code,
         reason = "startup files are how Unix shells find PATH; Windows keeps it in the registry"
@@ -41,7 +41,7 @@ mod edit;
 mod kinds;
 pub mod legacy;
 #[cfg_attr(
-    all(windows, not(test)),
+    windows,
     allow(
         dead_code,
         reason = "startup files are how Unix shells find PATH; Windows keeps it in the registry"
@@ -49,7 +49,7 @@ pub mod legacy;
 )]
 mod scripts;
 #[cfg_attr(
-    all(windows, not(test)),
+    windows,
     allow(
         dead_code,
         reason = "startup files are how Unix shells find PATH; Windows keeps it in the registry"
@@ -85,7 +85,7 @@ use crate::report::Reporter;
 
 /// What the pure planning needs to know about the file system and installed programs.
 #[cfg_attr(
-    all(windows, not(test)),
+    windows,
     allow(dead_code, reason = "Windows asks only whether a folder is on PATH")
 )]
 pub trait Probe {
@@ -102,7 +102,7 @@ pub trait Probe {
 
 /// One change to make a shell find caro.
 #[cfg_attr(
-    all(windows, not(test)),
+    windows,
     allow(
         dead_code,
         reason = "startup files are how Unix shells find PATH; Windows keeps it in the registry"
@@ -133,7 +133,7 @@ pub enum Edit {
 }
 
 #[cfg_attr(
-    all(windows, not(test)),
+    windows,
     allow(
         dead_code,
         reason = "startup files are how Unix shells find PATH; Windows keeps it in the registry"
@@ -170,7 +170,7 @@ pub fn unconfigure_path(edits: &[PathEdit], reporter: &dyn Reporter) -> Vec<Path
 /// never sources a file that does not exist yet), then the lines. A shell whose syntax
 /// cannot hold `dir` on one line (csh and a newline) gets nothing.
 #[cfg_attr(
-    all(windows, not(test)),
+    windows,
     allow(
         dead_code,
         reason = "startup files are how Unix shells find PATH; Windows keeps it in the registry"
