@@ -59,6 +59,10 @@ pub fn legacy_binary(name: &str, platform: Platform) -> String {
 /// caro-install's, whose bootstrap scripts need a version-less URL. caro's releases carry
 /// versioned names only, so a signed old build can never be served under a name that
 /// every release shares.
+#[cfg_attr(
+    not(any(feature = "publish", test)),
+    expect(dead_code, reason = "only the publisher decides which names to write")
+)]
 pub fn publishes_legacy_names(name: &str) -> bool {
     name == INSTALLER
 }
@@ -110,11 +114,19 @@ pub fn signature(asset: &str) -> String {
 /// The trusted comment a release's signature of `asset` carries: `file:<asset>
 /// version:<V>`. Both tokens are covered by the signature, so a signed build cannot be
 /// replayed under another file name or another release's tag.
+#[cfg_attr(
+    not(any(feature = "publish", test)),
+    expect(dead_code, reason = "only the publisher writes signatures")
+)]
 pub fn trusted_comment(asset: &str, version: &Version) -> String {
     format!("file:{asset} version:{version}")
 }
 
 /// `{name}.{version}.nupkg`: the file name NuGet gives a package (its id and version).
+#[cfg_attr(
+    not(any(feature = "publish", test)),
+    expect(dead_code, reason = "only the publisher lays out channels")
+)]
 pub fn nuget_package(name: &str, version: &Version) -> String {
     format!("{name}.{version}.nupkg")
 }
@@ -122,6 +134,10 @@ pub fn nuget_package(name: &str, version: &Version) -> String {
 /// The builds the NuGet package carries, and where in it: the Windows x86_64 build is
 /// `tools/caro.exe` (what caro's feed has always served), Windows on ARM's goes beside it
 /// when the release has one. The first is required.
+#[cfg_attr(
+    not(any(feature = "publish", test)),
+    expect(dead_code, reason = "only the publisher lays out channels")
+)]
 pub const NUGET_BUILDS: [(Platform, &str); 2] = [
     (Platform::WindowsAmd64, "tools"),
     (Platform::WindowsArm64, "tools/arm64"),
@@ -129,6 +145,10 @@ pub const NUGET_BUILDS: [(Platform, &str); 2] = [
 
 /// The builds the container image is made of, with the OCI architecture each is for: the
 /// static musl builds, which run in an image holding nothing else. Both are required.
+#[cfg_attr(
+    not(any(feature = "publish", test)),
+    expect(dead_code, reason = "only the publisher lays out channels")
+)]
 pub const OCI_BUILDS: [(Platform, &str); 2] = [
     (Platform::LinuxAmd64Musl, "amd64"),
     (Platform::LinuxArm64Musl, "arm64"),
@@ -137,6 +157,10 @@ pub const OCI_BUILDS: [(Platform, &str); 2] = [
 /// The builds the Homebrew formula points at, with the Homebrew blocks that pick each
 /// (`on_macos`/`on_linux`, then `on_arm`/`on_intel`): the MLX build on Apple Silicon. All
 /// are required.
+#[cfg_attr(
+    not(any(feature = "publish", test)),
+    expect(dead_code, reason = "only the publisher lays out channels")
+)]
 pub const HOMEBREW_BUILDS: [(Platform, &str, &str); 4] = [
     (Platform::MacosSilicon, "on_macos", "on_arm"),
     (Platform::MacosIntel, "on_macos", "on_intel"),

@@ -14,6 +14,7 @@ use crate::download::Http;
 use crate::error::{Error, Result};
 use crate::extract;
 use crate::files::TempFile;
+use crate::names;
 use crate::platform::{Choice, Platform, executable_name};
 use crate::release::{self, AssetKind, ReleaseSource, Version, VersionRequest};
 use crate::report::Reporter;
@@ -65,7 +66,7 @@ pub fn fetch_verified(
                 tried.push(url);
                 continue;
             };
-            let sidecar_url = format!("{url}.sha256");
+            let sidecar_url = names::sidecar(&url);
             let text = http
                 .get_text(&sidecar_url, checksum::MAX_SIDECAR_BYTES, reporter)?
                 .ok_or_else(|| Error::MissingSidecar {
@@ -194,7 +195,7 @@ pub fn find_published(wanted: &Wanted, http: &Http, reporter: &dyn Reporter) -> 
                 tried.push(url);
                 continue;
             }
-            let sidecar = format!("{url}.sha256");
+            let sidecar = names::sidecar(&url);
             if !http.exists(&sidecar, reporter)? {
                 return Err(Error::MissingSidecar {
                     url: sidecar,
@@ -266,7 +267,7 @@ fn check_signature(
     let Some(key) = policy.key() else {
         return Ok(());
     };
-    let signature_url = format!("{url}.minisig");
+    let signature_url = names::signature(url);
     let text = http
         .get_text(&signature_url, signature::MAX_SIGNATURE_BYTES, reporter)?
         .ok_or_else(|| Error::MissingSignature {
@@ -298,7 +299,7 @@ fn release_exists(
     }
     for platform in Platform::ALL {
         for candidate in release::asset_candidates(name, version, platform) {
-            let sidecar = source.asset_url(version, &format!("{}.sha256", candidate.file_name));
+            let sidecar = source.asset_url(version, &names::sidecar(&candidate.file_name));
             if http.exists(&sidecar, reporter)? {
                 reporter.detail(&format!("release {version} exists: {sidecar}"));
                 return Ok(true);

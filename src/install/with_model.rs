@@ -13,6 +13,7 @@ use crate::checksum::{self, Digest};
 use crate::download::{Downloaded, Http, Sink};
 use crate::error::{Error, Result};
 use crate::fetch::{VerifiedAsset, Wanted};
+use crate::names;
 use crate::platform::Platform;
 use crate::report::Reporter;
 use crate::signature;
@@ -51,7 +52,7 @@ pub fn find_bundle(
     if !http.exists(&url, reporter)? {
         return Err(missing_bundle(wanted, model, url, http, reporter));
     }
-    let sidecar = format!("{url}.sha256");
+    let sidecar = names::sidecar(&url);
     if !http.exists(&sidecar, reporter)? {
         return Err(Error::MissingSidecar {
             url: sidecar,
@@ -108,7 +109,7 @@ pub fn fetch_bundle(
     let file_name = bundle::bundle_file_name(version, platform, model);
     let url = source.asset_url(version, &file_name);
     let missing = || missing_bundle(wanted, model, url.clone(), http, reporter);
-    let sidecar_url = format!("{url}.sha256");
+    let sidecar_url = names::sidecar(&url);
     let Some(text) = http.get_text(&sidecar_url, checksum::MAX_SIDECAR_BYTES, reporter)? else {
         if http.exists(&url, reporter)? {
             return Err(Error::MissingSidecar {
@@ -126,7 +127,7 @@ pub fn fetch_bundle(
     let signature = match signatures.key() {
         None => None,
         Some(_) => {
-            let signature_url = format!("{url}.minisig");
+            let signature_url = names::signature(&url);
             let text = http
                 .get_text(&signature_url, signature::MAX_SIGNATURE_BYTES, reporter)?
                 .ok_or_else(|| Error::MissingSignature {

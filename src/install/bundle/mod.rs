@@ -24,6 +24,7 @@ use crate::checksum::Digest;
 use crate::error::{Error, Result};
 use crate::extract;
 use crate::files::TempFile;
+use crate::names;
 use crate::platform::Platform;
 use crate::receipt::WrittenFile;
 use crate::release::Version;
@@ -41,7 +42,7 @@ pub const NOTICES: &str = "THIRD_PARTY_NOTICES.txt";
 
 /// The published name of the bundle of `model` for caro `version` on `platform`.
 pub fn bundle_file_name(version: &Version, platform: Platform, model: &str) -> String {
-    format!("caro-{version}-{platform}-with-{model}.tar.gz")
+    names::bundle(names::CARO, version, platform, model)
 }
 
 /// What a bundle entry is.
