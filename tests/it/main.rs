@@ -6,13 +6,11 @@ mod common;
 mod binstall;
 mod cli;
 mod dist;
-// File modes, symlinks, signals and Unix tools; its Windows half is still to write.
-#[cfg(unix)]
+// By class of attacker; the Unix-only cases (file modes, symlinks, signals) are marked.
 mod hostile;
 mod install;
 #[cfg(unix)] // sh, bash, zsh and fish startup files
 mod path;
-mod security;
 mod signature;
 #[cfg(unix)] // the snapshots hold Unix paths and shell advice; Windows ones are still to take
 mod snapshots;

@@ -1,0 +1,115 @@
+//! What a hostile mirror (or whoever can change a release) can serve: archives that explode
+//! or escape, builds that never exit.
+
+use super::*;
+
+#[test]
+fn an_archive_bomb_is_refused() {
+    let server = Server::start();
+    let encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    let mut builder = tar::Builder::new(encoder);
+    let mut header = tar::Header::new_gnu();
+    let size = (1u64 << 30) + 4096;
+    header.set_size(size);
+    header.set_mode(0o644);
+    header.set_path("caro-1.0.3/zeros").unwrap();
+    header.set_cksum();
+    builder
+        .append(&header, std::io::repeat(0).take(size))
+        .unwrap();
+    let archive = builder.into_inner().unwrap().finish().unwrap();
+    assert!(
+        archive.len() < 16 << 20,
+        "the bomb is small: {} bytes",
+        archive.len()
+    );
+    server.asset(CARO, "1.0.3", "caro-1.0.3-linux-amd64.tar.gz", &archive);
+    let test = pinned_yes(Test::new().server(&server));
+    test.run()
+        .failure()
+        .stderr_has("refusing archive")
+        .stderr_has("expands to more than 1073741824 bytes");
+    assert!(!test.bin_dir().join("caro").exists());
+    assert_no_temp_files(&test.bin_dir());
+}
+
+use std::io::Read as _;
+
+#[test]
+fn a_zip_entry_with_an_absolute_path_is_refused() {
+    use std::io::Write;
+    let server = Server::start();
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    zip.start_file("caro.exe", zip::write::SimpleFileOptions::default())
+        .unwrap();
+    zip.write_all(b"MZ").unwrap();
+    zip.start_file("/etc/caro.exe", zip::write::SimpleFileOptions::default())
+        .unwrap();
+    zip.write_all(b"owned").unwrap();
+    let archive = zip.finish().unwrap().into_inner();
+    server.asset(CARO, "1.0.3", "caro-1.0.3-windows-amd64.zip", &archive);
+    let test = Test::new()
+        .server(&server)
+        .pinned("1.0.3", "windows-amd64")
+        .arg("--no-modify-path");
+    test.run()
+        .failure()
+        .stderr_has("`/etc/caro.exe` has an absolute path");
+    assert!(!test.bin_dir().join("caro.exe").exists());
+}
+
+#[cfg(unix)]
+#[test]
+fn a_zip_listing_too_many_entries_is_refused_before_it_is_read() {
+    use std::io::Write;
+    let server = Server::start();
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for index in 0..1_001 {
+        zip.start_file(
+            format!("doc{index}"),
+            zip::write::SimpleFileOptions::default(),
+        )
+        .unwrap();
+    }
+    zip.start_file("caro.exe", zip::write::SimpleFileOptions::default())
+        .unwrap();
+    zip.write_all(b"MZ").unwrap();
+    let archive = zip.finish().unwrap().into_inner();
+    server.asset(CARO, "1.0.3", "caro-1.0.3-windows-amd64.zip", &archive);
+    Test::new()
+        .server(&server)
+        .pinned("1.0.3", "windows-amd64")
+        .arg("--no-modify-path")
+        .run()
+        .failure()
+        .stderr_has("it lists 1002 entries, more than the 1000");
+}
+
+#[cfg(unix)]
+#[test]
+fn a_new_build_that_never_exits_fails_the_update_and_gets_no_token() {
+    let server = Server::start();
+    server.caro("1.0.3", "linux-amd64");
+    let test = Test::new()
+        .server(&server)
+        .pinned("1.0.3", "linux-amd64")
+        .arg("--no-modify-path");
+    test.run().success();
+    let token_seen = test.root().join("token");
+    let endless = format!(
+        "#!/bin/sh\necho \"${{CARO_GITHUB_TOKEN:-none}}\" > '{}'\nexec {} caro\n",
+        token_seen.display(),
+        system_tool("yes").display()
+    );
+    server.asset(CARO, "1.1.0", "caro-1.1.0-linux-amd64", endless.as_bytes());
+    server.latest("1.1.0");
+    let test = test.env("CARO_GITHUB_TOKEN", "ghp_secret");
+    test.run_with(&["update"])
+        .failure()
+        .stderr_has("did not exit within 10 s");
+    assert_eq!(fs::read_to_string(&token_seen).unwrap(), "none\n");
+    assert_eq!(
+        run_installed(&test.bin_dir().join("caro"), "--version"),
+        "caro 1.0.3\n"
+    );
+}
