@@ -9,6 +9,8 @@ use std::fmt::Write as _;
 use std::io;
 use std::path::PathBuf;
 
+use crate::report::{redact_urls, safe};
+
 /// `Result` with this crate's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -17,7 +19,7 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 #[non_exhaustive]
 pub enum Error {
     /// A version string that is neither `latest` nor a semantic version.
-    #[error("invalid version `{input}`: {reason}")]
+    #[error("invalid version `{}`: {}", safe(input), safe(reason))]
     InvalidVersion {
         /// What the user gave.
         input: String,
@@ -26,7 +28,7 @@ pub enum Error {
     },
 
     /// A `--platform` / `CARO_INSTALL_PLATFORM` value that is not a key of SPEC section 4.
-    #[error("unknown platform `{input}`")]
+    #[error("unknown platform `{}`", safe(input))]
     UnknownPlatform {
         /// What the user gave.
         input: String,
@@ -77,7 +79,7 @@ pub enum Error {
 
     /// The receipt names an install directory holding no caro: it was edited, or caro was
     /// removed by hand. Update writes nothing there.
-    #[error("the receipt `{receipt}` says caro is at `{binary}`, but there is no caro there")]
+    #[error("the receipt `{}` says caro is at `{}`, but there is no caro there", receipt.display(), safe(&binary.to_string_lossy()))]
     NotInstalledThere {
         /// The receipt.
         receipt: PathBuf,
@@ -97,7 +99,7 @@ pub enum Error {
     },
 
     /// Another process held the install directory's lock for longer than we wait.
-    #[error("`{path}` is locked by {} and stayed locked for {seconds} s", holder.as_deref().unwrap_or("another caro-install"))]
+    #[error("`{}` is locked by {} and stayed locked for {seconds} s", path.display(), safe(holder.as_deref().unwrap_or("another caro-install")))]
     LockTimeout {
         /// The install directory.
         path: PathBuf,
@@ -169,7 +171,7 @@ pub enum Error {
     },
 
     /// An environment variable with a value that cannot be used.
-    #[error("{name} is set to `{value}`, which is not {expected}")]
+    #[error("{name} is set to `{}`, which is not {expected}", safe(&redact_urls(value)))]
     InvalidVariable {
         /// The variable.
         name: &'static str,
@@ -198,7 +200,7 @@ pub enum Error {
     },
 
     /// Neither the `releases/latest` redirect, a mirror's text body, nor the API named a tag.
-    #[error("could not find the latest release of `{repo}`: {detail}")]
+    #[error("could not find the latest release of `{repo}`: {}", safe(detail))]
     LatestUnknown {
         /// The `owner/name` repository.
         repo: String,
@@ -437,7 +439,7 @@ pub enum Error {
     },
 
     /// The new build did not start: it was not installed.
-    #[error("the new build `{}` failed its start-up check: {detail}", path.display())]
+    #[error("the new build `{}` failed its start-up check: {}", path.display(), safe(detail))]
     SanityCheck {
         /// The new build (a temp file, now removed).
         path: PathBuf,
@@ -669,6 +671,9 @@ impl Error {
                 "replace `{}` with a regular file you own (or remove it), then run this again",
                 path.display()
             ),
+            Error::InvalidVariable { name, expected, .. } => {
+                format!("unset {name}, or set it to {expected}")
+            }
             Error::File { .. } => {
                 "check that the path exists and that you may write to it".to_string()
             }
@@ -740,7 +745,8 @@ fn hosted_message(error: &Error, help: Option<&str>) -> String {
     if let Some(help) = help {
         let _ = write!(message, "\nhelp: {help}");
     }
-    message
+    // What the host prints as it is: text from outside escaped, passwords redacted.
+    crate::report::printable(&message)
 }
 
 /// Why a path was not read or edited.

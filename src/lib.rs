@@ -80,5 +80,5 @@ pub use install::{InstallOutcome, Installed, install};
 pub use platform::{Choice, Facts, Platform, choose};
 pub use receipt::Receipt;
 pub use release::{ReleaseSource, Version, VersionRequest, asset_candidates};
-pub use report::{Reporter, Silent};
+pub use report::{Reporter, Silent, printable, redact_url, safe};
 pub use update::{SelfUpdate, UpdateOutcome};

@@ -203,7 +203,7 @@ impl Transport {
         let proxy = match proxy_url {
             Some(url) => Some(ureq::Proxy::new(url).map_err(|e| Error::InvalidVariable {
                 name: "HTTPS_PROXY",
-                value: format!("{url} ({e})"),
+                value: format!("{} ({e})", crate::report::redact_url(url)),
                 expected: "a proxy URL like http://proxy.example:3128",
             })?),
             None => None,

@@ -134,4 +134,3 @@ fn a_corrupt_receipt_is_replaced_by_a_fresh_install() {
         .stderr_has("is corrupt; writing a new one");
     assert_eq!(test.receipt()["version"], "1.0.3");
 }
-

@@ -2,14 +2,14 @@
 //! the classes, who may write what, and the entry points each file covers). The helpers the
 //! classes share live here.
 
+use std::fs;
 #[cfg(unix)]
 use std::os::unix::fs::PermissionsExt;
 #[cfg(unix)]
 use std::path::{Path, PathBuf};
+use std::process::Stdio;
 #[cfg(unix)]
 use std::process::{Child, Command};
-use std::process::Stdio;
-use std::fs;
 use std::time::{Duration, Instant};
 
 use crate::common::*;
@@ -20,6 +20,7 @@ mod local_user;
 mod mirror;
 mod network;
 mod output;
+mod secrets;
 mod values;
 
 const CARO: &str = "wildcard/caro";
