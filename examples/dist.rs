@@ -133,7 +133,12 @@ fn file_url(path: &Path) -> String {
 /// Signs each asset with the minisign secret key given as the text of its `.key` file
 /// (`CARO_DIST_MINISIGN_SECRET_KEY`, password in `CARO_DIST_MINISIGN_PASSWORD` if it is
 /// encrypted), writing `<asset>.minisig` beside it: what SPEC section 7 verifies.
-fn sign(secret_key: &str, dir: &Path, assets: &[dist::Asset]) -> Result<(), Error> {
+fn sign(
+    secret_key: &str,
+    dir: &Path,
+    assets: &[dist::Asset],
+    version: &caro_install::Version,
+) -> Result<(), Error> {
     let failed = |operation, path: &Path, error: minisign::PError| Error::File {
         operation,
         path: path.to_path_buf(),
@@ -158,7 +163,8 @@ fn sign(secret_key: &str, dir: &Path, assets: &[dist::Asset]) -> Result<(), Erro
     for asset in assets {
         let path = dir.join(&asset.file_name);
         let file = std::fs::File::open(&path).map_err(Error::file("read", &path))?;
-        let trusted = format!("file:{}", asset.file_name);
+        // What the installer requires, word for word (docs/security.md).
+        let trusted = caro_install::signature::trusted_comment(&asset.file_name, version);
         let signature = minisign::sign(None, &key, file, Some(&trusted), None)
             .map_err(|e| failed("sign", &path, e))?;
         let signature_path = dir.join(format!("{}.minisig", asset.file_name));
@@ -219,7 +225,7 @@ fn run(args: &Args) -> Result<(), Error> {
     }
     println!("  with a .sha256 sidecar each, and {}", dist::SUMS_FILE);
     if let Ok(secret_key) = std::env::var("CARO_DIST_MINISIGN_SECRET_KEY") {
-        sign(&secret_key, &dir, &assets)?;
+        sign(&secret_key, &dir, &assets, &args.version)?;
         println!("  and a .minisig signature each");
     }
     if let Some(npm_dir) = &args.npm {

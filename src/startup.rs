@@ -2,14 +2,74 @@
 //! placed. It must start, exit 0 within [`SANITY_RUN_SECONDS`] and name the version it was
 //! published as; anything else means it is not placed. Install and update both run it, so
 //! it lives below them.
+//!
+//! It is the last line against a signed or checksummed build served under the wrong tag:
+//! [`check_build`] is the only way to get a [`CheckedBuild`], and a [`CheckedBuild`] is
+//! what install and update place, so no new way in can place a build that skipped it.
 
 use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
 use crate::error::{Error, Result};
-use crate::release::Version;
+use crate::files::TempFile;
+use crate::platform::Platform;
+use crate::release::{Program, Version};
 use crate::report::Reporter;
+
+/// A new build that is executable, still the file that was verified, and (where it can run
+/// here) said it is the version it was published as: ready to be placed.
+#[derive(Debug)]
+pub struct CheckedBuild(TempFile);
+
+/// Makes `new` executable and runs the start-up check on it: `program`'s version flag must
+/// name `version`. A build for a platform that cannot run on this machine (a `--platform`
+/// chosen for another one) cannot be run; then the check is skipped and says so, and the
+/// sha256 and signature are what vouch for it.
+pub fn check_build(
+    mut new: TempFile,
+    program: Program,
+    version: &Version,
+    platform: Platform,
+    reporter: &dyn Reporter,
+) -> Result<CheckedBuild> {
+    new.make_executable()?;
+    new.check_unchanged()?;
+    if runs_on(platform, std::env::consts::OS, std::env::consts::ARCH) {
+        check_starts(new.path(), program.version_flag(), version, reporter)?;
+    } else {
+        reporter.detail(&format!(
+            "not running the {platform} build's `{}`: it does not run on this machine",
+            program.version_flag()
+        ));
+    }
+    Ok(CheckedBuild(new))
+}
+
+impl CheckedBuild {
+    /// Puts the build at `target`, which may be running (see
+    /// [`TempFile::replace_running`]).
+    pub fn place(self, target: &Path, reporter: &dyn Reporter) -> Result<()> {
+        self.0.replace_running(target, reporter)
+    }
+}
+
+/// Returns true if and only if a build for `platform` can run on a machine whose
+/// `std::env::consts` are `os` and `arch`: the same OS, and the same architecture or an
+/// x86_64 build on an arm64 Mac or Windows (which emulate it). A glibc or musl build counts
+/// as Linux either way: if it cannot start, the check says so.
+pub fn runs_on(platform: Platform, os: &str, arch: &str) -> bool {
+    let (build_os, native) = match platform {
+        Platform::LinuxAmd64 | Platform::LinuxAmd64Musl => ("linux", "x86_64"),
+        Platform::LinuxArm64 | Platform::LinuxArm64Musl => ("linux", "aarch64"),
+        Platform::MacosIntel => ("macos", "x86_64"),
+        Platform::MacosSilicon => ("macos", "aarch64"),
+        Platform::WindowsAmd64 => ("windows", "x86_64"),
+        Platform::WindowsArm64 => ("windows", "aarch64"),
+    };
+    let same_os = build_os == os;
+    same_os && (native == arch || (native == "x86_64" && arch == "aarch64" && os != "linux"))
+}
 
 /// Runs the new binary once with its version flag; it must start and exit 0 within
 /// [`SANITY_RUN_SECONDS`]. Its output is read up to [`SANITY_RUN_BYTES`] (the rest is
@@ -124,6 +184,21 @@ mod tests {
 
     fn v(text: &str) -> Version {
         Version::parse(text).unwrap()
+    }
+
+    #[test]
+    fn only_builds_this_machine_runs_are_started() {
+        assert!(runs_on(Platform::LinuxAmd64, "linux", "x86_64"));
+        assert!(runs_on(Platform::LinuxAmd64Musl, "linux", "x86_64"));
+        assert!(!runs_on(Platform::LinuxArm64, "linux", "x86_64"));
+        assert!(!runs_on(Platform::LinuxAmd64, "linux", "aarch64"));
+        assert!(!runs_on(Platform::WindowsAmd64, "linux", "x86_64"));
+        assert!(runs_on(Platform::WindowsAmd64, "windows", "x86_64"));
+        assert!(runs_on(Platform::WindowsAmd64, "windows", "aarch64"));
+        assert!(runs_on(Platform::MacosIntel, "macos", "aarch64"));
+        assert!(runs_on(Platform::MacosSilicon, "macos", "aarch64"));
+        assert!(!runs_on(Platform::MacosSilicon, "macos", "x86_64"));
+        assert!(!runs_on(Platform::MacosIntel, "linux", "x86_64"));
     }
 
     #[test]

@@ -4,7 +4,8 @@
 //! 1. everything is downloaded into temp files *inside the install directory* (so the final
 //!    step is a same-file-system rename) and hashed as it arrives;
 //! 2. nothing is made executable or moved before its `.sha256` matched;
-//! 3. the binary is fsynced, given mode 0755 and renamed over the old one in one step.
+//! 3. the binary is fsynced, given mode 0755, run once to check it names the version that
+//!    was resolved ([`crate::startup`]), and renamed over the old one in one step.
 //!
 //! A failure or a kill at any point before step 3 leaves the old binary byte-identical; a
 //! temp file left by a killed run is removed by the next run, which holds the directory
@@ -36,9 +37,10 @@ use crate::fetch::{Wanted, fetch_verified, find_published, not_built_yet};
 use crate::files::{DirLock, TempFile, check_install_dir, lock_wait, remove_leftovers, same_file};
 use crate::platform::{Platform, local_executable_name};
 use crate::receipt::{PathEdit, Receipt};
-use crate::release::{ReleaseSource, Version};
+use crate::release::{Program, ReleaseSource, Version};
 use crate::report::Reporter;
 use crate::shell::{self, unix::RealProbe};
+use crate::startup;
 use plan::{Plan, Settings};
 use source::{build_from_source, find_cargo};
 
@@ -169,7 +171,13 @@ pub fn install(
             Err(error) => return Err(error),
         }
     };
-    placed.persist(&plan.binary, reporter)?;
+    let platform = asset
+        .as_ref()
+        .map_or(plan.platform.platform, |a| a.platform);
+    // Every install, not only updates: a build that is not the version resolved (an old
+    // signed build served under a newer tag) is never placed (docs/security.md).
+    startup::check_build(placed, Program::Caro, &plan.version, platform, reporter)?
+        .place(&plan.binary, reporter)?;
 
     let mut binaries = vec!["caro".to_string()];
     if let Some(copy) = &plan.installer_copy {
@@ -193,9 +201,6 @@ pub fn install(
     let use_now = (settings.modify_path && !shell::is_on_path(env, dir, &RealProbe::new(env)))
         .then(|| shell::use_now_hint(env))
         .flatten();
-    let platform = asset
-        .as_ref()
-        .map_or(plan.platform.platform, |a| a.platform);
     if let Some(path) = &plan.receipt {
         let mut receipt = Receipt::new(&source.repo, &plan.version.to_string(), dir);
         receipt.binaries = binaries;

@@ -113,3 +113,90 @@ fn a_new_build_that_never_exits_fails_the_update_and_gets_no_token() {
         "caro 1.0.3\n"
     );
 }
+
+// Signed downgrades: a signature binds the version, and the start-up check runs on every
+// install, so an old build served under a newer tag is never placed.
+
+/// A mirror whose release 1.1.0 holds only the legacy name `caro-linux-amd64`, with the
+/// genuinely signed 1.0.2 build (and its sidecar and signature) copied in: what anyone who
+/// can write a release can do, since the legacy name is the same in every release.
+fn replayed_legacy_release(key: &minisign::KeyPair, trusted: &str) -> Server {
+    let server = Server::start();
+    let old = stand_in("1.0.2");
+    let asset = server.asset(CARO, "1.1.0", "caro-linux-amd64", &old);
+    server.file(
+        &format!("{asset}.minisig"),
+        crate::signature::sign_with_comment(key, &old, trusted),
+    );
+    server
+}
+
+fn installed_1_0_2(server: &Server, key: &minisign::KeyPair) -> Test {
+    let old = stand_in("1.0.2");
+    let asset = server.asset(CARO, "1.0.2", "caro-1.0.2-linux-amd64", &old);
+    server.file(
+        &format!("{asset}.minisig"),
+        crate::signature::sign_as(key, &old, "caro-1.0.2-linux-amd64", "1.0.2"),
+    );
+    let test = Test::new()
+        .server(server)
+        .pinned("1.0.2", "linux-amd64")
+        .args(["--no-modify-path", "--require-signature"])
+        .env("CARO_INSTALL_MINISIGN_PUBKEY", &key.pk.to_base64());
+    test.run().success();
+    test
+}
+
+#[cfg(unix)]
+#[test]
+fn a_signed_old_legacy_build_under_a_newer_tag_is_refused() {
+    let key = crate::signature::key();
+    // Signed as the publisher now signs it, and as releases before the version was bound
+    // were signed: neither names 1.1.0.
+    for trusted in [
+        "file:caro-linux-amd64 version:1.0.2",
+        "file:caro-linux-amd64",
+        "timestamp:1700000000\tfile:caro-linux-amd64\thashed",
+    ] {
+        let server = replayed_legacy_release(&key, trusted);
+        let test = installed_1_0_2(&server, &key);
+        let receipt = fs::read(test.receipt_path()).unwrap();
+        let binary = fs::read(test.bin_dir().join("caro")).unwrap();
+        test.run_with(&[
+            "--version",
+            "1.1.0",
+            "--platform",
+            "linux-amd64",
+            "--no-modify-path",
+            "--require-signature",
+        ])
+        .failure()
+        .stderr_has("caro-linux-amd64.minisig")
+        .stderr_has("not `file:caro-linux-amd64 version:1.1.0`")
+        .stderr_has("help:");
+        assert_eq!(fs::read(test.receipt_path()).unwrap(), receipt, "{trusted}");
+        assert_eq!(fs::read(test.bin_dir().join("caro")).unwrap(), binary);
+        assert_no_temp_files(&test.bin_dir());
+    }
+}
+
+// Without a key only the sha256 vouches for a build, and a release's writer can make that
+// match anything: the start-up check is what refuses the old build under the new tag.
+#[cfg(unix)]
+#[test]
+fn an_old_build_under_a_newer_tag_is_never_placed_even_unsigned() {
+    let server = Server::start();
+    server.asset(CARO, "1.1.0", "caro-linux-amd64", &stand_in("1.0.2"));
+    let test = Test::new()
+        .server(&server)
+        .pinned("1.1.0", "linux-amd64")
+        .arg("--no-modify-path");
+    test.run()
+        .failure()
+        .stderr_has("failed its start-up check")
+        .stderr_has("not version 1.1.0")
+        .stderr_has("help:");
+    assert!(!test.bin_dir().join("caro").exists());
+    assert!(!test.receipt_path().exists());
+    assert_no_temp_files(&test.bin_dir());
+}
