@@ -179,8 +179,37 @@ is_loopback() {
     [ -z "$_rest" ]
 }
 
-# Reads the mirror settings and sets _base, _repo, _proto (what curl may speak) and
-# _version. Any plain http:// that is not loopback is refused here, before any request.
+# The value checks of docs/security.md ("Values"): the same table as CHECKED_VARIABLES in
+# src/env.rs and the patterns in install.ps1 (tests/bootstrap/values.tsv holds the cases).
+#
+# check_repository NAME VALUE EXAMPLE: stops unless VALUE is `owner/name`: one `/`, both
+# parts letters, digits, `.`, `_` and `-`, neither part `.`, no `..` anywhere.
+check_repository() {
+    case $2 in
+        */*/* | /* | */ | ./* | */. | *..* | *[!A-Za-z0-9._/-]*) ;;
+        ?*/?*) return 0 ;;
+    esac
+    err "$1=\`$2\` is not an owner/name repository" "unset it, or set it like $3"
+}
+
+# check_seconds NAME VALUE: stops unless VALUE is whole seconds from 1 to 3600 (a larger
+# value would overflow the binary's deadlines).
+check_seconds() {
+    case $2 in
+        '' | *[!0-9]*) ;;
+        *)
+            _digits=${2#"${2%%[!0]*}"}
+            case $_digits in
+                '' | ?????*) ;;
+                *) [ "$_digits" -gt 3600 ] || return 0 ;;
+            esac
+            ;;
+    esac
+    err "$1=\`$2\` is not a whole number of seconds from 1 to 3600" "unset it, or set it like 30"
+}
+
+# Reads the mirror settings and sets _base, _repo, _proto (what curl may speak),
+# _timeout and _version. Any plain http:// that is not loopback is refused here, before any request.
 read_source() {
     _base=${CARO_INSTALLER_GITHUB_BASE_URL:-https://github.com}
     while :; do
@@ -190,11 +219,11 @@ read_source() {
         esac
     done
     _repo=${CARO_INSTALLER_REPO:-wildcard/caro-install}
-    case $_repo in
-        */*/* | /* | */ | *[!A-Za-z0-9._/-]* | *..*) err "CARO_INSTALLER_REPO=\`$_repo\` is not an owner/name repository" "unset it, or set it like wildcard/caro-install" ;;
-        */*) ;;
-        *) err "CARO_INSTALLER_REPO=\`$_repo\` is not an owner/name repository" "unset it, or set it like wildcard/caro-install" ;;
-    esac
+    check_repository CARO_INSTALLER_REPO "$_repo" wildcard/caro-install
+    # caro-install reads this one; refused here too, before anything is downloaded.
+    check_repository CARO_INSTALL_REPO "${CARO_INSTALL_REPO:-wildcard/caro}" wildcard/caro
+    check_seconds CARO_HTTP_TIMEOUT "${CARO_HTTP_TIMEOUT:-30}"
+    _timeout=$_digits
     case $_base in
         https://*) _proto='=https' ;;
         file://*) _proto='=file' ;;
@@ -429,8 +458,6 @@ main() {
             ;;
         *) err "CARO_INSTALL_PRINT=\`$CARO_INSTALL_PRINT\` is not known" "the only value is platform" ;;
     esac
-    _timeout=${CARO_HTTP_TIMEOUT:-30}
-    case $_timeout in '' | *[!0-9]*) err "CARO_HTTP_TIMEOUT=\`$_timeout\` is not a number of seconds" ;; esac
     need_cmd mktemp
     need_cmd chmod
     need_cmd rm

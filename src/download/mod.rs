@@ -56,19 +56,13 @@ const ATTEMPTS: u32 = 4;
 /// The longest `Retry-After` honoured; beyond it the error is reported at once.
 const MAX_RETRY_AFTER: Duration = Duration::from_secs(60);
 
-/// The stall timeout of `env`: `CARO_HTTP_TIMEOUT` seconds, 30 by default.
+/// The stall timeout of `env`: `CARO_HTTP_TIMEOUT` seconds (checked and capped as
+/// [`crate::env::Check::Seconds`]), 30 by default.
 pub fn stall_timeout(env: &Env) -> Result<Duration> {
-    match env.var("CARO_HTTP_TIMEOUT") {
-        None => Ok(Duration::from_secs(DEFAULT_STALL_SECONDS)),
-        Some(text) => match text.trim().parse::<u64>() {
-            Ok(seconds) if seconds > 0 => Ok(Duration::from_secs(seconds)),
-            _ => Err(Error::InvalidVariable {
-                name: "CARO_HTTP_TIMEOUT",
-                value: text.to_string(),
-                expected: "a whole number of seconds above 0",
-            }),
-        },
-    }
+    env.seconds(
+        "CARO_HTTP_TIMEOUT",
+        Duration::from_secs(DEFAULT_STALL_SECONDS),
+    )
 }
 
 /// Parses `Retry-After` as delay-seconds (the HTTP-date form is treated as absent).
@@ -172,8 +166,11 @@ impl std::fmt::Debug for Http {
 }
 
 impl Http {
-    /// Builds the client from `env`: stall timeout, TLS roots, proxy, token.
+    /// Builds the client from `env`: stall timeout, TLS roots, proxy, token. Every value
+    /// of [`crate::env::CHECKED_VARIABLES`] is checked first, so nothing that makes a
+    /// request can start with a value the bootstraps would refuse.
     pub fn from_env(env: &Env) -> Result<Http> {
+        env.check_values()?;
         let stall = stall_timeout(env)?;
         Ok(Http {
             stall,

@@ -477,6 +477,32 @@ t_refused_base() { # URL
     [ ! -e "$W/spy-called" ] || problem "a download was attempted: $(cat "$W/spy-called")"
 }
 
+# Every line of tests/bootstrap/values.tsv: install.sh gives the table's verdict before any
+# request (CARO_INSTALL_PRINT=platform stops right after the checks).
+t_values_table() { # SHELL
+    local name verdict value
+    while IFS=$'\t' read -r name verdict value; do
+        case $name in '' | '#'*) continue ;; esac
+        install_sh "$1" CARO_INSTALL_PRINT=platform "$name=$value" --
+        case $verdict/$status in
+            ok/0 | bad/1) ;;
+            *)
+                problem "$name=\`$value\`: exit status $status, the table says $verdict"
+                ;;
+        esac
+        if [ "$verdict" = bad ]; then
+            expect_in "$W/err" "error: $name=\`$value\` is not"
+            expect_in "$W/err" "help: unset it"
+        fi
+        expect_no_request
+    done <"$REPO/tests/bootstrap/values.tsv"
+}
+
+t_values_ps1() {
+    "${TOOL[python3]}" "$REPO/tests/bootstrap/values_ps1.py" "$REPO/install.ps1" "$REPO/tests/bootstrap/values.tsv" >"$W/err" 2>&1 ||
+        problem "install.ps1's patterns disagree with tests/bootstrap/values.tsv"
+}
+
 t_snap_curl() {
     new_home
     rm -f "$W/snap-called"
@@ -748,6 +774,10 @@ for url in http://example.com http://127.0.0.1.example.com:8080 http://127.0.0.1
     http://127.0.0.256 http://localhost.example.com ftp://127.0.0.1; do
     run_test "base url $url is refused before any download" t_refused_base "$url"
 done
+for shell in "${SHELLS[@]}"; do
+    run_test "$shell: every line of the table of value checks (values.tsv) holds in install.sh" t_values_table "$shell"
+done
+run_test "install.ps1's value patterns give every line of values.tsv its verdict" t_values_ps1
 run_test "snap curl is refused (and passed over for wget)" t_snap_curl
 run_test "caro-install's exit status and output pass through" t_exit_status_passes_through
 run_test "CARO_PRINT_QUIET=1 and -q silence install.sh" t_quiet
