@@ -188,23 +188,25 @@ impl Receipt {
     /// Reads the receipt at `path`: `None` when there is none, an error naming the file
     /// when it is not valid.
     pub fn load(path: &Path) -> Result<Option<Receipt>> {
-        use std::io::Read;
-        let file = match std::fs::File::open(path) {
-            Ok(file) => file,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(Error::file("read the receipt", path)(e)),
+        // A receipt is a few hundred bytes; it is read through the guard, so a FIFO or a
+        // device put there is refused instead of hanging or filling memory.
+        let bytes = match crate::files::read_regular(path, MAX_RECEIPT_BYTES) {
+            Ok(Some(bytes)) => bytes,
+            Ok(None) => return Ok(None),
+            Err(crate::files::Refused::TooLarge(_)) => {
+                return Err(Error::ReceiptTooLarge {
+                    path: path.to_path_buf(),
+                    limit: MAX_RECEIPT_BYTES,
+                });
+            }
+            Err(refused) => {
+                return Err(Error::UnsafeFile {
+                    operation: "read the receipt",
+                    path: path.to_path_buf(),
+                    refused,
+                });
+            }
         };
-        // A receipt is a few hundred bytes; reading a huge file whole would cost its size.
-        let mut bytes = Vec::new();
-        file.take(MAX_RECEIPT_BYTES + 1)
-            .read_to_end(&mut bytes)
-            .map_err(Error::file("read the receipt", path))?;
-        if bytes.len() as u64 > MAX_RECEIPT_BYTES {
-            return Err(Error::ReceiptTooLarge {
-                path: path.to_path_buf(),
-                limit: MAX_RECEIPT_BYTES,
-            });
-        }
         let text = String::from_utf8_lossy(&bytes);
         serde_json::from_str(&text)
             .map(Some)

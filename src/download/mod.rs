@@ -300,12 +300,17 @@ impl Http {
                 // A mirror's `releases/latest/download/` folder: no text here, like a 404.
                 return Ok(None);
             }
-            return match std::fs::File::open(path) {
-                Ok(file) => read_limited(file, limit)
+            // A mirror's file is read through the guard: a FIFO there never hangs us.
+            return match crate::files::open_regular_shared(&path) {
+                Ok(Some(file)) => read_limited(file, limit)
                     .map(Some)
                     .map_err(|e| read_error(Box::new(e))),
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-                Err(e) => Err(read_error(Box::new(e))),
+                Ok(None) => Ok(None),
+                Err(refused) => Err(Error::UnsafeFile {
+                    operation: "read",
+                    path,
+                    refused,
+                }),
             };
         }
         let response = self.get(url, Purpose::Text, &mut Attempts::default(), reporter)?;
@@ -393,10 +398,17 @@ impl Http {
         };
         if check_url(url)? == Scheme::File {
             reporter.detail(&format!("read {url}"));
-            let mut source = match File::open(file_url_path(url)) {
-                Ok(source) => source,
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-                Err(e) => return Err(write_error(e)),
+            let path = file_url_path(url);
+            let mut source = match crate::files::open_regular_shared(&path) {
+                Ok(Some(source)) => source,
+                Ok(None) => return Ok(None),
+                Err(refused) => {
+                    return Err(Error::UnsafeFile {
+                        operation: "read",
+                        path,
+                        refused,
+                    });
+                }
             };
             let total = source.metadata().ok().map(|m| m.len());
             reporter.download_started(url, total);

@@ -3,7 +3,7 @@
 //!
 //! Nothing here retries or reads a body: that is the transfer's job ([`super::Http`]).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -389,6 +389,9 @@ fn agent(stall: Duration, tls: TlsConfig, proxy: Option<ureq::Proxy>) -> Agent {
         .into()
 }
 
+/// The largest certificate file read (a whole system bundle is about 250 KiB).
+const MAX_CERTIFICATES_BYTES: u64 = 16 * 1024 * 1024;
+
 /// The TLS roots of SPEC section 5: Mozilla's bundled roots, plus `SSL_CERT_FILE` and the
 /// certificates in `SSL_CERT_DIR` when set (TLS-inspecting corporate proxies), or the
 /// operating system's verifier with `CARO_NATIVE_TLS=1`.
@@ -400,7 +403,21 @@ fn tls_config(source: &TlsSource) -> Result<TlsConfig> {
     }
     let mut extra = Vec::new();
     if let Some(path) = source.cert_file.as_deref() {
-        let pem = std::fs::read(path).map_err(Error::file("read SSL_CERT_FILE", path))?;
+        let pem = match crate::files::read_regular_shared(Path::new(path), MAX_CERTIFICATES_BYTES) {
+            Ok(Some(pem)) => pem,
+            Ok(None) => {
+                return Err(Error::file("read SSL_CERT_FILE", path)(
+                    std::io::Error::from(std::io::ErrorKind::NotFound),
+                ));
+            }
+            Err(refused) => {
+                return Err(Error::UnsafeFile {
+                    operation: "read SSL_CERT_FILE",
+                    path: path.into(),
+                    refused,
+                });
+            }
+        };
         extra.extend(parse_certificates(&pem));
         if extra.is_empty() {
             return Err(Error::File {
@@ -417,8 +434,12 @@ fn tls_config(source: &TlsSource) -> Result<TlsConfig> {
         for directory in std::env::split_paths(dir) {
             let entries = std::fs::read_dir(&directory)
                 .map_err(Error::file("read SSL_CERT_DIR", &directory))?;
+            // What is not a regular file (a FIFO, a device, a folder), or is too large, is
+            // skipped, as OpenSSL skips what it cannot use there; it is never opened.
             for entry in entries.flatten() {
-                if let Ok(pem) = std::fs::read(entry.path()) {
+                if let Ok(Some(pem)) =
+                    crate::files::read_regular_shared(&entry.path(), MAX_CERTIFICATES_BYTES)
+                {
                     extra.extend(parse_certificates(&pem));
                 }
             }

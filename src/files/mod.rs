@@ -26,7 +26,10 @@ mod guarded;
 mod lock;
 mod temp;
 
-pub use guarded::{READ_TIMEOUT, Refused, check_editable, read_regular, read_regular_text};
+pub use guarded::{
+    READ_TIMEOUT, Refused, check_editable, open_regular_shared, read_regular, read_regular_shared,
+    read_regular_text,
+};
 pub use lock::{DirLock, LOCK_FILE, lock_holder_pid, lock_wait, tidy};
 pub(crate) use temp::TempDir;
 pub use temp::TempFile;

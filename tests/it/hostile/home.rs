@@ -134,3 +134,77 @@ fn a_corrupt_receipt_is_replaced_by_a_fresh_install() {
         .stderr_has("is corrupt; writing a new one");
     assert_eq!(test.receipt()["version"], "1.0.3");
 }
+
+// Files that are not regular files, where caro-install reads one it did not create: each is
+// refused (or skipped) without being opened, so nothing hangs (src/files/guarded.rs).
+
+#[cfg(unix)]
+#[test]
+fn a_fifo_as_the_receipt_hangs_nothing() {
+    let server = Server::start();
+    server.caro("1.0.3", "linux-amd64");
+    let test = Test::new()
+        .server(&server)
+        .pinned("1.0.3", "linux-amd64")
+        .arg("--no-modify-path");
+    make_fifo(&test.receipt_path());
+    // status reports what it found, the receipt's problem included.
+    run_bounded(&test, &["status"])
+        .success()
+        .stdout_has("refusing to read the receipt");
+    // update refuses; uninstall and install do without it (and say so).
+    for args in [
+        &["update"][..],
+        &["uninstall", "-y"],
+        &[
+            "--version",
+            "1.0.3",
+            "--platform",
+            "linux-amd64",
+            "--no-modify-path",
+        ],
+    ] {
+        run_bounded(&test, args).stderr_has("refusing to read the receipt");
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn a_fifo_in_ssl_cert_dir_is_skipped_and_one_as_ssl_cert_file_refused() {
+    let pki = Pki::new();
+    let server = https_release(&pki);
+    let test = pinned_yes(Test::new().server(&server));
+    let dir = test.root().join("certs");
+    pki.write_ca(&dir.join("corp.pem"));
+    make_fifo(&dir.join("0000.pem"));
+    fs::create_dir_all(dir.join("folder.pem")).unwrap();
+    let with_dir = test.env("SSL_CERT_DIR", dir.to_str().unwrap());
+    run_bounded(
+        &with_dir,
+        &[
+            "--version",
+            "1.0.3",
+            "--platform",
+            "linux-amd64",
+            "-y",
+            "--no-modify-path",
+        ],
+    )
+    .success();
+    let fifo = dir.join("0000.pem");
+    let with_file = with_dir.env("SSL_CERT_FILE", fifo.to_str().unwrap());
+    run_bounded(
+        &with_file,
+        &[
+            "--version",
+            "1.0.3",
+            "--platform",
+            "linux-amd64",
+            "-y",
+            "--no-modify-path",
+        ],
+    )
+    .failure()
+    .stderr_has("refusing to read SSL_CERT_FILE")
+    .stderr_has("a FIFO");
+}

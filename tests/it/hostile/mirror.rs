@@ -200,3 +200,42 @@ fn an_old_build_under_a_newer_tag_is_never_placed_even_unsigned() {
     assert!(!test.receipt_path().exists());
     assert_no_temp_files(&test.bin_dir());
 }
+
+// A file:// mirror's files are opened through the guard: a FIFO (or a device) as the
+// sidecar, the signature or the asset is refused without being opened.
+
+#[cfg(unix)]
+#[test]
+fn a_fifo_on_a_file_mirror_hangs_nothing() {
+    for fifo in ["caro-1.0.3-linux-amd64.sha256", "caro-1.0.3-linux-amd64"] {
+        let test = Test::new();
+        let mirror = test.root().join("mirror");
+        let release = mirror.join("wildcard/caro/releases/download/v1.0.3");
+        let body = stand_in("1.0.3");
+        fs::create_dir_all(&release).unwrap();
+        fs::write(release.join("caro-1.0.3-linux-amd64"), &body).unwrap();
+        fs::write(
+            release.join("caro-1.0.3-linux-amd64.sha256"),
+            sha256_hex(&body),
+        )
+        .unwrap();
+        fs::remove_file(release.join(fifo)).unwrap();
+        make_fifo(&release.join(fifo));
+        let test = test.env("CARO_INSTALLER_GITHUB_BASE_URL", &file_url(&mirror));
+        run_bounded(
+            &test,
+            &[
+                "--version",
+                "1.0.3",
+                "--platform",
+                "linux-amd64",
+                "--no-modify-path",
+            ],
+        )
+        .failure()
+        .stderr_has("a FIFO")
+        .stderr_has("help:");
+        assert!(!test.bin_dir().join("caro").exists(), "{fifo}");
+        assert_no_temp_files(&test.bin_dir());
+    }
+}

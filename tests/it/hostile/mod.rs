@@ -130,3 +130,32 @@ fn installed_with(server: &Server, setup: impl FnOnce(Test) -> Test) -> Test {
     test.run().success();
     test
 }
+
+/// Runs `test` with `args`, failing the test (instead of hanging it) if caro-install is
+/// still running after 30 s: for files that would block a plain open or read.
+#[cfg(unix)]
+#[track_caller]
+fn run_bounded(test: &Test, args: &[&str]) -> Output {
+    let mut child = spawn(test, args);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while child.try_wait().unwrap().is_none() {
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("caro-install {args:?} hung");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    finish(child)
+}
+
+/// Makes a FIFO at `path` (creating its folder): a plain open of it blocks until a writer
+/// comes, which never does.
+#[cfg(unix)]
+fn make_fifo(path: &Path) {
+    fs::create_dir_all(path.parent().unwrap()).unwrap();
+    let status = Command::new(system_tool("mkfifo"))
+        .arg(path)
+        .status()
+        .unwrap();
+    assert!(status.success(), "mkfifo {}", path.display());
+}
