@@ -221,6 +221,37 @@ impl Env {
     }
 }
 
+impl Env {
+    /// Refuses to go on as root when the home directory belongs to another user (`sudo`
+    /// keeping `HOME`): everything written there would be left owned by root, and that
+    /// user could no longer edit their own startup files. Called by everything that
+    /// writes to the home directory: install (unless unmanaged), update, uninstall.
+    pub fn check_home_owner(&self) -> Result<()> {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt;
+            let home = self.home()?;
+            // SAFETY: geteuid has no preconditions and cannot fail.
+            let me = unsafe { libc::geteuid() };
+            let owner = std::fs::metadata(home).map(|metadata| metadata.uid());
+            if let Some(owner) = owner.ok().and_then(|owner| foreign_home_owner(me, owner)) {
+                return Err(Error::ForeignHome {
+                    home: home.to_path_buf(),
+                    owner,
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The owner of a home directory that root must not write to: `Some(owner)` when running
+/// as root (`me` is 0) and the home belongs to another user, else `None` (a user in their
+/// own home, or root in root's).
+pub fn foreign_home_owner(me: u32, owner: u32) -> Option<u32> {
+    (me == 0 && owner != 0).then_some(owner)
+}
+
 /// Parses whole seconds from 1 to [`MAX_SECONDS`]; the error says what was expected.
 pub fn parse_seconds(text: &str) -> std::result::Result<Duration, &'static str> {
     const EXPECTED: &str = "a whole number of seconds from 1 to 3600";
@@ -344,6 +375,15 @@ mod tests {
             assert!(matches!(error, Error::InvalidVariable { name: n, .. } if n == name));
         }
         assert!(Env::default().check_values().is_ok());
+    }
+
+    #[test]
+    fn only_root_in_another_users_home_is_refused() {
+        assert_eq!(foreign_home_owner(0, 1000), Some(1000));
+        assert_eq!(foreign_home_owner(0, 0), None);
+        assert_eq!(foreign_home_owner(1000, 1000), None);
+        // Another user's home as a normal user: the file system already says no.
+        assert_eq!(foreign_home_owner(1000, 1001), None);
     }
 
     #[test]

@@ -447,6 +447,18 @@ pub enum Error {
         detail: String,
     },
 
+    // help: run it as that user, or with `sudo -H` so HOME is root's own; or set
+    // CARO_UNMANAGED_INSTALL=<dir> to install into a folder only
+    /// Run as root with a `HOME` another user owns (sudo keeping `HOME`): every file written
+    /// there (startup files, `.config`, `.local/bin`) would be left owned by root.
+    #[error("refusing to write to `{}` as root: it belongs to another user (uid {owner})", home.display())]
+    ForeignHome {
+        /// The home directory.
+        home: PathBuf,
+        /// Its owner.
+        owner: u32,
+    },
+
     /// An error as [`SelfUpdate`](crate::SelfUpdate) hands it to a host program: the error,
     /// its causes and its help, phrased with the host's command, in one message, so a host
     /// that prints it with `{e}` or anyhow's `{e:#}` still tells its user what to do.
@@ -671,6 +683,9 @@ impl Error {
                 "replace `{}` with a regular file you own (or remove it), then run this again",
                 path.display()
             ),
+            Error::ForeignHome { .. } => "run it as that user, or with `sudo -H` so HOME is \
+                 root's own; or set CARO_UNMANAGED_INSTALL=<dir> to install into a folder only"
+                .to_string(),
             Error::InvalidVariable { name, expected, .. } => {
                 format!("unset {name}, or set it to {expected}")
             }

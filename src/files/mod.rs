@@ -159,6 +159,20 @@ pub fn check_install_dir(dir: &Path, reporter: &dyn Reporter) -> Result<()> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::MetadataExt;
+        // SAFETY: geteuid has no preconditions and cannot fail.
+        let me = unsafe { libc::geteuid() };
+        // A symlink another user placed decides where caro goes: refused, unless root's.
+        let link = fs::symlink_metadata(dir).map_err(Error::file("inspect", dir))?;
+        if link.file_type().is_symlink() && link.uid() != me && link.uid() != 0 {
+            return Err(Error::UnsafeInstallDir {
+                path: dir.to_path_buf(),
+                reason: format!(
+                    "it is a symlink that another user (uid {}) placed, so they choose where \
+                     caro goes",
+                    link.uid()
+                ),
+            });
+        }
         let metadata = fs::metadata(dir).map_err(Error::file("inspect", dir))?;
         let mode = metadata.mode();
         let sticky = mode & 0o1000 != 0;
@@ -181,8 +195,6 @@ pub fn check_install_dir(dir: &Path, reporter: &dyn Reporter) -> Result<()> {
                 mode & 0o7777
             ));
         }
-        // SAFETY: geteuid has no preconditions and cannot fail.
-        let me = unsafe { libc::geteuid() };
         if metadata.uid() != me {
             reporter.warn(&format!(
                 "{} belongs to another user (uid {}), who can replace caro there at any time",

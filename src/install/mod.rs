@@ -124,6 +124,11 @@ pub fn install(
         }
         return Ok(InstallOutcome::Planned(plan));
     }
+    // Root in another user's home would leave it owned by root; an unmanaged install
+    // writes only its folder.
+    if settings.managed {
+        env.check_home_owner()?;
+    }
     // Folders this install creates, so uninstall can take them away again when empty.
     let mut created_dirs = missing_dirs(dir);
     if let Some(receipt_dir) = plan.receipt.as_deref().and_then(Path::parent) {

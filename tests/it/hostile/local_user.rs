@@ -113,3 +113,101 @@ fn a_lock_held_by_another_process_is_named_and_given_up_on() {
         .stderr_has("help:");
     assert!(!test.bin_dir().join("caro").exists());
 }
+
+// Root and other users' homes: `sudo caro-install` keeping HOME would leave that user's
+// startup files, `.config` and `.local/bin` owned by root. These run as root (the test
+// machine's user), with a HOME owned by uid 65534 (nobody).
+
+/// Returns true if and only if this test runs as root: what it creates is root's.
+#[cfg(unix)]
+fn is_root(test: &Test) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    fs::metadata(test.root()).unwrap().uid() == 0
+}
+
+#[cfg(unix)]
+#[test]
+fn root_in_another_users_home_is_refused_with_advice() {
+    let server = Server::start();
+    server.caro("1.0.3", "linux-amd64");
+    let test = Test::new()
+        .tools(&["sh"])
+        .server(&server)
+        .pinned("1.0.3", "linux-amd64")
+        .arg("-y");
+    assert!(
+        is_root(&test),
+        "this test needs root (it plays `sudo` keeping HOME); run the suite as root"
+    );
+    // Installed once as the home's owner would have; then root comes with that HOME.
+    test.run().success();
+    server.caro("1.0.4", "linux-amd64");
+    std::os::unix::fs::chown(test.home(), Some(65534), Some(65534)).unwrap();
+    let before = test.tree(&test.home());
+    for args in [
+        &["--version", "1.0.3", "--platform", "linux-amd64", "-y"][..],
+        &["update", "--version", "1.0.4"],
+        &["uninstall", "-y"],
+    ] {
+        test.run_with(args)
+            .failure()
+            .stderr_has("refusing to write to")
+            .stderr_has("as root: it belongs to another user (uid 65534)")
+            .stderr_has("sudo -H");
+        assert_eq!(
+            test.tree(&test.home()),
+            before,
+            "{args:?} wrote to the home"
+        );
+    }
+    // An unmanaged install writes only its folder: allowed.
+    let unmanaged = test.root().join("ci-bin");
+    let output = Test::new()
+        .server(&server)
+        .pinned("1.0.3", "linux-amd64")
+        .env("CARO_UNMANAGED_INSTALL", unmanaged.to_str().unwrap());
+    std::os::unix::fs::chown(output.home(), Some(65534), Some(65534)).unwrap();
+    let home_before = output.tree(&output.home());
+    output.run().success();
+    assert!(unmanaged.join("caro").exists());
+    assert_eq!(output.tree(&output.home()), home_before);
+}
+
+#[cfg(unix)]
+#[test]
+fn an_install_dir_symlinked_by_another_user_is_refused() {
+    let server = Server::start();
+    server.caro("1.0.3", "linux-amd64");
+    let test = pinned(Test::new().server(&server));
+    let elsewhere = test.root().join("elsewhere");
+    fs::create_dir_all(&elsewhere).unwrap();
+    let link = test.root().join("bin-link");
+    std::os::unix::fs::symlink(&elsewhere, &link).unwrap();
+    std::os::unix::fs::lchown(&link, Some(65534), Some(65534)).unwrap();
+    test.run_with(&[
+        "--version",
+        "1.0.3",
+        "--platform",
+        "linux-amd64",
+        "--no-modify-path",
+        "--install-dir",
+        link.to_str().unwrap(),
+    ])
+    .failure()
+    .stderr_has("is a symlink that another user (uid 65534) placed")
+    .stderr_has("help:");
+    assert!(!elsewhere.join("caro").exists());
+    // The user's own symlink is theirs to point where they like.
+    std::os::unix::fs::lchown(&link, Some(0), Some(0)).unwrap();
+    test.run_with(&[
+        "--version",
+        "1.0.3",
+        "--platform",
+        "linux-amd64",
+        "--no-modify-path",
+        "--install-dir",
+        link.to_str().unwrap(),
+    ])
+    .success();
+    assert!(elsewhere.join("caro").exists());
+}
