@@ -130,10 +130,12 @@ pub fn remove_leftovers(dir: &Path, reporter: &dyn Reporter) {
             fs::remove_file(&path)
         };
         if removed.is_ok() {
-            reporter.detail(&format!(
-                "removed {}, left by an interrupted run",
-                path.display()
-            ));
+            let what = if entry.file_name().to_string_lossy().contains("-old-") {
+                "an old executable moved aside while it ran"
+            } else {
+                "left by an interrupted run"
+            };
+            reporter.detail(&format!("removed {}, {what}", path.display()));
         }
     }
 }
