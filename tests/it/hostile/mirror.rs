@@ -239,3 +239,20 @@ fn a_fifo_on_a_file_mirror_hangs_nothing() {
         assert_no_temp_files(&test.bin_dir());
     }
 }
+
+#[cfg(unix)]
+#[test]
+fn update_refuses_a_signed_old_legacy_build_under_a_newer_tag() {
+    let key = crate::signature::key();
+    let server = replayed_legacy_release(&key, "file:caro-linux-amd64 version:1.0.2");
+    let test = installed_1_0_2(&server, &key);
+    server.latest("1.1.0");
+    let receipt = fs::read(test.receipt_path()).unwrap();
+    for args in [&["update", "--require-signature"][..], &["update", "--version", "1.1.0"]] {
+        test.run_with(args)
+            .failure()
+            .stderr_has("not `file:caro-linux-amd64 version:1.1.0`");
+    }
+    assert_eq!(fs::read(test.receipt_path()).unwrap(), receipt);
+    assert_eq!(run_installed(&test.bin_dir().join("caro"), "--version"), "caro 1.0.2\n");
+}
