@@ -307,7 +307,9 @@ fn copy_self(target: &Path, reporter: &dyn Reporter) -> Result<()> {
 /// Returns true if and only if both files exist and hold the same bytes.
 fn same_contents(a: &Path, b: &Path) -> bool {
     use std::io::Read;
-    let (Ok(mut a), Ok(mut b)) = (File::open(a), File::open(b)) else {
+    // `b` is whatever is at the target: opened through the guard, so a FIFO there is
+    // "different" (and then replaced by rename), never a hang.
+    let (Ok(mut a), Ok(Some(mut b))) = (File::open(a), crate::files::open_regular_shared(b)) else {
         return false;
     };
     let same_length = match (a.metadata(), b.metadata()) {

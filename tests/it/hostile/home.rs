@@ -208,3 +208,27 @@ fn a_fifo_in_ssl_cert_dir_is_skipped_and_one_as_ssl_cert_file_refused() {
     .stderr_has("refusing to read SSL_CERT_FILE")
     .stderr_has("a FIFO");
 }
+
+#[cfg(unix)]
+#[test]
+fn a_fifo_where_caro_install_copies_itself_hangs_nothing() {
+    let server = Server::start();
+    server.caro("1.0.3", "linux-amd64");
+    let test = Test::new()
+        .server(&server)
+        .pinned("1.0.3", "linux-amd64")
+        .arg("--no-modify-path");
+    make_fifo(&test.bin_dir().join("caro-install"));
+    run_bounded(
+        &test,
+        &[
+            "--version",
+            "1.0.3",
+            "--platform",
+            "linux-amd64",
+            "--no-modify-path",
+        ],
+    )
+    .success();
+    assert!(test.bin_dir().join("caro").is_file());
+}
