@@ -178,3 +178,23 @@ fn the_lock_holders_name_is_printed_escaped() {
     let output = output.failure().stderr_has("is locked by process");
     assert_escaped(&output);
 }
+
+#[cfg(unix)]
+#[test]
+fn a_file_name_is_printed_escaped() {
+    let server = Server::start();
+    server.caro("1.0.3", "linux-amd64");
+    let test = pinned(Test::new().server(&server));
+    let dir = test.root().join(format!("bin{ESCAPES}"));
+    let output = test.run_with(&[
+        "--version",
+        "1.0.3",
+        "--platform",
+        "linux-amd64",
+        "--no-modify-path",
+        "-v",
+        "--install-dir",
+        dir.to_str().unwrap(),
+    ]);
+    assert_escaped(&output);
+}
