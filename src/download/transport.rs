@@ -255,7 +255,7 @@ impl Transport {
 
     /// The agent for `uri`: the plain one for (loopback) http, else the https one through
     /// the proxy unless the host is loopback or in `NO_PROXY`.
-    fn agent_for(&self, uri: &Uri) -> Result<Agent> {
+    fn agent_for(&self, uri: &Uri, reporter: &dyn Reporter) -> Result<Agent> {
         if uri.scheme_str() != Some("https") {
             return Ok(self.plain.clone());
         }
@@ -263,7 +263,7 @@ impl Transport {
         let agents = match &*https {
             Some(agents) => agents.clone(),
             None => {
-                let tls = tls_config(&self.tls)?;
+                let tls = tls_config(&self.tls, reporter)?;
                 let agents = HttpsAgents {
                     direct: agent(self.stall, tls.clone(), None),
                     proxied: self
@@ -302,7 +302,7 @@ impl Transport {
                 url: current.clone(),
                 source: Box::new(e),
             })?;
-            let agent = self.agent_for(&uri)?;
+            let agent = self.agent_for(&uri, reporter)?;
             let mut request = if purpose == Purpose::Probe {
                 agent.head(&current)
             } else {
@@ -395,7 +395,7 @@ const MAX_CERTIFICATES_BYTES: u64 = 16 * 1024 * 1024;
 /// The TLS roots of SPEC section 5: Mozilla's bundled roots, plus `SSL_CERT_FILE` and the
 /// certificates in `SSL_CERT_DIR` when set (TLS-inspecting corporate proxies), or the
 /// operating system's verifier with `CARO_NATIVE_TLS=1`.
-fn tls_config(source: &TlsSource) -> Result<TlsConfig> {
+fn tls_config(source: &TlsSource, reporter: &dyn Reporter) -> Result<TlsConfig> {
     if source.native {
         return Ok(TlsConfig::builder()
             .root_certs(RootCerts::PlatformVerifier)
@@ -435,12 +435,12 @@ fn tls_config(source: &TlsSource) -> Result<TlsConfig> {
             let entries = std::fs::read_dir(&directory)
                 .map_err(Error::file("read SSL_CERT_DIR", &directory))?;
             // What is not a regular file (a FIFO, a device, a folder), or is too large, is
-            // skipped, as OpenSSL skips what it cannot use there; it is never opened.
-            for entry in entries.flatten() {
-                if let Ok(Some(pem)) =
-                    crate::files::read_regular_shared(&entry.path(), MAX_CERTIFICATES_BYTES)
-                {
-                    extra.extend(parse_certificates(&pem));
+            // skipped with a warning; it is never opened.
+            for path in entries.flatten().map(|entry| entry.path()) {
+                match crate::files::read_regular_shared(&path, MAX_CERTIFICATES_BYTES) {
+                    Ok(Some(pem)) => extra.extend(parse_certificates(&pem)),
+                    Ok(None) => {}
+                    Err(why) => reporter.warn(&format!("skipping {}: {why}", path.display())),
                 }
             }
         }

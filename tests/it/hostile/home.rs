@@ -190,7 +190,9 @@ fn a_fifo_in_ssl_cert_dir_is_skipped_and_one_as_ssl_cert_file_refused() {
             "--no-modify-path",
         ],
     )
-    .success();
+    .success()
+    .stderr_has("warning: skipping")
+    .stderr_has("0000.pem");
     let fifo = dir.join("0000.pem");
     let with_file = with_dir.env("SSL_CERT_FILE", fifo.to_str().unwrap());
     run_bounded(
