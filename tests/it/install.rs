@@ -484,14 +484,15 @@ fn zip_asset_for_windows() {
     let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
     zip.start_file("caro.exe", zip::write::SimpleFileOptions::default())
         .unwrap();
-    zip.write_all(b"MZ stand-in").unwrap();
+    // A build that names its version: on Windows, the start-up check runs it.
+    zip.write_all(&stand_in("1.0.3")).unwrap();
     let archive = zip.finish().unwrap().into_inner();
     server.asset(CARO, "1.0.3", "caro-1.0.3-windows-amd64.zip", &archive);
     let test = pinned(Test::new().server(&server), "1.0.3").args(["--platform", "windows-amd64"]);
     test.run().success();
     assert_eq!(
         fs::read(test.bin_dir().join("caro.exe")).unwrap(),
-        b"MZ stand-in"
+        stand_in("1.0.3")
     );
 }
 
