@@ -313,6 +313,37 @@ mod tests {
 
     #[cfg(unix)]
     #[test]
+    fn shared_reads_refuse_what_is_not_a_file_but_follow_anyones_links() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("fifo");
+        let name = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+        // SAFETY: a valid NUL-terminated path.
+        assert_eq!(unsafe { libc::mkfifo(name.as_ptr(), 0o600) }, 0);
+        assert!(matches!(
+            open_regular_shared(&fifo),
+            Err(Refused::NotRegular("a FIFO"))
+        ));
+        assert!(matches!(
+            read_regular_shared(Path::new("/dev/null"), 10),
+            Err(Refused::NotRegular("a device"))
+        ));
+        // /etc/passwd is root's: a symlink to it is read for a certificate folder.
+        let link = dir.path().join("link");
+        std::os::unix::fs::symlink("/etc/passwd", &link).unwrap();
+        assert!(read_regular_shared(&link, 1 << 20).unwrap().is_some());
+        assert!(matches!(
+            read_regular_shared(&link, 1),
+            Err(Refused::TooLarge(1))
+        ));
+        assert!(
+            open_regular_shared(&dir.path().join("none"))
+                .unwrap()
+                .is_none()
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
     fn a_read_only_file_is_not_editable() {
         use std::os::unix::fs::PermissionsExt;
         let dir = tempfile::tempdir().unwrap();
