@@ -120,6 +120,7 @@ fn a_new_build_that_never_exits_fails_the_update_and_gets_no_token() {
 /// A mirror whose release 1.1.0 holds only the legacy name `caro-linux-amd64`, with the
 /// genuinely signed 1.0.2 build (and its sidecar and signature) copied in: what anyone who
 /// can write a release can do, since the legacy name is the same in every release.
+#[cfg(unix)]
 fn replayed_legacy_release(key: &minisign::KeyPair, trusted: &str) -> Server {
     let server = Server::start();
     let old = stand_in("1.0.2");
@@ -131,6 +132,7 @@ fn replayed_legacy_release(key: &minisign::KeyPair, trusted: &str) -> Server {
     server
 }
 
+#[cfg(unix)]
 fn installed_1_0_2(server: &Server, key: &minisign::KeyPair) -> Test {
     let old = stand_in("1.0.2");
     let asset = server.asset(CARO, "1.0.2", "caro-1.0.2-linux-amd64", &old);
@@ -248,11 +250,17 @@ fn update_refuses_a_signed_old_legacy_build_under_a_newer_tag() {
     let test = installed_1_0_2(&server, &key);
     server.latest("1.1.0");
     let receipt = fs::read(test.receipt_path()).unwrap();
-    for args in [&["update", "--require-signature"][..], &["update", "--version", "1.1.0"]] {
+    for args in [
+        &["update", "--require-signature"][..],
+        &["update", "--version", "1.1.0"],
+    ] {
         test.run_with(args)
             .failure()
             .stderr_has("not `file:caro-linux-amd64 version:1.1.0`");
     }
     assert_eq!(fs::read(test.receipt_path()).unwrap(), receipt);
-    assert_eq!(run_installed(&test.bin_dir().join("caro"), "--version"), "caro 1.0.2\n");
+    assert_eq!(
+        run_installed(&test.bin_dir().join("caro"), "--version"),
+        "caro 1.0.2\n"
+    );
 }
