@@ -102,36 +102,28 @@ pub fn redact_url(url: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
-/// `text` with the userinfo of every URL in it redacted as [`redact_url`] does: for
-/// messages that quote a URL among other words (an error, a `-v` line).
+/// `text` with the userinfo of every URL in it redacted by [`redact_url`]: for messages
+/// that quote a URL among other words (an error, a `-v` line). A URL runs from its scheme
+/// to the first white space, quote, backtick, bracket or parenthesis.
 pub fn redact_urls(text: &str) -> std::borrow::Cow<'_, str> {
     if !text.contains("://") {
         return std::borrow::Cow::Borrowed(text);
     }
+    let ends_url = |c: char| c.is_whitespace() || "`'\"<>()[]".contains(c);
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
-    let mut changed = false;
     while let Some(at) = rest.find("://") {
-        let start = at + 3;
-        let end = rest[start..]
-            .find(|c: char| "/?#`'\"<>() ".contains(c) || c.is_whitespace())
-            .map_or(rest.len(), |n| start + n);
+        let start = rest[..at].rfind(ends_url).map_or(0, |n| n + 1);
+        let end = rest[at..].find(ends_url).map_or(rest.len(), |n| at + n);
         out.push_str(&rest[..start]);
-        match rest[start..end].rfind('@') {
-            Some(user) => {
-                changed = true;
-                out.push_str("***");
-                out.push_str(&rest[start + user..end]);
-            }
-            None => out.push_str(&rest[start..end]),
-        }
+        out.push_str(&redact_url(&rest[start..end]));
         rest = &rest[end..];
     }
     out.push_str(rest);
-    if changed {
-        std::borrow::Cow::Owned(out)
-    } else {
+    if out == text {
         std::borrow::Cow::Borrowed(text)
+    } else {
+        std::borrow::Cow::Owned(out)
     }
 }
 
