@@ -16,6 +16,8 @@ use crate::common::*;
 
 mod home;
 mod interrupt;
+// Modes, symlinks, ownership and locks of Unix.
+#[cfg(unix)]
 mod local_user;
 mod mirror;
 mod network;
@@ -36,7 +38,6 @@ fn https_release(pki: &Pki) -> Server {
     server
 }
 
-#[cfg(unix)]
 fn pinned(test: Test) -> Test {
     test.pinned("1.0.3", "linux-amd64").arg("--no-modify-path")
 }
