@@ -23,9 +23,10 @@ use crate::report::Reporter;
 pub struct CheckedBuild(TempFile);
 
 /// Makes `new` executable and runs the start-up check on it: `program`'s version flag must
-/// name `version`. A build for a platform that cannot run on this machine (a `--platform`
-/// chosen for another one) cannot be run; then the check is skipped and says so, and the
-/// sha256 and signature are what vouch for it.
+/// name `version`. It is always tried: a build for another platform that runs here all the
+/// same (under emulation) is held to it too. Only a build for a platform this machine does
+/// not run (a `--platform` chosen for another one) that cannot even be started is let
+/// through without it, which `-v` says; its sha256 and signature are what vouch for it.
 pub fn check_build(
     mut new: TempFile,
     program: Program,
@@ -35,12 +36,11 @@ pub fn check_build(
 ) -> Result<CheckedBuild> {
     new.make_executable()?;
     new.check_unchanged()?;
-    if runs_on(platform, std::env::consts::OS, std::env::consts::ARCH) {
-        check_starts(new.path(), program.version_flag(), version, reporter)?;
-    } else {
+    let foreign = !runs_on(platform, std::env::consts::OS, std::env::consts::ARCH);
+    let flag = program.version_flag();
+    if !run_check(new.path(), flag, version, foreign, reporter)? {
         reporter.detail(&format!(
-            "not running the {platform} build's `{}`: it does not run on this machine",
-            program.version_flag()
+            "the {platform} build does not start on this machine, so its `{flag}` was not checked"
         ));
     }
     Ok(CheckedBuild(new))
@@ -81,6 +81,18 @@ pub fn check_starts(
     target: &Version,
     reporter: &dyn Reporter,
 ) -> Result<()> {
+    run_check(path, flag, target, false, reporter).map(|_| ())
+}
+
+/// [`check_starts`], except that when `foreign` (a build for a platform this machine does
+/// not run) a build that cannot be started at all is `Ok(false)`, not an error.
+fn run_check(
+    path: &Path,
+    flag: &str,
+    target: &Version,
+    foreign: bool,
+    reporter: &dyn Reporter,
+) -> Result<bool> {
     let failed = |detail: String| Error::SanityCheck {
         path: path.to_path_buf(),
         detail,
@@ -103,6 +115,7 @@ pub fn check_starts(
                 busy += 1;
                 std::thread::sleep(Duration::from_millis(20));
             }
+            Err(e) if foreign && cannot_execute(&e) => return Ok(false),
             result => {
                 break result
                     .map_err(|source| failed(format!("it could not be started: {source}")))?;
@@ -156,7 +169,20 @@ pub fn check_starts(
             said.lines().next().unwrap_or("")
         )));
     }
-    Ok(())
+    Ok(true)
+}
+
+/// Returns true if and only if `error` says the file is no executable this system runs
+/// (ENOEXEC on Unix; ERROR_BAD_EXE_FORMAT on Windows).
+fn cannot_execute(error: &std::io::Error) -> bool {
+    const ENOEXEC: i32 = 8;
+    const ERROR_BAD_EXE_FORMAT: i32 = 193;
+    let code = if cfg!(windows) {
+        ERROR_BAD_EXE_FORMAT
+    } else {
+        ENOEXEC
+    };
+    error.raw_os_error() == Some(code)
 }
 
 /// Returns true if and only if `output` (of `--version`) names `version` as a word of its

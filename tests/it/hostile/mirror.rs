@@ -264,3 +264,32 @@ fn update_refuses_a_signed_old_legacy_build_under_a_newer_tag() {
         "caro 1.0.2\n"
     );
 }
+
+// A build for another platform (`--platform`) is held to the start-up check whenever it
+// runs here at all (a script, an emulator); only one that cannot start is let through.
+#[cfg(unix)]
+#[test]
+fn another_platforms_build_is_checked_when_it_runs_here() {
+    let server = Server::start();
+    server.asset(CARO, "1.1.0", "caro-1.1.0-linux-arm64", &stand_in("1.0.2"));
+    let test = Test::new()
+        .server(&server)
+        .pinned("1.1.0", "linux-arm64")
+        .arg("--no-modify-path");
+    test.run().failure().stderr_has("not version 1.1.0");
+    assert!(!test.bin_dir().join("caro").exists());
+    // ELF bytes for no machine this is: no exec, so no check, and -v says so.
+    let mut elf = b"\x7fELF\x02\x01\x01".to_vec();
+    elf.resize(64, 0);
+    server.asset(CARO, "1.1.0", "caro-1.1.0-macos-silicon", &elf);
+    test.run_with(&[
+        "--version",
+        "1.1.0",
+        "--platform",
+        "macos-silicon",
+        "--no-modify-path",
+        "-v",
+    ])
+    .success()
+    .stderr_has("does not start on this machine, so its `--version` was not checked");
+}
