@@ -57,15 +57,31 @@
         return $exception
     }
 
+    # The value checks of docs/security.md ("Values"): the same table as CHECKED_VARIABLES in
+    # src/env.rs and the case patterns in install.sh (tests/bootstrap/values.tsv holds the
+    # cases; tests/bootstrap/values_ps1.py runs these two patterns over them).
+    # owner/name: one '/', both parts letters, digits, '.', '_' and '-', neither part '.', no '..'.
+    $CaroRepositoryPattern = '^(?!.*\.\.)(?!\./)(?!.*/\.$)[A-Za-z0-9._-]+/[A-Za-z0-9._-]+$'
+    # Whole seconds from 1 to 3600, leading zeros allowed.
+    $CaroSecondsPattern = '^0*([1-9][0-9]{0,2}|[1-2][0-9]{3}|3[0-5][0-9]{2}|3600)$'
+
+    # Throws unless $Value (of the variable $Name) is empty or matches $Pattern, case-sensitive.
+    function Assert-CaroValue([string] $Name, [string] $Value, [string] $Pattern, [string] $Expected, [string] $Example) {
+        if ($Value -and $Value -cnotmatch $Pattern) {
+            throw (Get-CaroError "$Name=``$Value`` is not $Expected" "unset it, or set it like $Example")
+        }
+    }
+
     function Get-CaroSource {
         $base = "$env:CARO_INSTALLER_GITHUB_BASE_URL".Trim()
         if (-not $base) { $base = 'https://github.com' }
         $base = $base.TrimEnd('/')
-        $repo = "$env:CARO_INSTALLER_REPO".Trim()
+        $repo = "$env:CARO_INSTALLER_REPO"
         if (-not $repo) { $repo = 'wildcard/caro-install' }
-        if ($repo -notmatch '^[A-Za-z0-9._-]+/[A-Za-z0-9._-]+$' -or $repo -match '\.\.') {
-            throw (Get-CaroError "CARO_INSTALLER_REPO=``$repo`` is not an owner/name repository" 'unset it, or set it like wildcard/caro-install')
-        }
+        Assert-CaroValue 'CARO_INSTALLER_REPO' $repo $CaroRepositoryPattern 'an owner/name repository' 'wildcard/caro-install'
+        # caro-install reads these; refused here too, before anything is downloaded.
+        Assert-CaroValue 'CARO_INSTALL_REPO' "$env:CARO_INSTALL_REPO" $CaroRepositoryPattern 'an owner/name repository' 'wildcard/caro'
+        Assert-CaroValue 'CARO_HTTP_TIMEOUT' "$env:CARO_HTTP_TIMEOUT" $CaroSecondsPattern 'a whole number of seconds from 1 to 3600' '30'
         $uri = $null
         if (-not [System.Uri]::TryCreate($base, [System.UriKind]::Absolute, [ref] $uri)) {
             throw (Get-CaroError "CARO_INSTALLER_GITHUB_BASE_URL=``$base`` is not an address" 'unset it to download from GitHub, or set it to your mirror, like https://github.example.com')

@@ -179,8 +179,37 @@ is_loopback() {
     [ -z "$_rest" ]
 }
 
-# Reads the mirror settings and sets _base, _repo, _proto (what curl may speak) and
-# _version. Any plain http:// that is not loopback is refused here, before any request.
+# The value checks of docs/security.md ("Values"): the same table as CHECKED_VARIABLES in
+# src/env.rs and the patterns in install.ps1 (tests/bootstrap/values.tsv holds the cases).
+#
+# check_repository NAME VALUE EXAMPLE: stops unless VALUE is `owner/name`: one `/`, both
+# parts letters, digits, `.`, `_` and `-`, neither part `.`, no `..` anywhere.
+check_repository() {
+    case $2 in
+        */*/* | /* | */ | ./* | */. | *..* | *[!A-Za-z0-9._/-]*) ;;
+        ?*/?*) return 0 ;;
+    esac
+    err "$1=\`$2\` is not an owner/name repository" "unset it, or set it like $3"
+}
+
+# check_seconds NAME VALUE: stops unless VALUE is whole seconds from 1 to 3600 (a larger
+# value would overflow the binary's deadlines).
+check_seconds() {
+    case $2 in
+        '' | *[!0-9]*) ;;
+        *)
+            _digits=${2#"${2%%[!0]*}"}
+            case $_digits in
+                '' | ?????*) ;;
+                *) [ "$_digits" -gt 3600 ] || return 0 ;;
+            esac
+            ;;
+    esac
+    err "$1=\`$2\` is not a whole number of seconds from 1 to 3600" "unset it, or set it like 30"
+}
+
+# Reads the mirror settings and sets _base, _repo, _proto (what curl may speak),
+# _timeout and _version. Any plain http:// that is not loopback is refused here, before any request.
 read_source() {
     _base=${CARO_INSTALLER_GITHUB_BASE_URL:-https://github.com}
     while :; do
@@ -190,11 +219,11 @@ read_source() {
         esac
     done
     _repo=${CARO_INSTALLER_REPO:-wildcard/caro-install}
-    case $_repo in
-        */*/* | /* | */ | *[!A-Za-z0-9._/-]* | *..*) err "CARO_INSTALLER_REPO=\`$_repo\` is not an owner/name repository" "unset it, or set it like wildcard/caro-install" ;;
-        */*) ;;
-        *) err "CARO_INSTALLER_REPO=\`$_repo\` is not an owner/name repository" "unset it, or set it like wildcard/caro-install" ;;
-    esac
+    check_repository CARO_INSTALLER_REPO "$_repo" wildcard/caro-install
+    # caro-install reads this one; refused here too, before anything is downloaded.
+    check_repository CARO_INSTALL_REPO "${CARO_INSTALL_REPO:-wildcard/caro}" wildcard/caro
+    check_seconds CARO_HTTP_TIMEOUT "${CARO_HTTP_TIMEOUT:-30}"
+    _timeout=$_digits
     case $_base in
         https://*) _proto='=https' ;;
         file://*) _proto='=file' ;;
@@ -239,8 +268,11 @@ choose_downloader() {
         [ -z "$_snap_curl" ] || warn "not using the snap curl at $_snap_curl, which cannot write outside its sandbox; using wget"
         if ! wget --help 2>&1 | grep -q -e --https-only; then
             _wget_basic=1
-            [ "$_proto" != '=https' ] ||
-                warn "this wget (BusyBox?) cannot be limited to HTTPS and TLS 1.2; install curl for that"
+            if [ "$_proto" = '=https' ]; then
+                warn "this wget (BusyBox?) cannot be limited to HTTPS and TLS 1.2, nor kept from following a redirect; install curl for that"
+            else
+                warn "this wget (BusyBox?) cannot be kept from following a redirect off this machine; install curl for that"
+            fi
         fi
         # wget reads only the lower-case proxy variables.
         if [ -z "${https_proxy:-}" ] && [ -n "${HTTPS_PROXY:-}" ]; then export https_proxy="$HTTPS_PROXY"; fi
@@ -255,41 +287,83 @@ choose_downloader() {
     say_verbose "downloading with $_downloader"
 }
 
-# download URL FILE: returns 0 when FILE holds URL, 4 when the server has no such file
-# (404), 1 after printing why anything else failed.
-download() {
-    say_verbose "GET $1"
-    rm -f "$2" "$_tmp/download.log"
-    case $_downloader in
-        curl)
-            _code=$(curl --proto "$_proto" --tlsv1.2 --fail --location --retry 3 --silent --show-error \
-                --connect-timeout 30 --speed-limit 1 --speed-time "$_timeout" \
-                --write-out '%{http_code}' --output "$2" "$1" 2>"$_tmp/download.log")
-            _status=$?
-            case $_status/$_code in
-                0/*) return 0 ;;
-                22/404 | 37/*) return 4 ;;
-            esac
+# allowed_hop FROM TO: returns true if and only if a redirect from FROM to TO keeps the rule
+# of the base URL, as caro-install's check_redirect does: https anywhere; plain http only
+# from plain http, and only to a loopback host; no other scheme.
+allowed_hop() {
+    case $2 in
+        https://*) return 0 ;;
+        http://*)
+            case $1 in http://*) ;; *) return 1 ;; esac
+            _authority=${2#http://}
+            _authority=${_authority%%[/?#]*}
+            is_loopback "$_authority"
             ;;
-        wget)
-            if [ "$_proto" = '=https' ] && [ -z "${_wget_basic:-}" ]; then
-                wget --https-only --secure-protocol=TLSv1_2 --tries=3 --timeout="$_timeout" \
-                    --output-document="$2" "$1" 2>"$_tmp/download.log"
-            else
-                wget -O "$2" "$1" 2>"$_tmp/download.log"
-            fi
-            _status=$?
-            [ "$_status" != 0 ] || return 0
-            ! grep -q -e 'ERROR 404' -e 'HTTP/[0-9.]* 404' "$_tmp/download.log" || return 4
-            ;;
-        copy)
-            _path=${1#file://}
-            case $_path in localhost/*) _path=${_path#localhost} ;; esac
-            [ -f "$_path" ] || return 4
-            cp "$_path" "$2" 2>"$_tmp/download.log" && return 0
-            ;;
+        *) return 1 ;;
     esac
-    printf 'error: could not download %s\n' "$1" >&2
+}
+
+# download URL FILE: returns 0 when FILE holds URL, 4 when the server has no such file
+# (404), 1 after printing why anything else failed. Redirects are followed here, one hop
+# at a time, each checked by allowed_hop before it is requested: neither curl nor wget is
+# let follow one by itself (curl cannot check a hop's host, only its scheme).
+download() {
+    _hop=$1
+    _hops=0
+    while :; do
+        say_verbose "GET $_hop"
+        rm -f "$2" "$_tmp/download.log"
+        _next=
+        case $_downloader in
+            curl)
+                _code=$(curl --proto "$_proto" --tlsv1.2 --fail --retry 3 --silent --show-error \
+                    --connect-timeout 30 --speed-limit 1 --speed-time "$_timeout" \
+                    --write-out '%{http_code} %{redirect_url}' --output "$2" "$_hop" 2>"$_tmp/download.log")
+                _status=$?
+                case $_status/$_code in
+                    0/3[0-9][0-9]' '?*) _next=${_code#* } ;;
+                    0/*) return 0 ;;
+                    22/404* | 37/*) return 4 ;;
+                esac
+                ;;
+            wget)
+                if [ -n "${_wget_basic:-}" ]; then
+                    # BusyBox wget cannot be kept from following a redirect (warned above).
+                    wget -O "$2" "$_hop" 2>"$_tmp/download.log"
+                elif [ "$_proto" = '=https' ]; then
+                    wget --https-only --secure-protocol=TLSv1_2 --tries=3 --timeout="$_timeout" \
+                        --max-redirect=0 --output-document="$2" "$_hop" 2>"$_tmp/download.log"
+                else
+                    wget --max-redirect=0 -O "$2" "$_hop" 2>"$_tmp/download.log"
+                fi
+                _status=$?
+                [ "$_status" != 0 ] || return 0
+                _next=$(sed -n 's/^Location: \([^ ]*\) \[following\]$/\1/p' "$_tmp/download.log" | sed -n 1p)
+                case $_next in
+                    /*)
+                        _origin=${_hop#*://}
+                        _next=${_hop%%://*}://${_origin%%/*}$_next
+                        ;;
+                esac
+                [ -n "$_next" ] || ! grep -q -e 'ERROR 404' -e 'HTTP/[0-9.]* 404' "$_tmp/download.log" || return 4
+                ;;
+            copy)
+                _path=${_hop#file://}
+                case $_path in localhost/*) _path=${_path#localhost} ;; esac
+                [ -f "$_path" ] || return 4
+                cp "$_path" "$2" 2>"$_tmp/download.log" && return 0
+                ;;
+        esac
+        [ -n "$_next" ] || break
+        _hops=$((_hops + 1))
+        if [ "$_hops" -gt 10 ] || ! allowed_hop "$_hop" "$_next"; then
+            printf 'error: refusing the redirect from %s to %s: %s\n' "$_hop" "$_next" \
+                "only https://, or plain http:// from a loopback mirror to a loopback host, is followed (10 hops at most)" >&2
+            return 1
+        fi
+        _hop=$_next
+    done
+    printf 'error: could not download %s\n' "$_hop" >&2
     sed 's/^/  /' "$_tmp/download.log" >&2
     return 1
 }
@@ -429,8 +503,6 @@ main() {
             ;;
         *) err "CARO_INSTALL_PRINT=\`$CARO_INSTALL_PRINT\` is not known" "the only value is platform" ;;
     esac
-    _timeout=${CARO_HTTP_TIMEOUT:-30}
-    case $_timeout in '' | *[!0-9]*) err "CARO_HTTP_TIMEOUT=\`$_timeout\` is not a number of seconds" ;; esac
     need_cmd mktemp
     need_cmd chmod
     need_cmd rm

@@ -258,9 +258,20 @@ pub enum Level {
 
 /// Writes `text` and a newline, ignoring failure: output that cannot be written (a closed
 /// pipe, as in `caro-install | head -1`) must never stop an install halfway, which
-/// `println!` would do by panicking.
+/// `println!` would do by panicking. What is written is [`caro_install::printable`]:
+/// control characters from outside escaped, passwords in URLs redacted.
 pub fn write_line(out: &mut dyn Write, text: &str) {
-    let _ = writeln!(out, "{text}");
+    let _ = writeln!(out, "{}", caro_install::printable(text));
+}
+
+/// `prefix` painted, then `text` made printable: our own escape codes go around the text
+/// from outside, never inside it, so none of its own gets through.
+fn painted_line(terminal: &Terminal, code: &str, prefix: &str, text: &str) -> String {
+    format!(
+        "{} {}",
+        terminal.paint(code, prefix),
+        caro_install::printable(text)
+    )
 }
 
 /// Prints to stderr; draws a progress bar only when stderr is a terminal.
@@ -297,24 +308,30 @@ impl Terminal {
         }
     }
 
+    /// Writes a line that is already printable (see [`painted_line`]) to stderr.
     fn line(&self, text: &str) {
         let bar = self.bar.lock().unwrap_or_else(|e| e.into_inner());
+        let write = || {
+            let _ = writeln!(std::io::stderr(), "{text}");
+        };
         match bar.as_ref() {
-            Some(bar) => bar.suspend(|| write_line(&mut std::io::stderr(), text)),
-            None => write_line(&mut std::io::stderr(), text),
+            Some(bar) => bar.suspend(write),
+            None => write(),
         }
     }
 
     /// Prints an error, its causes and its help; shown at every level.
     pub fn error(&self, error: &caro_install::Error) {
-        let mut text = format!("{} {error}", self.paint("1;31", "error:"));
+        let mut text = painted_line(self, "1;31", "error:", &error.to_string());
         let mut source = std::error::Error::source(error);
         while let Some(cause) = source {
-            text.push_str(&format!("\n  {} {cause}", self.paint("2", "caused by:")));
+            text.push_str("\n  ");
+            text.push_str(&painted_line(self, "2", "caused by:", &cause.to_string()));
             source = cause.source();
         }
         if let Some(help) = error.help() {
-            text.push_str(&format!("\n{} {help}", self.paint("1;36", "help:")));
+            text.push('\n');
+            text.push_str(&painted_line(self, "1;36", "help:", &help));
         }
         self.line(&text);
     }
@@ -323,19 +340,19 @@ impl Terminal {
 impl Reporter for Terminal {
     fn info(&self, message: &str) {
         if self.level >= Level::Normal {
-            self.line(message);
+            self.line(&caro_install::printable(message));
         }
     }
 
     fn warn(&self, message: &str) {
         if self.level >= Level::Normal {
-            self.line(&format!("{} {message}", self.paint("1;33", "warning:")));
+            self.line(&painted_line(self, "1;33", "warning:", message));
         }
     }
 
     fn detail(&self, message: &str) {
         if self.level >= Level::Verbose {
-            self.line(&self.paint("2", message));
+            self.line(&self.paint("2", &caro_install::printable(message)));
         }
     }
 
@@ -360,7 +377,7 @@ impl Reporter for Terminal {
             ),
         };
         bar.set_draw_target(ProgressDrawTarget::stderr());
-        bar.set_message(name);
+        bar.set_message(caro_install::printable(&name));
         *self.bar.lock().unwrap_or_else(|e| e.into_inner()) = Some(bar);
     }
 
@@ -380,7 +397,11 @@ impl Reporter for Terminal {
         if !std::io::stdin().is_terminal() || !self.interactive {
             return None;
         }
-        let _ = write!(std::io::stderr(), "{question} [y/N] ");
+        let _ = write!(
+            std::io::stderr(),
+            "{} [y/N] ",
+            caro_install::printable(question)
+        );
         let _ = std::io::stderr().flush();
         let mut answer = String::new();
         std::io::stdin().read_line(&mut answer).ok()?;

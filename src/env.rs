@@ -10,6 +10,7 @@
 use std::collections::BTreeMap;
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use crate::error::{Error, Result};
 
@@ -193,6 +194,141 @@ impl Env {
     }
 }
 
+/// How a variable's value is checked before anything uses it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Check {
+    /// Whole seconds, from 1 to 3600 (`MAX_SECONDS`): a larger value would overflow a deadline.
+    Seconds,
+    /// A GitHub repository, `owner/name`: one `/`, letters, digits, `.`, `_` and `-`, no
+    /// part that is only dots.
+    Repository,
+}
+
+/// The longest duration a variable may give: an hour without progress is already a
+/// transfer no one is waiting for.
+pub const MAX_SECONDS: u64 = 3600;
+
+/// Every variable whose value is checked at the edge, and how: the same table install.sh
+/// and install.ps1 apply (docs/security.md, "Values"; tests/bootstrap checks each row).
+pub const CHECKED_VARIABLES: &[(&str, Check)] = &[
+    ("CARO_HTTP_TIMEOUT", Check::Seconds),
+    ("CARO_INSTALL_REPO", Check::Repository),
+    ("CARO_INSTALLER_REPO", Check::Repository),
+];
+
+impl Env {
+    /// Checks every variable of [`CHECKED_VARIABLES`] that is set; the first bad one is an
+    /// [`Error::InvalidVariable`] naming it (exit status 2 in the binary). Everything that
+    /// makes a request checks this first ([`crate::Http::from_env`]).
+    pub fn check_values(&self) -> Result<()> {
+        for &(name, check) in CHECKED_VARIABLES {
+            let Some(value) = self.var(name) else {
+                continue;
+            };
+            let checked = match check {
+                Check::Seconds => parse_seconds(value).map(|_| ()),
+                Check::Repository => check_repository(value),
+            };
+            checked.map_err(|expected| Error::InvalidVariable {
+                name,
+                value: value.to_string(),
+                expected,
+            })?;
+        }
+        Ok(())
+    }
+
+    /// The duration `name` gives in seconds, checked as [`Check::Seconds`], or `default`.
+    pub fn seconds(&self, name: &'static str, default: Duration) -> Result<Duration> {
+        match self.var(name) {
+            None => Ok(default),
+            Some(value) => parse_seconds(value).map_err(|expected| Error::InvalidVariable {
+                name,
+                value: value.to_string(),
+                expected,
+            }),
+        }
+    }
+
+    /// The repository `name` gives, checked as [`Check::Repository`], or `default`.
+    pub fn repository<'a>(&'a self, name: &'static str, default: &'a str) -> Result<&'a str> {
+        match self.var(name) {
+            None => Ok(default),
+            Some(value) => {
+                check_repository(value)
+                    .map(|()| value)
+                    .map_err(|expected| Error::InvalidVariable {
+                        name,
+                        value: value.to_string(),
+                        expected,
+                    })
+            }
+        }
+    }
+}
+
+impl Env {
+    /// Refuses to go on as root when the home directory belongs to another user (`sudo`
+    /// keeping `HOME`): everything written there would be left owned by root, and that
+    /// user could no longer edit their own startup files. Called by everything that
+    /// writes to the home directory: install (unless unmanaged), update, uninstall.
+    pub fn check_home_owner(&self) -> Result<()> {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt;
+            let home = self.home()?;
+            // SAFETY: geteuid has no preconditions and cannot fail.
+            let me = unsafe { libc::geteuid() };
+            let owner = std::fs::metadata(home).map(|metadata| metadata.uid());
+            if let Some(owner) = owner.ok().and_then(|owner| foreign_home_owner(me, owner)) {
+                return Err(Error::ForeignHome {
+                    home: home.to_path_buf(),
+                    owner,
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The owner of a home directory that root must not write to: `Some(owner)` when running
+/// as root (`me` is 0) and the home belongs to another user, else `None` (a user in their
+/// own home, or root in root's).
+pub fn foreign_home_owner(me: u32, owner: u32) -> Option<u32> {
+    (me == 0 && owner != 0).then_some(owner)
+}
+
+/// Parses whole seconds from 1 to [`MAX_SECONDS`]; the error says what was expected.
+pub fn parse_seconds(text: &str) -> std::result::Result<Duration, &'static str> {
+    const EXPECTED: &str = "a whole number of seconds from 1 to 3600";
+    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(EXPECTED);
+    }
+    match text.parse::<u64>() {
+        Ok(seconds @ 1..=MAX_SECONDS) => Ok(Duration::from_secs(seconds)),
+        _ => Err(EXPECTED),
+    }
+}
+
+/// Checks that `text` is `owner/name` as install.sh and install.ps1 check it: exactly one
+/// `/`, both parts made of ASCII letters, digits, `.`, `_` and `-`, neither part `.`, and
+/// no `..` anywhere, so the value can never step out of `B/owner/name/` in a URL.
+pub fn check_repository(text: &str) -> std::result::Result<(), &'static str> {
+    const EXPECTED: &str =
+        "an `owner/name` repository (letters, digits, `.`, `_` and `-`, no `..`)";
+    let allowed = |part: &str| {
+        !part.is_empty()
+            && part != "."
+            && part
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+    };
+    match text.split_once('/') {
+        Some((owner, name)) if allowed(owner) && allowed(name) && !text.contains("..") => Ok(()),
+        _ => Err(EXPECTED),
+    }
+}
+
 /// The variable [`Env::from_vars`] takes the home directory from on this OS, for tests
 /// that build an environment with a home in it.
 #[cfg(test)]
@@ -228,6 +364,72 @@ mod tests {
         );
         let env = Env::from_vars([("HOME", "/home/u"), ("XDG_CONFIG_HOME", "/x")]);
         assert_eq!(env.caro_config_dir().unwrap(), PathBuf::from("/x/caro"));
+    }
+
+    #[test]
+    fn seconds_are_whole_and_capped() {
+        assert_eq!(parse_seconds("30"), Ok(Duration::from_secs(30)));
+        assert_eq!(parse_seconds("3600"), Ok(Duration::from_secs(3600)));
+        for bad in [
+            "0",
+            "3601",
+            "18446744073709551615",
+            "99999999999999999999999",
+            "-1",
+            " 5",
+            "1.5",
+            "5s",
+            "",
+        ] {
+            assert!(parse_seconds(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn repositories_look_like_owner_slash_name() {
+        for good in ["wildcard/caro", "my-org/caro_fork", "a.b/c.d", "o/.github"] {
+            assert_eq!(check_repository(good), Ok(()), "{good}");
+        }
+        for bad in [
+            "caro",
+            "a/b/c",
+            "/a/b",
+            "a/b/",
+            "a/",
+            "/b",
+            "../x",
+            "a/..",
+            "a/b..c",
+            "./x",
+            "a/.",
+            "a/b c",
+            "a/b?x",
+            "a/b#x",
+            "a/b%2e",
+            "a\\b",
+            "a/b\u{1b}",
+        ] {
+            assert!(check_repository(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn every_checked_variable_is_checked() {
+        for &(name, _) in CHECKED_VARIABLES {
+            let env = Env::from_vars([(name, "../../x")]);
+            let error = env.check_values().unwrap_err();
+            assert!(matches!(error, Error::InvalidVariable { name: n, .. } if n == name));
+        }
+        assert!(Env::default().check_values().is_ok());
+    }
+
+    #[test]
+    fn only_root_in_another_users_home_is_refused() {
+        assert_eq!(foreign_home_owner(0, 1000), Some(1000));
+        assert_eq!(foreign_home_owner(0, 0), None);
+        assert_eq!(foreign_home_owner(1000, 1000), None);
+        // Another user's home as a normal user: the file system already says no.
+        assert_eq!(foreign_home_owner(1000, 1001), None);
     }
 
     #[test]

@@ -98,11 +98,11 @@ pub mod npm;
 
 // What caro links for `caro self-update`.
 pub use error::{Error, Invocation, Refused, Result};
-pub use report::{Reporter, Silent};
+pub use report::{Reporter, Silent, printable, redact_url, safe};
 pub use update::{SelfUpdate, UpdateOutcome};
 
 // The environment, read once.
-pub use env::Env;
+pub use env::{CHECKED_VARIABLES, Check, Env};
 
 // What the caro-install binary drives: install, update, uninstall, status.
 pub use download::Http;

@@ -83,6 +83,7 @@ fn run(cli: Cli, env: &Env, terminal: &Terminal) -> Result<(), Error> {
         None => install(cli.install, env, terminal),
         Some(Command::Install(args)) => install(args, env, terminal),
         Some(Command::Uninstall { yes }) => {
+            env.check_home_owner()?;
             let removed = caro_install::uninstall(env, yes, terminal)?;
             terminal.info(&removed.to_string());
             Ok(())

@@ -12,8 +12,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use serde::{Deserialize, Serialize};
 
 use crate::env::Env;
-use crate::error::{Error, Refused, Result};
-use crate::files;
+use crate::error::{Error, Result};
 
 /// The file name of the receipt inside caro's config directory.
 pub const RECEIPT_FILE: &str = "caro-receipt.json";
@@ -325,14 +324,15 @@ impl Receipt {
     /// Reads the receipt at `path`: `None` when there is none, an error naming the file
     /// when it is not valid.
     pub fn load(path: &Path) -> Result<Option<Receipt>> {
-        // A receipt is a few hundred bytes; a FIFO or a device in its place is never read.
-        let bytes = match files::read_regular(path, MAX_RECEIPT_BYTES) {
+        // A receipt is a few hundred bytes; it is read through the guard, so a FIFO or a
+        // device put there is refused instead of hanging or filling memory.
+        let bytes = match crate::files::read_regular(path, MAX_RECEIPT_BYTES) {
             Ok(Some(bytes)) => bytes,
             Ok(None) => return Ok(None),
-            Err(Refused::TooLarge(limit)) => {
+            Err(crate::files::Refused::TooLarge(_)) => {
                 return Err(Error::ReceiptTooLarge {
                     path: path.to_path_buf(),
-                    limit,
+                    limit: MAX_RECEIPT_BYTES,
                 });
             }
             Err(refused) => {

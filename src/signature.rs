@@ -9,8 +9,11 @@
 //!
 //! A valid signature alone proves only that the maintainers signed *some* file: the signed
 //! 1.0.2 served as 1.0.3, or the arm64 build served as amd64, verifies just as well. So the
-//! signature's trusted comment (which the signature covers) must name the very file that
-//! was asked for, `file:<asset name>`, as `minisign -S` and our `dist` write it.
+//! signature's trusted comment (which the signature covers) must be exactly
+//! `file:<asset name> version:<V>`, as our `dist` writes it: the very file that was asked
+//! for *and* the version it was published as. The name alone is not enough: a legacy name
+//! (`caro-linux-amd64`) is the same in every release, so an old signed legacy build served
+//! under a newer tag would name the right file (docs/security.md).
 //! Releases are signed in pre-hashed mode (minisign's default since 0.8), which verifies a
 //! file of any size in one streaming pass.
 
@@ -21,6 +24,8 @@ use minisign_verify::{PublicKey, Signature};
 
 use crate::env::Env;
 use crate::error::{Error, Result};
+use crate::names;
+use crate::release::Version;
 
 /// caro's release signing key, built in once caro signs its releases. Until then a key is
 /// pinned with `CARO_INSTALL_MINISIGN_PUBKEY`.
@@ -88,13 +93,15 @@ pub fn parse_public_key(text: &str) -> Result<PublicKey, String> {
 }
 
 /// Checks that `signature` (a `.minisig` file's text) signs the contents of `file` with
-/// `key`, and that its trusted comment names `asset_name`; the error is a sentence saying
-/// what is wrong.
+/// `key`, and that its trusted comment is `names::trusted_comment(asset_name, version)`
+/// (`file:<asset> version:<V>`, compared whole: nothing added or left out); the
+/// error is a sentence saying what is wrong.
 pub fn verify(
     key: &PublicKey,
     signature: &str,
     file: &mut File,
     asset_name: &str,
+    version: &Version,
 ) -> Result<(), String> {
     let signature = Signature::decode(signature)
         .map_err(|e| format!("it is not a minisign signature ({e})"))?;
@@ -120,21 +127,15 @@ pub fn verify(
         .finalize()
         .map_err(|_| "it does not match the downloaded file".to_string())?;
     let comment = signature.trusted_comment();
-    if names_file(comment, asset_name) {
+    let expected = names::trusted_comment(asset_name, version);
+    if comment == expected {
         return Ok(());
     }
     Err(format!(
-        "it signs another file: its trusted comment is `{comment}`, not `file:{asset_name}` \
-         (a signed build replayed under another name)"
+        "it signs another file or version: its trusted comment is `{}`, not `{expected}` \
+         (a signed build replayed under another name or tag)",
+        crate::report::safe(comment)
     ))
-}
-
-/// Returns true if and only if the trusted `comment` has the token `file:<asset_name>`
-/// (tokens are separated by white space, as minisign writes `timestamp:… file:… hashed`).
-pub fn names_file(comment: &str, asset_name: &str) -> bool {
-    comment
-        .split_whitespace()
-        .any(|token| token.strip_prefix("file:") == Some(asset_name))
 }
 
 #[cfg(test)]
@@ -166,18 +167,19 @@ mod tests {
     }
 
     #[test]
-    fn the_trusted_comment_must_name_the_exact_file() {
-        let name = "caro-1.0.3-linux-amd64";
-        assert!(names_file("file:caro-1.0.3-linux-amd64", name));
-        assert!(names_file(
-            "timestamp:1555779966\tfile:caro-1.0.3-linux-amd64\thashed",
-            name
-        ));
-        assert!(!names_file("file:caro-1.0.2-linux-amd64", name));
-        assert!(!names_file("file:caro-1.0.3-linux-arm64", name));
-        assert!(!names_file("file:caro-1.0.3-linux-amd64.tar.gz", name));
-        assert!(!names_file("caro test release", name));
-        assert!(!names_file("", name));
+    fn the_trusted_comment_names_the_file_and_the_version() {
+        let v103 = Version::parse("1.0.3").unwrap();
+        assert_eq!(
+            names::trusted_comment("caro-linux-amd64", &v103),
+            "file:caro-linux-amd64 version:1.0.3"
+        );
+        assert_eq!(
+            names::trusted_comment(
+                "caro-1.1.0-beta.2-linux-amd64",
+                &Version::parse("1.1.0-beta.2").unwrap()
+            ),
+            "file:caro-1.1.0-beta.2-linux-amd64 version:1.1.0-beta.2"
+        );
     }
 
     #[test]

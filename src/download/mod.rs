@@ -57,19 +57,13 @@ use transport::Transport;
 /// Default seconds without progress before a transfer is abandoned (`CARO_HTTP_TIMEOUT`).
 pub const DEFAULT_STALL_SECONDS: u64 = 30;
 
-/// The stall timeout of `env`: `CARO_HTTP_TIMEOUT` seconds, 30 by default.
+/// The stall timeout of `env`: `CARO_HTTP_TIMEOUT` seconds (checked and capped as
+/// [`crate::env::Check::Seconds`]), 30 by default.
 pub fn stall_timeout(env: &Env) -> Result<Duration> {
-    match env.var("CARO_HTTP_TIMEOUT") {
-        None => Ok(Duration::from_secs(DEFAULT_STALL_SECONDS)),
-        Some(text) => match text.trim().parse::<u64>() {
-            Ok(seconds) if seconds > 0 => Ok(Duration::from_secs(seconds)),
-            _ => Err(Error::InvalidVariable {
-                name: "CARO_HTTP_TIMEOUT",
-                value: text.to_string(),
-                expected: "a whole number of seconds above 0",
-            }),
-        },
-    }
+    env.seconds(
+        "CARO_HTTP_TIMEOUT",
+        Duration::from_secs(DEFAULT_STALL_SECONDS),
+    )
 }
 
 /// What a request is for, which decides how it is made and which answers are retried.
@@ -132,8 +126,11 @@ impl std::fmt::Debug for Http {
 }
 
 impl Http {
-    /// Builds the client from `env`: stall timeout, TLS roots, proxy, token.
+    /// Builds the client from `env`: stall timeout, TLS roots, proxy, token. Every value
+    /// of [`crate::env::CHECKED_VARIABLES`] is checked first, so nothing that makes a
+    /// request can start with a value the bootstraps would refuse.
     pub fn from_env(env: &Env) -> Result<Http> {
+        env.check_values()?;
         let stall = stall_timeout(env)?;
         Ok(Http {
             stall,
@@ -317,10 +314,15 @@ impl Http {
                 // A mirror's `releases/latest/download/` folder: no text here, like a 404.
                 return Ok(None);
             }
-            return match std::fs::File::open(path) {
-                Ok(file) => read_limited(file, limit).map(Some).map_err(read_error),
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-                Err(e) => Err(read_error(e)),
+            // A mirror's file is read through the guard: a FIFO there never hangs us.
+            return match crate::files::open_regular_shared(&path) {
+                Ok(Some(file)) => read_limited(file, limit).map(Some).map_err(read_error),
+                Ok(None) => Ok(None),
+                Err(refused) => Err(Error::UnsafeFile {
+                    operation: "read",
+                    path,
+                    refused,
+                }),
             };
         }
         let response = self.get(url, Purpose::Text, &mut Attempts::default(), reporter)?;
@@ -421,10 +423,17 @@ impl Http {
         };
         if check_url(url)? == Scheme::File {
             reporter.detail(&format!("read {url}"));
-            let mut source = match File::open(file_url_path(url)) {
-                Ok(source) => source,
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-                Err(e) => return Err(write_error(e)),
+            let path = file_url_path(url);
+            let mut source = match crate::files::open_regular_shared(&path) {
+                Ok(Some(source)) => source,
+                Ok(None) => return Ok(None),
+                Err(refused) => {
+                    return Err(Error::UnsafeFile {
+                        operation: "read",
+                        path,
+                        refused,
+                    });
+                }
             };
             let total = source.metadata().ok().map(|m| m.len());
             file.expect_length(total).map_err(write_error)?;

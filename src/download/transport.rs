@@ -3,7 +3,7 @@
 //!
 //! Nothing here retries or reads a body: that is the transfer's job ([`super::Http`]).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -203,7 +203,7 @@ impl Transport {
         let proxy = match proxy_url {
             Some(url) => Some(ureq::Proxy::new(url).map_err(|e| Error::InvalidVariable {
                 name: "HTTPS_PROXY",
-                value: format!("{url} ({e})"),
+                value: format!("{} ({e})", crate::report::redact_url(url)),
                 expected: "a proxy URL like http://proxy.example:3128",
             })?),
             None => None,
@@ -255,7 +255,7 @@ impl Transport {
 
     /// The agent for `uri`: the plain one for (loopback) http, else the https one through
     /// the proxy unless the host is loopback or in `NO_PROXY`.
-    fn agent_for(&self, uri: &Uri) -> Result<Agent> {
+    fn agent_for(&self, uri: &Uri, reporter: &dyn Reporter) -> Result<Agent> {
         if uri.scheme_str() != Some("https") {
             return Ok(self.plain.clone());
         }
@@ -263,7 +263,7 @@ impl Transport {
         let agents = match &*https {
             Some(agents) => agents.clone(),
             None => {
-                let tls = tls_config(&self.tls)?;
+                let tls = tls_config(&self.tls, reporter)?;
                 let agents = HttpsAgents {
                     direct: agent(self.stall, tls.clone(), None),
                     proxied: self
@@ -302,7 +302,7 @@ impl Transport {
                 url: current.clone(),
                 source: Box::new(e),
             })?;
-            let agent = self.agent_for(&uri)?;
+            let agent = self.agent_for(&uri, reporter)?;
             let mut request = if purpose == Purpose::Probe {
                 agent.head(&current)
             } else {
@@ -389,10 +389,13 @@ fn agent(stall: Duration, tls: TlsConfig, proxy: Option<ureq::Proxy>) -> Agent {
         .into()
 }
 
+/// The largest certificate file read (a whole system bundle is about 250 KiB).
+const MAX_CERTIFICATES_BYTES: u64 = 16 * 1024 * 1024;
+
 /// The TLS roots of docs/releases.md: Mozilla's bundled roots, plus `SSL_CERT_FILE` and the
 /// certificates in `SSL_CERT_DIR` when set (TLS-inspecting corporate proxies), or the
 /// operating system's verifier with `CARO_NATIVE_TLS=1`.
-fn tls_config(source: &TlsSource) -> Result<TlsConfig> {
+fn tls_config(source: &TlsSource, reporter: &dyn Reporter) -> Result<TlsConfig> {
     if source.native {
         return Ok(TlsConfig::builder()
             .root_certs(RootCerts::PlatformVerifier)
@@ -400,7 +403,21 @@ fn tls_config(source: &TlsSource) -> Result<TlsConfig> {
     }
     let mut extra = Vec::new();
     if let Some(path) = source.cert_file.as_deref() {
-        let pem = std::fs::read(path).map_err(Error::file("read SSL_CERT_FILE", path))?;
+        let pem = match crate::files::read_regular_shared(Path::new(path), MAX_CERTIFICATES_BYTES) {
+            Ok(Some(pem)) => pem,
+            Ok(None) => {
+                return Err(Error::file("read SSL_CERT_FILE", path)(
+                    std::io::Error::from(std::io::ErrorKind::NotFound),
+                ));
+            }
+            Err(refused) => {
+                return Err(Error::UnsafeFile {
+                    operation: "read SSL_CERT_FILE",
+                    path: path.into(),
+                    refused,
+                });
+            }
+        };
         extra.extend(parse_certificates(&pem));
         if extra.is_empty() {
             return Err(Error::File {
@@ -417,9 +434,13 @@ fn tls_config(source: &TlsSource) -> Result<TlsConfig> {
         for directory in std::env::split_paths(dir) {
             let entries = std::fs::read_dir(&directory)
                 .map_err(Error::file("read SSL_CERT_DIR", &directory))?;
-            for entry in entries.flatten() {
-                if let Ok(pem) = std::fs::read(entry.path()) {
-                    extra.extend(parse_certificates(&pem));
+            // What is not a regular file (a FIFO, a device, a folder), or is too large, is
+            // skipped with a warning; it is never opened.
+            for path in entries.flatten().map(|entry| entry.path()) {
+                match crate::files::read_regular_shared(&path, MAX_CERTIFICATES_BYTES) {
+                    Ok(Some(pem)) => extra.extend(parse_certificates(&pem)),
+                    Ok(None) => {}
+                    Err(why) => reporter.warn(&format!("skipping {}: {why}", path.display())),
                 }
             }
         }

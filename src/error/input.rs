@@ -9,7 +9,7 @@ macro_rules! input_errors {
         $next! { [$($rest),*] $($done)*
 
             /// A version string that is neither `latest` nor a semantic version.
-            #[error("invalid version `{input}`: {reason}")]
+            #[error("invalid version `{}`: {}", safe(input), safe(reason))]
             InvalidVersion {
                 /// What the user gave.
                 input: String,
@@ -21,7 +21,7 @@ macro_rules! input_errors {
             }
 
             /// A `--platform` / `CARO_INSTALL_PLATFORM` value that is not a key of docs/platforms.md.
-            #[error("unknown platform `{input}`")]
+            #[error("unknown platform `{}`", safe(input))]
             UnknownPlatform {
                 /// What the user gave.
                 input: String,
@@ -46,7 +46,10 @@ macro_rules! input_errors {
             }
 
             /// An environment variable with a value that cannot be used.
-            #[error("{name} is set to `{value}`, which is not {expected}")]
+            #[error(
+                "{name} is set to `{}`, which is not {expected}",
+                safe(&redact_urls(value))
+            )]
             InvalidVariable {
                 /// The variable.
                 name: &'static str,
@@ -56,7 +59,7 @@ macro_rules! input_errors {
                 expected: &'static str,
             }
             => help(invocation) {
-                Some(format!("set {name} to {expected}, or unset it"))
+                Some(format!("unset {name}, or set it to {expected}"))
             }
 
             /// A path that no shell could use (a line break, or PATH's separator).
@@ -120,6 +123,26 @@ macro_rules! input_errors {
             }
             // Nothing to do: the user chose this, and the binary says so in a note.
             => help(invocation) { None }
+
+            /// Run as root with a `HOME` another user owns (sudo keeping `HOME`): every file
+            /// written there (startup files, `.config`, `.local/bin`) would be left owned by root.
+            #[error(
+                "refusing to write to `{}` as root: it belongs to another user (uid {owner})",
+                home.display()
+            )]
+            ForeignHome {
+                /// The home directory.
+                home: PathBuf,
+                /// Its owner.
+                owner: u32,
+            }
+            => help(invocation) {
+                Some(
+                    "run it as that user, or with `sudo -H` so HOME is root's own; or set \
+                     CARO_UNMANAGED_INSTALL=<dir> to install into a folder only"
+                        .to_string(),
+                )
+            }
 
         }
     };

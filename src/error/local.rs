@@ -76,7 +76,11 @@ macro_rules! local_errors {
             }
 
             /// Another process held the install directory's lock for longer than we wait.
-            #[error("`{path}` is locked by {} and stayed locked for {seconds} s", holder.as_deref().unwrap_or("another caro-install"))]
+            #[error(
+                "`{}` is locked by {} and stayed locked for {seconds} s",
+                path.display(),
+                safe(holder.as_deref().unwrap_or("another caro-install"))
+            )]
             LockTimeout {
                 /// The install directory.
                 path: PathBuf,
@@ -128,8 +132,11 @@ macro_rules! local_errors {
 
             /// The receipt names an install directory holding no caro: it was edited, or caro was
             /// removed by hand. Update writes nothing there.
-            #[error("the receipt `{receipt}` says caro is at `{binary}`, but there is no caro \
-                     there")]
+            #[error(
+                "the receipt `{}` says caro is at `{}`, but there is no caro there",
+                receipt.display(),
+                safe(&binary.to_string_lossy())
+            )]
             NotInstalledThere {
                 /// The receipt.
                 receipt: PathBuf,

@@ -20,6 +20,8 @@ use std::path::PathBuf;
 
 mod refused;
 
+use crate::report::{redact_urls, safe};
+
 pub use refused::Refused;
 
 /// `Result` with this crate's [`Error`].
@@ -223,5 +225,6 @@ fn hosted_message(error: &Error, help: Option<&str>) -> String {
     if let Some(help) = help {
         let _ = write!(message, "\nhelp: {help}");
     }
-    message
+    // What the host prints as it is: text from outside escaped, passwords redacted.
+    crate::report::printable(&message)
 }

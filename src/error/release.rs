@@ -10,7 +10,7 @@ macro_rules! release_errors {
 
             /// Neither the `releases/latest` redirect, a mirror's text body, nor the API named
             /// a tag.
-            #[error("could not find the latest release of `{repo}`: {detail}")]
+            #[error("could not find the latest release of `{repo}`: {}", safe(detail))]
             LatestUnknown {
                 /// The `owner/name` repository.
                 repo: String,

@@ -139,7 +139,11 @@ macro_rules! verify_errors {
             }
 
             /// The new build did not start: it was not installed.
-            #[error("the new build `{}` failed its start-up check: {detail}", path.display())]
+            #[error(
+                "the new build `{}` failed its start-up check: {}",
+                path.display(),
+                safe(detail)
+            )]
             SanityCheck {
                 /// The new build (a temp file, now removed).
                 path: PathBuf,

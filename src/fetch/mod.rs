@@ -23,7 +23,7 @@ use crate::signature;
 /// The asset that was downloaded and verified.
 #[derive(Debug, Clone)]
 pub struct VerifiedAsset {
-    /// Its URL.
+    /// Its URL, userinfo redacted: what is shown and recorded in the receipt.
     pub url: String,
     /// Its digest, as published and as computed.
     pub sha256: Digest,
@@ -94,6 +94,7 @@ pub fn fetch_verified(
             check_signature(
                 &url,
                 &candidate.file_name,
+                version,
                 download.file_mut(),
                 signatures,
                 http,
@@ -118,7 +119,7 @@ pub fn fetch_verified(
             return Ok((
                 executable,
                 VerifiedAsset {
-                    url,
+                    url: crate::report::redact_url(&url).into_owned(),
                     sha256: expected,
                     platform,
                 },
@@ -254,11 +255,13 @@ pub struct Wanted<'a> {
     pub signatures: &'a signature::Policy,
 }
 
-/// Verifies `<url>.minisig` against `file` when a key is pinned (docs/security.md): it must be
-/// published, made with the key, match the bytes, and name `asset_name`.
+/// Verifies `<url>.minisig` against `file` when a key is pinned (docs/security.md): it must
+/// be published, made with the key, match the bytes, and name `asset_name` and `version`.
+/// Every candidate name goes through here, legacy names included.
 fn check_signature(
     url: &str,
     asset_name: &str,
+    version: &Version,
     file: &mut File,
     policy: &signature::Policy,
     http: &Http,
@@ -273,9 +276,11 @@ fn check_signature(
         .ok_or_else(|| Error::MissingSignature {
             url: signature_url.clone(),
         })?;
-    signature::verify(key, &text, file, asset_name).map_err(|reason| Error::SignatureInvalid {
-        url: signature_url.clone(),
-        reason,
+    signature::verify(key, &text, file, asset_name, version).map_err(|reason| {
+        Error::SignatureInvalid {
+            url: signature_url.clone(),
+            reason,
+        }
     })?;
     reporter.detail(&format!("verified the minisign signature {signature_url}"));
     Ok(())

@@ -83,10 +83,55 @@ pub fn check_editable(path: &Path) -> Result<bool, Refused> {
     Ok(true)
 }
 
+/// Opens the regular file at `path` for reading, as [`read_regular`] would, except that a
+/// symlink may lead to a file anyone owns: for files that are only read and verified, never
+/// edited, such as an asset or a sidecar on a `file://` mirror or a certificate (the system's
+/// certificate folders are links to files root owns). `Ok(None)` when nothing is there. A
+/// FIFO, a device, a socket or a folder is refused without being opened.
+pub fn open_regular_shared(path: &Path) -> Result<Option<fs::File>, Refused> {
+    let Some(looked) = look_following(path, false)? else {
+        return Ok(None);
+    };
+    let file = open_nonblocking(path).map_err(Refused::Io)?;
+    let opened = file.metadata().map_err(Refused::Io)?;
+    if !opened.is_file() {
+        return Err(Refused::NotRegular(kind_of(&opened)));
+    }
+    if !same_inode(&looked, &opened) {
+        return Err(Refused::Swapped);
+    }
+    Ok(Some(file))
+}
+
+/// Reads at most `limit` bytes of the regular file at `path`, opened as
+/// [`open_regular_shared`] opens it, within [`READ_TIMEOUT`].
+pub fn read_regular_shared(path: &Path, limit: u64) -> Result<Option<Vec<u8>>, Refused> {
+    let Some(file) = open_regular_shared(path)? else {
+        return Ok(None);
+    };
+    let (send, receive) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut bytes = Vec::new();
+        let read = file.take(limit + 1).read_to_end(&mut bytes);
+        let _ = send.send(read.map(|_| bytes));
+    });
+    match receive.recv_timeout(READ_TIMEOUT) {
+        Ok(Ok(bytes)) if bytes.len() as u64 > limit => Err(Refused::TooLarge(limit)),
+        Ok(Ok(bytes)) => Ok(Some(bytes)),
+        Ok(Err(e)) => Err(Refused::Io(e)),
+        Err(_) => Err(Refused::TimedOut(READ_TIMEOUT)),
+    }
+}
+
 /// Returns the metadata of the regular file at `path` (through a symlink, which must lead
 /// to a file the user owns), `None` when nothing is there, or why it is refused. Nothing is
 /// opened.
 fn look(path: &Path) -> Result<Option<fs::Metadata>, Refused> {
+    look_following(path, true)
+}
+
+/// [`look`], where `own_targets` says whether a symlink must lead to a file the user owns.
+fn look_following(path: &Path, own_targets: bool) -> Result<Option<fs::Metadata>, Refused> {
     let link = match fs::symlink_metadata(path) {
         Ok(link) => link,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
@@ -104,7 +149,7 @@ fn look(path: &Path) -> Result<Option<fs::Metadata>, Refused> {
     if !metadata.is_file() {
         return Err(Refused::NotRegular(kind_of(&metadata)));
     }
-    if link.file_type().is_symlink() && !owned_by_me(&metadata) {
+    if own_targets && link.file_type().is_symlink() && !owned_by_me(&metadata) {
         return Err(Refused::NotYours);
     }
     Ok(Some(metadata))
@@ -264,6 +309,37 @@ mod tests {
         let dangling = dir.path().join("dangling");
         std::os::unix::fs::symlink(dir.path().join("gone"), &dangling).unwrap();
         assert!(read_regular(&dangling, 10).unwrap().is_none());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn shared_reads_refuse_what_is_not_a_file_but_follow_anyones_links() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("fifo");
+        let name = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+        // SAFETY: a valid NUL-terminated path.
+        assert_eq!(unsafe { libc::mkfifo(name.as_ptr(), 0o600) }, 0);
+        assert!(matches!(
+            open_regular_shared(&fifo),
+            Err(Refused::NotRegular("a FIFO"))
+        ));
+        assert!(matches!(
+            read_regular_shared(Path::new("/dev/null"), 10),
+            Err(Refused::NotRegular("a device"))
+        ));
+        // /etc/passwd is root's: a symlink to it is read for a certificate folder.
+        let link = dir.path().join("link");
+        std::os::unix::fs::symlink("/etc/passwd", &link).unwrap();
+        assert!(read_regular_shared(&link, 1 << 20).unwrap().is_some());
+        assert!(matches!(
+            read_regular_shared(&link, 1),
+            Err(Refused::TooLarge(1))
+        ));
+        assert!(
+            open_regular_shared(&dir.path().join("none"))
+                .unwrap()
+                .is_none()
+        );
     }
 
     #[cfg(unix)]

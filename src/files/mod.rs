@@ -27,7 +27,10 @@ mod guarded;
 mod lock;
 mod temp;
 
-pub use guarded::{Refused, check_editable, read_regular, read_regular_text};
+pub use guarded::{
+    Refused, check_editable, open_regular_shared, read_regular, read_regular_shared,
+    read_regular_text,
+};
 pub use lock::{DirLock, lock_wait, tidy};
 pub(crate) use temp::TempDir;
 pub use temp::TempFile;
@@ -185,10 +188,12 @@ pub fn remove_leftovers(dir: &Path, reporter: &dyn Reporter) {
             fs::remove_file(&path)
         };
         if removed.is_ok() {
-            reporter.detail(&format!(
-                "removed {}, left by an interrupted run",
-                path.display()
-            ));
+            let what = if entry.file_name().to_string_lossy().contains("-old-") {
+                "an old executable moved aside while it ran"
+            } else {
+                "left by an interrupted run"
+            };
+            reporter.detail(&format!("removed {}, {what}", path.display()));
         }
     }
 }
@@ -217,6 +222,20 @@ pub fn check_install_dir(dir: &Path, reporter: &dyn Reporter) -> Result<()> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::MetadataExt;
+        // SAFETY: geteuid has no preconditions and cannot fail.
+        let me = unsafe { libc::geteuid() };
+        // A symlink another user placed decides where caro goes: refused, unless root's.
+        let link = fs::symlink_metadata(dir).map_err(Error::file("inspect", dir))?;
+        if link.file_type().is_symlink() && link.uid() != me && link.uid() != 0 {
+            return Err(Error::UnsafeInstallDir {
+                path: dir.to_path_buf(),
+                reason: format!(
+                    "it is a symlink that another user (uid {}) placed, so they choose where \
+                     caro goes",
+                    link.uid()
+                ),
+            });
+        }
         let metadata = fs::metadata(dir).map_err(Error::file("inspect", dir))?;
         let mode = metadata.mode();
         let sticky = mode & 0o1000 != 0;
@@ -239,8 +258,6 @@ pub fn check_install_dir(dir: &Path, reporter: &dyn Reporter) -> Result<()> {
                 mode & 0o7777
             ));
         }
-        // SAFETY: geteuid has no preconditions and cannot fail.
-        let me = unsafe { libc::geteuid() };
         if metadata.uid() != me {
             reporter.warn(&format!(
                 "{} belongs to another user (uid {}), who can replace caro there at any time",

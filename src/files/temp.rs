@@ -161,15 +161,8 @@ impl TempFile {
             swap_in(&self.path, target, &aside, |from, to| fs::rename(from, to))
                 .map_err(Error::file("replace", target))?;
             self.path = PathBuf::new();
-            if fs::remove_file(&aside).is_err() {
-                if running_self {
-                    let _ = self_replace::self_delete_at(&aside);
-                }
-                reporter.detail(&format!(
-                    "moved the running {} aside to {}; it goes once it stops",
-                    target.display(),
-                    aside.display()
-                ));
+            if let Some(said) = dispose_aside(&aside, running_self).describe(target, &aside) {
+                reporter.detail(&said);
             }
             reporter.detail(&format!("placed {}", target.display()));
             return Ok(());
@@ -245,6 +238,73 @@ fn aside_path(target: &Path) -> PathBuf {
     ))
 }
 
+/// What becomes of an old executable moved aside because it was running, so the message
+/// says what will really happen (it used to promise "it goes once it stops", which
+/// nothing did).
+#[cfg(any(windows, test))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AsideFate {
+    /// Nothing ran it after all: it was removed at once.
+    Removed,
+    /// It is this very process: removed as it exits (self-replace's helper).
+    AtExit,
+    /// Windows removes it at the next restart (`MoveFileExW` with
+    /// `MOVEFILE_DELAY_UNTIL_REBOOT`, which only an administrator may ask for).
+    AtRestart,
+    /// The next caro-install run (install, update, self-update) removes it under the
+    /// directory lock ([`remove_leftovers`](super::remove_leftovers)).
+    NextRun,
+}
+
+#[cfg(any(windows, test))]
+impl AsideFate {
+    /// The `-v` line for `target`'s old copy at `aside`; `None` when it is gone already.
+    pub fn describe(self, target: &Path, aside: &Path) -> Option<String> {
+        let (target, aside) = (target.display(), aside.display());
+        let when = match self {
+            AsideFate::Removed => return None,
+            AsideFate::AtExit => "it is removed as this process exits",
+            AsideFate::AtRestart => "it still runs, so Windows removes it at the next restart",
+            AsideFate::NextRun => {
+                "it still runs, so the next caro-install run (install, update or \
+                 self-update) removes it"
+            }
+        };
+        Some(format!(
+            "moved the running {target} aside to {aside}; {when}"
+        ))
+    }
+}
+
+/// Removes the old executable at `aside`, or arranges its removal: at this process's exit
+/// when it is this process, else at the next restart when Windows lets us ask (an
+/// administrator), else by the next run; says which.
+#[cfg(windows)]
+fn dispose_aside(aside: &Path, running_self: bool) -> AsideFate {
+    if fs::remove_file(aside).is_ok() {
+        return AsideFate::Removed;
+    }
+    if running_self && self_replace::self_delete_at(aside).is_ok() {
+        return AsideFate::AtExit;
+    }
+    if remove_at_restart(aside) {
+        return AsideFate::AtRestart;
+    }
+    AsideFate::NextRun
+}
+
+/// Asks Windows to delete `path` at the next restart; false when refused (not an
+/// administrator: the request is written to `HKLM`).
+#[cfg(windows)]
+fn remove_at_restart(path: &Path) -> bool {
+    use std::os::windows::ffi::OsStrExt;
+    use windows_sys::Win32::Storage::FileSystem::{MOVEFILE_DELAY_UNTIL_REBOOT, MoveFileExW};
+    let wide: Vec<u16> = path.as_os_str().encode_wide().chain([0]).collect();
+    // SAFETY: `wide` is a NUL-terminated UTF-16 path that outlives the call; a null new
+    // name asks for deletion.
+    unsafe { MoveFileExW(wide.as_ptr(), std::ptr::null(), MOVEFILE_DELAY_UNTIL_REBOOT) != 0 }
+}
+
 /// Moves `target` to `aside` and `new` to `target`; if the second move fails, moves
 /// `aside` back, so `target` is the old file again. `rename` is [`fs::rename`] (tests pass
 /// a failing one).
@@ -277,6 +337,20 @@ mod tests {
     use super::*;
     use crate::files::remove_leftovers;
     use std::io::Write;
+
+    #[test]
+    fn the_message_says_when_the_old_executable_really_goes() {
+        let (target, aside) = (Path::new("caro.exe"), Path::new(".old-caro.exe"));
+        assert_eq!(AsideFate::Removed.describe(target, aside), None);
+        let said = |fate: AsideFate| fate.describe(target, aside).unwrap();
+        assert!(said(AsideFate::AtExit).contains("removed as this process exits"));
+        assert!(said(AsideFate::AtRestart).contains("at the next restart"));
+        assert!(said(AsideFate::NextRun).contains("the next caro-install run"));
+        for fate in [AsideFate::AtExit, AsideFate::AtRestart, AsideFate::NextRun] {
+            assert!(!said(fate).contains("once it stops"), "{fate:?}");
+            assert!(said(fate).contains(".old-caro.exe"));
+        }
+    }
 
     #[test]
     fn temp_file_is_removed_unless_persisted() {

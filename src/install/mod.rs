@@ -4,7 +4,8 @@
 //! 1. everything is downloaded into temp files *inside the install directory* (so the final
 //!    step is a same-file-system rename) and hashed as it arrives;
 //! 2. nothing is made executable or moved before its `.sha256` matched;
-//! 3. the binary is fsynced, given mode 0755 and renamed over the old one in one step.
+//! 3. the binary is fsynced, given mode 0755, run once to check it names the version that
+//!    was resolved ([`crate::startup`]), and renamed over the old one in one step.
 //!
 //! A failure or a kill at any point before step 3 leaves the old binary byte-identical; a
 //! temp file left by a killed run is removed by the next run, which holds the directory
@@ -43,9 +44,10 @@ use crate::fetch::{Wanted, fetch_verified, find_published, not_built_yet};
 use crate::files::{DirLock, TempFile, check_install_dir, lock_wait, remove_leftovers, same_file};
 use crate::platform::{Platform, executable_name, local_executable_name};
 use crate::receipt::{ModelBundle, PathEdit, Receipt, WrittenFile};
-use crate::release::{ReleaseSource, Version};
+use crate::release::{Program, ReleaseSource, Version};
 use crate::report::Reporter;
 use crate::shell::{self, RealProbe};
+use crate::startup;
 use plan::{Plan, Settings};
 use source::{build_from_source, find_cargo};
 
@@ -158,6 +160,11 @@ pub fn install(
         dir,
         signatures: &settings.signatures,
     };
+    // Root in another user's home would leave it owned by root; an unmanaged install
+    // writes only its folder. Before "already installed" too: that answer must not hide it.
+    if settings.managed && !settings.dry_run {
+        env.check_home_owner()?;
+    }
     // Checked before the dry run too: a real run would then download nothing, and the
     // plan must not list downloads that would not happen.
     if !settings.force && !settings.from_source {
@@ -225,16 +232,24 @@ pub fn install(
         http,
         reporter,
     )
-    .and_then(|mut fetched| {
-        if fetched.check_start {
-            fetched.binary.make_executable()?;
-            fetched.binary.check_unchanged()?;
-            let path = fetched.binary.path().to_path_buf();
-            crate::startup::check_starts(&path, "--version", &plan.version, reporter)?;
-        }
-        Ok(fetched)
+    .and_then(|fetched| {
+        let platform = fetched
+            .asset
+            .as_ref()
+            .map_or(plan.platform.platform, |a| a.platform);
+        // Every install, not only updates, and before any part of a bundle is placed: a
+        // build that is not the version resolved (an old signed build served under a newer
+        // tag) is never placed (docs/security.md).
+        let checked = startup::check_build(
+            fetched.binary,
+            Program::Caro,
+            &plan.version,
+            platform,
+            reporter,
+        )?;
+        Ok((checked, fetched.asset, fetched.bundle))
     });
-    let fetched = match fetched {
+    let (checked, asset, bundle) = match fetched {
         Ok(fetched) => fetched,
         Err(error) => {
             // Folders made for a bundle that never came go again (only while empty).
@@ -245,12 +260,6 @@ pub fn install(
         }
     };
     created_dirs.extend(model_dirs);
-    let Fetched {
-        binary: placed,
-        asset,
-        bundle,
-        ..
-    } = fetched;
     // The bundle's other parts first: the binary is placed last, once all else is there.
     let PlacedBundle {
         mut written,
@@ -260,7 +269,7 @@ pub fn install(
         Some((model, rest)) => place_bundle(model, rest, asset.as_ref(), reporter)?,
         None => PlacedBundle::default(),
     };
-    placed.persist(&plan.binary, reporter)?;
+    checked.place(&plan.binary, reporter)?;
     written.extend(WrittenFile::of(&plan.binary, "binary"));
 
     let mut binaries = vec!["caro".to_string()];
@@ -442,8 +451,6 @@ struct Fetched {
     asset: Option<crate::fetch::VerifiedAsset>,
     /// The model name and the rest of a bundle.
     bundle: Option<(String, bundle::UnpackedBundle)>,
-    /// Whether the start-up check is still to run on it here.
-    check_start: bool,
 }
 
 /// Fetches the build `plan` names, as `settings` ask: from a local file, a model bundle,
@@ -462,7 +469,6 @@ fn obtain(
         binary: verified.binary.temp,
         asset: Some(verified.asset),
         bundle: Some((verified.model, verified.rest)),
-        check_start: true,
     };
     if let Some((path, local)) = &settings.local {
         if let (offline::LocalKind::Bundle(model), Some(destinations)) = (&local.kind, destinations)
@@ -470,6 +476,7 @@ fn obtain(
             return with_model::open_bundle(
                 path,
                 model,
+                &plan.version,
                 platform,
                 destinations,
                 &settings.signatures,
@@ -480,6 +487,7 @@ fn obtain(
         let (binary, asset) = offline::fetch_local(
             path,
             &local.kind,
+            &plan.version,
             platform,
             &settings.install_dir,
             &settings.signatures,
@@ -489,7 +497,6 @@ fn obtain(
             binary,
             asset: Some(asset),
             bundle: None,
-            check_start: true,
         });
     }
     if let (Some(model), Some(destinations)) = (&settings.model, destinations) {
@@ -549,7 +556,6 @@ fn obtain(
         binary,
         asset,
         bundle: None,
-        check_start: false,
     })
 }
 
@@ -626,7 +632,9 @@ fn copy_self(target: &Path, reporter: &dyn Reporter) -> Result<()> {
 /// Returns true if and only if both files exist and hold the same bytes.
 fn same_contents(a: &Path, b: &Path) -> bool {
     use std::io::Read;
-    let (Ok(mut a), Ok(mut b)) = (File::open(a), File::open(b)) else {
+    // `b` is whatever is at the target: opened through the guard, so a FIFO there is
+    // "different" (and then replaced by rename), never a hang.
+    let (Ok(mut a), Ok(Some(mut b))) = (File::open(a), crate::files::open_regular_shared(b)) else {
         return false;
     };
     let same_length = match (a.metadata(), b.metadata()) {

@@ -178,6 +178,7 @@ fn sidecar_path(path: &Path, extension: &str) -> PathBuf {
 pub fn fetch_local(
     path: &Path,
     kind: &LocalKind,
+    version: &Version,
     platform: Platform,
     dir: &Path,
     signatures: &signature::Policy,
@@ -208,7 +209,7 @@ pub fn fetch_local(
     ));
     if let Some(key) = signatures.key() {
         let (url, text) = signature_text(path)?;
-        signature::verify(key, &text, copy.file_mut(), &file_name).map_err(|reason| {
+        signature::verify(key, &text, copy.file_mut(), &file_name, version).map_err(|reason| {
             Error::SignatureInvalid {
                 url: url.clone(),
                 reason,

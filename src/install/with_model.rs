@@ -15,6 +15,7 @@ use crate::error::{Error, Result};
 use crate::fetch::{VerifiedAsset, Wanted};
 use crate::names;
 use crate::platform::Platform;
+use crate::release::Version;
 use crate::report::Reporter;
 use crate::signature;
 
@@ -36,6 +37,8 @@ pub struct VerifiedBundle {
 struct Expected {
     sha256: Digest,
     signature: Option<(String, String)>,
+    /// The trusted comment a signature must carry: `file:<bundle> version:<V>`.
+    comment: String,
 }
 
 /// Checks that the bundle of `model` is published, with its sidecar, without downloading
@@ -136,10 +139,13 @@ pub fn fetch_bundle(
             Some((signature_url, text))
         }
     };
-    let expected = Expected { sha256, signature };
+    let expected = Expected {
+        sha256,
+        signature,
+        comment: names::trusted_comment(&file_name, version),
+    };
     let verified = unpack_verified(
         &url,
-        &file_name,
         &expected,
         destinations,
         signatures,
@@ -166,6 +172,7 @@ pub fn fetch_bundle(
 pub fn open_bundle(
     path: &Path,
     model: &str,
+    version: &Version,
     platform: Platform,
     destinations: &Destinations,
     signatures: &signature::Policy,
@@ -181,10 +188,13 @@ pub fn open_bundle(
         None => None,
         Some(_) => Some(super::offline::signature_text(path)?),
     };
-    let expected = Expected { sha256, signature };
+    let expected = Expected {
+        sha256,
+        signature,
+        comment: names::trusted_comment(&file_name, version),
+    };
     let verified = unpack_verified(
         &label,
-        &file_name,
         &expected,
         destinations,
         signatures,
@@ -231,7 +241,6 @@ pub fn open_bundle(
 /// when `transfer` found nothing (404). On any failure the temp files are gone.
 fn unpack_verified(
     label: &str,
-    file_name: &str,
     expected: &Expected,
     destinations: &Destinations,
     signatures: &signature::Policy,
@@ -295,12 +304,14 @@ fn unpack_verified(
             reason: "it does not match the downloaded file".to_string(),
         })?;
         let comment = signature.trusted_comment();
-        if !signature::names_file(comment, file_name) {
+        let wanted = &expected.comment;
+        if comment != wanted {
             return Err(Error::SignatureInvalid {
                 url: (*url).clone(),
                 reason: format!(
-                    "it signs another file: its trusted comment is `{}`, not `file:{file_name}`",
-                    comment.escape_debug()
+                    "it signs another file or version: its trusted comment is `{}`, not \
+                     `{wanted}` (a signed build replayed under another name or tag)",
+                    crate::report::safe(comment)
                 ),
             });
         }

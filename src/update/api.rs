@@ -154,7 +154,7 @@ impl SelfUpdate {
             &request,
             &env,
             &mut http,
-            self.reporter.as_ref(),
+            &crate::report::Printable(self.reporter.as_ref()),
         )
     }
 }

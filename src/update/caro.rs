@@ -67,5 +67,8 @@ pub fn update_caro(
         signatures: signature::Policy::from_env(env, request.require_signature)?,
         receipt: Some((receipt_path, receipt)),
     };
+    if !request.check_only {
+        env.check_home_owner()?;
+    }
     target.update(request, http, reporter)
 }

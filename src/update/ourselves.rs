@@ -42,6 +42,9 @@ pub(super) fn update_running(
     let executable = std::env::current_exe()
         .map_err(Error::file("find the running executable", app.to_string()))?;
     let signatures = signature::Policy::from_env(env, request.require_signature)?;
+    if !request.check_only {
+        env.check_home_owner()?;
+    }
     running_target(app, Program::of(app), executable, current, env, signatures)?
         .update(request, http, reporter)
 }

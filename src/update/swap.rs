@@ -73,7 +73,7 @@ impl Target {
         files::check_install_dir(dir, reporter)?;
         let _lock = DirLock::acquire(dir, files::lock_wait(http.stall()), reporter)?;
         files::remove_leftovers(dir, reporter);
-        let (mut new, asset) = fetch::fetch_verified(&wanted, http, reporter)
+        let (new, asset) = fetch::fetch_verified(&wanted, http, reporter)
             .map_err(|e| fetch::not_built_yet(e, &requested, &wanted, http, reporter))?;
         // Said once the new build is here and verified, not before a lookup that may fail.
         let moving = if target < self.current {
@@ -85,10 +85,8 @@ impl Target {
             "{moving} {} {} -> {target}",
             self.app, self.current
         ));
-        new.make_executable()?;
-        new.check_unchanged()?;
-        startup::check_starts(new.path(), self.program.version_flag(), &target, reporter)?;
-        new.replace_running(&self.binary, reporter)?;
+        startup::check_build(new, self.program, &target, asset.platform, reporter)?
+            .place(&self.binary, reporter)?;
         reporter.detail(&format!(
             "verified and placed {} from {}",
             self.binary.display(),

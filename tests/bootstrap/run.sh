@@ -114,6 +114,17 @@ rm "$T/nosidecar/releases/latest/download/caro-install-linux-amd64.sha256"
 publish "$T/badsidecar/releases/latest/download" caro-install-linux-amd64 "$W/marker-installer" \
     "not a digest  caro-install-linux-amd64\n"
 mkdir -p "$T/empty/releases"
+# Redirects (serve.py answers NAME.redirect with a 302): off loopback to a name that curl
+# would resolve to this very server, so following it would show in the log; and to a
+# loopback host, which is followed.
+D=releases/latest/download
+mkdir -p "$T/redirect-off/$D" "$T/redirect-loopback/$D"
+printf 'http://elsewhere.localhost:{port}/test/marker/%s/caro-install-linux-amd64\n' "$D" \
+    >"$T/redirect-off/$D/caro-install-linux-amd64.redirect"
+cp "$T/marker/$D/caro-install-linux-amd64.sha256" "$T/redirect-off/$D/"
+printf 'http://localhost:{port}/wildcard/caro-install/%s/caro-install-linux-amd64\n' "$D" \
+    >"$T/redirect-loopback/$D/caro-install-linux-amd64.redirect"
+cp "$CI/latest/download/caro-install-linux-amd64.sha256" "$T/redirect-loopback/$D/"
 # An installer that says whether its stdin is a terminal.
 printf '#!/bin/sh\nif [ -t 0 ]; then echo "stdin: terminal"; else echo "stdin: not a terminal"; fi\n' >"$W/tty-installer"
 publish "$T/tty/releases/latest/download" caro-install-linux-amd64 "$W/tty-installer"
@@ -477,6 +488,59 @@ t_refused_base() { # URL
     [ ! -e "$W/spy-called" ] || problem "a download was attempted: $(cat "$W/spy-called")"
 }
 
+# Every line of tests/bootstrap/values.tsv: install.sh gives the table's verdict before any
+# request (CARO_INSTALL_PRINT=platform stops right after the checks).
+t_values_table() { # SHELL
+    local name verdict value
+    while IFS=$'\t' read -r name verdict value; do
+        case $name in '' | '#'*) continue ;; esac
+        install_sh "$1" CARO_INSTALL_PRINT=platform "$name=$value" --
+        case $verdict/$status in
+            ok/0 | bad/1) ;;
+            *)
+                problem "$name=\`$value\`: exit status $status, the table says $verdict"
+                ;;
+        esac
+        if [ "$verdict" = bad ]; then
+            expect_in "$W/err" "error: $name=\`$value\` is not"
+            expect_in "$W/err" "help: unset it"
+        fi
+        expect_no_request
+    done <"$REPO/tests/bootstrap/values.tsv"
+}
+
+t_values_ps1() {
+    "${TOOL[python3]}" "$REPO/tests/bootstrap/values_ps1.py" "$REPO/install.ps1" "$REPO/tests/bootstrap/values.tsv" >"$W/err" 2>&1 ||
+        problem "install.ps1's patterns disagree with tests/bootstrap/values.tsv"
+}
+
+# A loopback mirror's redirect to plain http off loopback is refused before it is requested
+# (as caro-install refuses it), with curl and with wget; nothing is run.
+t_redirect_off_loopback() { # BIN_DIR
+    new_home
+    env -i HOME="$H" PATH="$1" TMPDIR="$W/tmp" CARO_INSTALLER_GITHUB_BASE_URL="$BASE" \
+        CARO_INSTALLER_REPO=test/redirect-off "${TOOL[dash]}" "$SCRIPT" -y </dev/null >"$W/out" 2>"$W/err"
+    status=$?
+    expect_status 1
+    expect_in "$W/err" "error: refusing the redirect from $BASE/test/redirect-off/"
+    expect_in "$W/err" "to http://elsewhere.localhost:"
+    expect_requested "/test/redirect-off/releases/latest/download/caro-install-linux-amd64"
+    ! grep -q "/test/marker/" "$LOG" || problem "the redirect was followed: $(tr '\n' ';' <"$LOG")"
+    expect_no_marker
+    expect_tmp_clean
+}
+
+t_redirect_to_loopback() { # BIN_DIR
+    new_home
+    env -i HOME="$H" PATH="$1" TMPDIR="$W/tmp" CARO_INSTALLER_GITHUB_BASE_URL="$BASE" \
+        CARO_INSTALLER_REPO=test/redirect-loopback "${TOOL[dash]}" "$SCRIPT" --version 1.0.3 -y --no-modify-path \
+        </dev/null >"$W/out" 2>"$W/err"
+    status=$?
+    expect_status 0
+    expect_caro 1.0.3
+    expect_requested "$CI_PATH/latest/download/caro-install-linux-amd64"
+}
+
 t_snap_curl() {
     new_home
     rm -f "$W/snap-called"
@@ -748,6 +812,14 @@ for url in http://example.com http://127.0.0.1.example.com:8080 http://127.0.0.1
     http://127.0.0.256 http://localhost.example.com ftp://127.0.0.1; do
     run_test "base url $url is refused before any download" t_refused_base "$url"
 done
+for shell in "${SHELLS[@]}"; do
+    run_test "$shell: every line of the table of value checks (values.tsv) holds in install.sh" t_values_table "$shell"
+done
+run_test "install.ps1's value patterns give every line of values.tsv its verdict" t_values_ps1
+run_test "curl: a redirect to plain http off loopback is refused before it is requested" t_redirect_off_loopback "$W/bin"
+run_test "wget: a redirect to plain http off loopback is refused before it is requested" t_redirect_off_loopback "$W/bin-wget"
+run_test "curl: a redirect to a loopback host is followed" t_redirect_to_loopback "$W/bin"
+run_test "wget: a redirect to a loopback host is followed" t_redirect_to_loopback "$W/bin-wget"
 run_test "snap curl is refused (and passed over for wget)" t_snap_curl
 run_test "caro-install's exit status and output pass through" t_exit_status_passes_through
 run_test "CARO_PRINT_QUIET=1 and -q silence install.sh" t_quiet

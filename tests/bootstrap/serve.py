@@ -10,8 +10,9 @@ assert that a script made no request at all (an empty LOG) or list what it asked
 request that carried an Authorization header is marked with " authorization" at the end of
 its line, so a test can check that no token was sent.
 
-A path that does not exist is a 404, as on GitHub; nothing else is special. The server runs
-until it is killed.
+A path that does not exist is a 404, as on GitHub, unless ROOT holds the path with
+".redirect" appended: then the answer is a 302 to that file's first line, with "{port}"
+replaced by the server's port. The server runs until it is killed.
 """
 
 import functools
@@ -44,6 +45,24 @@ class Handler(http.server.SimpleHTTPRequestHandler):
         auth = " authorization" if ok and self.headers.get("Authorization") else ""
         self.server.log_line("%s %s%s" % (self.command or "?", self.path, auth))
         return ok
+
+    def send_head(self):
+        target = self.translate_path(self.path) + ".redirect"
+        if not self.path.endswith("/") and self._exists(target):
+            with open(target, encoding="utf-8") as redirect:
+                location = redirect.readline().strip()
+            self.send_response(302)
+            self.send_header("Location", location.replace("{port}", str(self.server.server_address[1])))
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return None
+        return super().send_head()
+
+    @staticmethod
+    def _exists(path):
+        import os
+
+        return os.path.isfile(path)
 
     def log_message(self, format, *args):
         # The request log above is the only log; keep the test output clean.

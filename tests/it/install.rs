@@ -334,7 +334,8 @@ fn persistent_5xx_ends_with_the_url_and_status() {
 #[test]
 fn a_cut_connection_resumes_with_range() {
     let server = Server::start();
-    let body: Vec<u8> = (0..300_000u32).flat_map(|i| i.to_le_bytes()).collect();
+    let pattern: Vec<u8> = (0..300_000u32).flat_map(|i| i.to_le_bytes()).collect();
+    let body = stand_in_padded("1.0.3", &pattern);
     let asset = server.asset(CARO, "1.0.3", "caro-1.0.3-linux-amd64", &body);
     server.fault_once(&asset, Fault::CutAfter(500_000));
     let test = pinned(Test::new().server(&server), "1.0.3").args(["--platform", "linux-amd64"]);
@@ -352,7 +353,8 @@ fn a_cut_connection_resumes_with_range() {
 #[test]
 fn a_server_ignoring_range_restarts_cleanly() {
     let server = Server::start();
-    let body: Vec<u8> = (0..100_000u32).flat_map(|i| i.to_be_bytes()).collect();
+    let pattern: Vec<u8> = (0..100_000u32).flat_map(|i| i.to_be_bytes()).collect();
+    let body = stand_in_padded("1.0.3", &pattern);
     let asset = server.asset(CARO, "1.0.3", "caro-1.0.3-linux-amd64", &body);
     server
         .fault_once(&asset, Fault::CutAfter(123_456))
@@ -487,14 +489,15 @@ fn zip_asset_for_windows() {
     let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
     zip.start_file("caro.exe", zip::write::SimpleFileOptions::default())
         .unwrap();
-    zip.write_all(b"MZ stand-in").unwrap();
+    // A build that names its version: on Windows, the start-up check runs it.
+    zip.write_all(&stand_in("1.0.3")).unwrap();
     let archive = zip.finish().unwrap().into_inner();
     server.asset(CARO, "1.0.3", "caro-1.0.3-windows-amd64.zip", &archive);
     let test = pinned(Test::new().server(&server), "1.0.3").args(["--platform", "windows-amd64"]);
     test.run().success();
     assert_eq!(
         fs::read(test.bin_dir().join("caro.exe")).unwrap(),
-        b"MZ stand-in"
+        stand_in("1.0.3")
     );
 }
 
@@ -739,9 +742,14 @@ fn fake_cargo(test: Test) -> Test {
         r#"#!/bin/sh
 printf '%s\n' "$@" > '{log}'
 root=""
-while [ $# -gt 0 ]; do [ "$1" = "--root" ] && root="$2"; shift; done
+version=""
+while [ $# -gt 0 ]; do
+  [ "$1" = "--root" ] && root="$2"
+  [ "$1" = "--version" ] && version="$2"
+  shift
+done
 mkdir -p "$root/bin"
-printf '#!/bin/sh\necho "caro built from source"\n' > "$root/bin/caro"
+printf '#!/bin/sh\necho "caro %s built from source"\n' "$version" > "$root/bin/caro"
 chmod +x "$root/bin/caro"
 "#,
         log = log.display()
@@ -789,7 +797,7 @@ fn from_source_runs_cargo_install_with_mlx_on_apple_silicon() {
     assert_eq!(args[7..], ["--features", "embedded-mlx"]);
     assert_eq!(
         run_installed(&test.bin_dir().join("caro"), "--version"),
-        "caro built from source\n"
+        "caro 1.0.3 built from source\n"
     );
     assert_no_temp_files(&test.bin_dir());
     assert_eq!(test.receipt()["asset_url"], serde_json::Value::Null);

@@ -14,8 +14,7 @@ mod cli;
 mod completions;
 mod dist;
 mod help;
-// File modes, symlinks, signals and Unix tools; its Windows half is still to write.
-#[cfg(unix)]
+// By class of attacker; the Unix-only cases (file modes, symlinks, signals) are marked.
 mod hostile;
 mod install;
 #[cfg(unix)] // the managers' layouts, symlinks and shims are simulated as on Unix
@@ -28,7 +27,6 @@ mod models;
 mod offline;
 #[cfg(unix)] // sh, bash, zsh and fish startup files
 mod path;
-mod security;
 #[cfg(unix)] // tcsh, csh, xonsh, elvish and nushell startup files
 mod shells;
 mod signature;

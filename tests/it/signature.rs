@@ -8,20 +8,25 @@ use minisign::KeyPair;
 
 use crate::common::*;
 
-fn key() -> KeyPair {
+pub fn key() -> KeyPair {
     KeyPair::generate_unencrypted_keypair().unwrap()
 }
 
-/// A signature of `bytes` whose trusted comment names `file`, as `minisign -S` writes it.
-fn sign_as(key: &KeyPair, bytes: &[u8], file: &str) -> String {
-    let trusted = format!("timestamp:1700000000\tfile:{file}\thashed");
-    minisign::sign(None, &key.sk, Cursor::new(bytes), Some(&trusted), None)
+/// A signature of `bytes` whose trusted comment names `file` and `version`, as `dist`
+/// writes it (docs/security.md).
+pub fn sign_as(key: &KeyPair, bytes: &[u8], file: &str, version: &str) -> String {
+    sign_with_comment(key, bytes, &format!("file:{file} version:{version}"))
+}
+
+/// A signature of `bytes` with the trusted comment `trusted`.
+pub fn sign_with_comment(key: &KeyPair, bytes: &[u8], trusted: &str) -> String {
+    minisign::sign(None, &key.sk, Cursor::new(bytes), Some(trusted), None)
         .unwrap()
         .into_string()
 }
 
 fn sign(key: &KeyPair, bytes: &[u8]) -> String {
-    sign_as(key, bytes, "caro-1.0.3-linux-amd64")
+    sign_as(key, bytes, "caro-1.0.3-linux-amd64", "1.0.3")
 }
 
 /// caro 1.0.3 published with a signature by `signer` of `signed` bytes.
@@ -119,7 +124,7 @@ fn a_signed_old_version_replayed_as_a_new_one_is_refused() {
     );
     server.file(
         &format!("{asset}.minisig"),
-        sign_as(&key, &old_bytes, "caro-1.0.2-linux-amd64"),
+        sign_as(&key, &old_bytes, "caro-1.0.2-linux-amd64", "1.0.2"),
     );
     let test = install(&server, &key).write_bin("caro", "old");
     test.run()
@@ -138,7 +143,7 @@ fn another_platforms_signed_build_is_refused() {
     let asset = server.asset("wildcard/caro", "1.0.3", "caro-1.0.3-linux-amd64", &arm);
     server.file(
         &format!("{asset}.minisig"),
-        sign_as(&key, &arm, "caro-1.0.3-linux-arm64"),
+        sign_as(&key, &arm, "caro-1.0.3-linux-arm64", "1.0.3"),
     );
     let test = install(&server, &key);
     test.run()

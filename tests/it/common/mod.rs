@@ -19,7 +19,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-pub use server::{Fault, Server, sha256_hex, stand_in};
+pub use server::{Fault, Server, sha256_hex, stand_in, stand_in_padded};
 pub use tls::Pki;
 
 /// The binary under test.

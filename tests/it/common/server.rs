@@ -285,6 +285,17 @@ pub fn stand_in_saying(line: &str) -> Vec<u8> {
     format!("#!/bin/sh\necho \"{line}\"\n").into_bytes()
 }
 
+/// A stand-in caro of `version` followed by `padding`: a large or patterned build (for
+/// resumes and ranges) that still passes the start-up check every install runs.
+pub fn stand_in_padded(version: &str, padding: &[u8]) -> Vec<u8> {
+    let mut body = stand_in(version);
+    if !cfg!(windows) {
+        body.extend_from_slice(b"exit 0\n");
+    }
+    body.extend_from_slice(padding);
+    body
+}
+
 /// Lower-case hex SHA-256.
 pub fn sha256_hex(bytes: &[u8]) -> String {
     use sha2::Digest;
