@@ -107,7 +107,8 @@ pub use env::{CHECKED_VARIABLES, Check, Env};
 // What the caro-install binary drives: install, update, uninstall, status.
 pub use download::Http;
 pub use install::models::{ModelListing, list_models};
-pub use install::plan::{InstallRequest, Plan, Settings};
+pub use install::plan::Plan;
+pub use install::settings::{InstallRequest, Settings};
 pub use install::{AlreadyInstalled, InstallOutcome, Installed, install};
 pub use status::Status;
 pub use uninstall::{Uninstalled, uninstall};

@@ -27,8 +27,10 @@
 
 pub mod bundle;
 pub mod models;
+mod obtain;
 pub mod offline;
 pub mod plan;
+pub mod settings;
 pub mod source;
 pub mod with_model;
 
@@ -40,7 +42,7 @@ use crate::checksum::Digest;
 use crate::download::Http;
 use crate::env::Env;
 use crate::error::{Error, Result};
-use crate::fetch::{Wanted, fetch_verified, find_published, not_built_yet};
+use crate::fetch::{Wanted, find_published, not_built_yet};
 use crate::files::{DirLock, TempFile, check_install_dir, lock_wait, remove_leftovers, same_file};
 use crate::platform::{Platform, executable_name, local_executable_name};
 use crate::receipt::{ModelBundle, PathEdit, Receipt, WrittenFile};
@@ -48,8 +50,9 @@ use crate::release::{Program, ReleaseSource, Version};
 use crate::report::Reporter;
 use crate::shell::{self, RealProbe};
 use crate::startup;
-use plan::{Plan, Settings};
-use source::{build_from_source, find_cargo};
+use obtain::obtain;
+use plan::Plan;
+use settings::Settings;
 
 /// What an install did.
 #[derive(Debug, Clone)]
@@ -440,122 +443,6 @@ fn place_bundle(
         written,
         models,
         record: Some(record),
-    })
-}
-
-/// What was fetched and verified, not yet placed.
-struct Fetched {
-    /// The new binary, in a temp file in the install directory.
-    binary: TempFile,
-    /// Where it came from; `None` for a build from source.
-    asset: Option<crate::fetch::VerifiedAsset>,
-    /// The model name and the rest of a bundle.
-    bundle: Option<(String, bundle::UnpackedBundle)>,
-}
-
-/// Fetches the build `plan` names, as `settings` ask: from a local file, a model bundle,
-/// the release's asset, or a source build.
-fn obtain(
-    settings: &Settings,
-    plan: &Plan,
-    wanted: &Wanted,
-    destinations: Option<&bundle::Destinations>,
-    env: &Env,
-    http: &Http,
-    reporter: &dyn Reporter,
-) -> Result<Fetched> {
-    let platform = plan.platform.platform;
-    let from_bundle = |verified: with_model::VerifiedBundle| Fetched {
-        binary: verified.binary.temp,
-        asset: Some(verified.asset),
-        bundle: Some((verified.model, verified.rest)),
-    };
-    if let Some((path, local)) = &settings.local {
-        if let (offline::LocalKind::Bundle(model), Some(destinations)) = (&local.kind, destinations)
-        {
-            return with_model::open_bundle(
-                path,
-                model,
-                &plan.version,
-                platform,
-                destinations,
-                &settings.signatures,
-                reporter,
-            )
-            .map(from_bundle);
-        }
-        let (binary, asset) = offline::fetch_local(
-            path,
-            &local.kind,
-            &plan.version,
-            platform,
-            &settings.install_dir,
-            &settings.signatures,
-            reporter,
-        )?;
-        return Ok(Fetched {
-            binary,
-            asset: Some(asset),
-            bundle: None,
-        });
-    }
-    if let (Some(model), Some(destinations)) = (&settings.model, destinations) {
-        return with_model::fetch_bundle(wanted, model, destinations, http, reporter)
-            .map(from_bundle);
-    }
-    let (binary, asset) = if settings.from_source {
-        (
-            build_from_source(
-                &plan.version,
-                platform,
-                &settings.install_dir,
-                env,
-                reporter,
-            )?,
-            None,
-        )
-    } else {
-        match fetch_verified(wanted, http, reporter)
-            .map_err(|e| not_built_yet(e, &settings.version, wanted, http, reporter))
-        {
-            Ok((file, asset)) => (file, Some(asset)),
-            Err(Error::NoAssetForPlatform {
-                name,
-                version,
-                platform,
-                tried,
-            }) => {
-                // A source build takes minutes and runs code from crates.io: it needs
-                // `--from-source` or a "yes" typed at a terminal, never `-y` alone.
-                let question = format!(
-                    "No prebuilt caro {version} for {platform}. Build it from source with cargo (this takes minutes)?"
-                );
-                if find_cargo(env).is_none() || reporter.confirm(&question) != Some(true) {
-                    return Err(Error::NoAssetForPlatform {
-                        name,
-                        version,
-                        platform,
-                        tried,
-                    });
-                }
-                (
-                    build_from_source(
-                        &plan.version,
-                        plan.platform.platform,
-                        &settings.install_dir,
-                        env,
-                        reporter,
-                    )?,
-                    None,
-                )
-            }
-            Err(error) => return Err(error),
-        }
-    };
-    Ok(Fetched {
-        binary,
-        asset,
-        bundle: None,
     })
 }
 
