@@ -273,27 +273,39 @@ impl Env {
     /// user could no longer edit their own startup files. Called by everything that
     /// writes to the home directory: install (unless unmanaged), update, uninstall.
     pub fn check_home_owner(&self) -> Result<()> {
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::MetadataExt;
-            let home = self.home()?;
-            // SAFETY: geteuid has no preconditions and cannot fail.
-            let me = unsafe { libc::geteuid() };
-            let owner = std::fs::metadata(home).map(|metadata| metadata.uid());
-            if let Some(owner) = owner.ok().and_then(|owner| foreign_home_owner(me, owner)) {
-                return Err(Error::ForeignHome {
-                    home: home.to_path_buf(),
-                    owner,
-                });
-            }
+        let home = self.home()?;
+        match home_owner_if_foreign(home) {
+            Some(owner) => Err(Error::ForeignHome {
+                home: home.to_path_buf(),
+                owner,
+            }),
+            None => Ok(()),
         }
-        Ok(())
     }
+}
+
+/// The owner of `home` when this process runs as root and another user owns it; `None`
+/// elsewhere (Windows has no such case: a home folder is its user's).
+fn home_owner_if_foreign(home: &Path) -> Option<u32> {
+    #[cfg(unix)]
+    fn imp(home: &Path) -> Option<u32> {
+        use std::os::unix::fs::MetadataExt;
+        // SAFETY: geteuid has no preconditions and cannot fail.
+        let me = unsafe { libc::geteuid() };
+        let owner = std::fs::metadata(home).ok()?.uid();
+        foreign_home_owner(me, owner)
+    }
+    #[cfg(not(unix))]
+    fn imp(_home: &Path) -> Option<u32> {
+        None
+    }
+    imp(home)
 }
 
 /// The owner of a home directory that root must not write to: `Some(owner)` when running
 /// as root (`me` is 0) and the home belongs to another user, else `None` (a user in their
 /// own home, or root in root's).
+#[cfg(any(unix, test))]
 pub fn foreign_home_owner(me: u32, owner: u32) -> Option<u32> {
     (me == 0 && owner != 0).then_some(owner)
 }

@@ -399,12 +399,15 @@ fn remove_own_install_dir(env: &Env, dir: &Path) {
 /// Edits found without the receipt: marked lines and our files; on Windows, `dir` when it
 /// is in the user's Path.
 fn found_edits(env: &Env, dir: &Path) -> Vec<PathEdit> {
-    let found = shell::find_edits(env);
     #[cfg(windows)]
-    let found = [found, shell::windows::find_edit(dir).into_iter().collect()].concat();
+    fn registry(dir: &Path) -> Vec<PathEdit> {
+        shell::windows::find_edit(dir).into_iter().collect()
+    }
     #[cfg(not(windows))]
-    let _ = dir;
-    found
+    fn registry(_dir: &Path) -> Vec<PathEdit> {
+        Vec::new()
+    }
+    [shell::find_edits(env), registry(dir)].concat()
 }
 
 /// Deletes a binary, including the running caro-install (Windows cannot delete a running

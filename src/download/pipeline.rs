@@ -25,9 +25,7 @@ pub trait Sink: Send {
 
     /// Says that the bytes `from..from + length` were all handed over (a hint: a file asks
     /// the kernel to start writing them back).
-    fn handed_over(&mut self, from: u64, length: u64) {
-        let _ = (from, length);
-    }
+    fn handed_over(&mut self, _from: u64, _length: u64) {}
 
     /// Empties the sink so a download can start over (a server that ignored `Range`);
     /// returns false when it cannot (an unpacker has used the bytes already), and then the
@@ -38,8 +36,7 @@ pub trait Sink: Send {
 
     /// Learns how long the whole download is, before any byte arrives, when the server
     /// says; an error (not enough free space) stops the download before it starts.
-    fn expect_length(&mut self, total: Option<u64>) -> std::io::Result<()> {
-        let _ = total;
+    fn expect_length(&mut self, _total: Option<u64>) -> std::io::Result<()> {
         Ok(())
     }
 }
@@ -176,7 +173,7 @@ fn write_chunks(
 /// `sync_file_range`); elsewhere a no-op, and the final fsync does all the work.
 pub(crate) fn start_writeback(file: &File, offset: u64, length: u64) {
     #[cfg(target_os = "linux")]
-    {
+    fn imp(file: &File, offset: u64, length: u64) {
         use std::os::fd::AsRawFd;
         let (Ok(offset), Ok(length)) = (i64::try_from(offset), i64::try_from(length)) else {
             return;
@@ -193,7 +190,8 @@ pub(crate) fn start_writeback(file: &File, offset: u64, length: u64) {
         }
     }
     #[cfg(not(target_os = "linux"))]
-    let _ = (file, offset, length);
+    fn imp(_file: &File, _offset: u64, _length: u64) {}
+    imp(file, offset, length)
 }
 
 /// Marks an I/O error as coming from the network side of a copy (unwrapped again for the

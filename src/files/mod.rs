@@ -163,11 +163,14 @@ fn write_with_permissions(
 /// Flushes a directory entry change (the rename) to disk; best effort, Unix only.
 fn sync_parent(path: &Path) {
     #[cfg(unix)]
-    if let Some(Ok(dir)) = path.parent().map(fs::File::open) {
-        let _ = dir.sync_all();
+    fn imp(path: &Path) {
+        if let Some(Ok(dir)) = path.parent().map(fs::File::open) {
+            let _ = dir.sync_all(); // best effort: the rename itself has happened
+        }
     }
     #[cfg(not(unix))]
-    let _ = path;
+    fn imp(_path: &Path) {}
+    imp(path)
 }
 
 /// Removes temp files and folders a killed run left in `dir`, and old executables moved
@@ -220,7 +223,7 @@ fn is_leftover(name: &str) -> bool {
 /// user's own.
 pub fn check_install_dir(dir: &Path, reporter: &dyn Reporter) -> Result<()> {
     #[cfg(unix)]
-    {
+    fn imp(dir: &Path, reporter: &dyn Reporter) -> Result<()> {
         use std::os::unix::fs::MetadataExt;
         // SAFETY: geteuid has no preconditions and cannot fail.
         let me = unsafe { libc::geteuid() };
@@ -265,10 +268,13 @@ pub fn check_install_dir(dir: &Path, reporter: &dyn Reporter) -> Result<()> {
                 metadata.uid()
             ));
         }
+        Ok(())
     }
     #[cfg(not(unix))]
-    let _ = (dir, reporter);
-    Ok(())
+    fn imp(_dir: &Path, _reporter: &dyn Reporter) -> Result<()> {
+        Ok(())
+    }
+    imp(dir, reporter)
 }
 
 #[cfg(test)]

@@ -389,7 +389,7 @@ fn not_writable(dir: &Path, env: &Env) -> Error {
 /// knows root and ACLs); on Windows true, and a failure to write says what it is.
 fn may_write(dir: &Path) -> bool {
     #[cfg(unix)]
-    {
+    fn imp(dir: &Path) -> bool {
         use std::os::unix::ffi::OsStrExt;
         let Ok(path) = std::ffi::CString::new(dir.as_os_str().as_bytes()) else {
             return true;
@@ -398,10 +398,10 @@ fn may_write(dir: &Path) -> bool {
         unsafe { libc::access(path.as_ptr(), libc::W_OK) == 0 }
     }
     #[cfg(not(unix))]
-    {
-        let _ = dir;
+    fn imp(_dir: &Path) -> bool {
         true
     }
+    imp(dir)
 }
 
 /// What placing a bundle's parts did.

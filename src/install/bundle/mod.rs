@@ -165,7 +165,7 @@ pub fn leftover_pid(name: &str) -> Option<u32> {
 /// always: nothing is removed there).
 fn is_running(pid: u32) -> bool {
     #[cfg(unix)]
-    {
+    fn imp(pid: u32) -> bool {
         let Ok(pid) = libc::pid_t::try_from(pid) else {
             return true;
         };
@@ -174,10 +174,10 @@ fn is_running(pid: u32) -> bool {
         alive || std::io::Error::last_os_error().raw_os_error() != Some(libc::ESRCH)
     }
     #[cfg(not(unix))]
-    {
-        let _ = pid;
+    fn imp(_pid: u32) -> bool {
         true
     }
+    imp(pid)
 }
 
 /// Where a bundle's parts go.
