@@ -286,7 +286,7 @@ pub fn install(
         expect(unused_mut, reason = "only Windows takes an entry over")
     )]
     let mut path_edits = if settings.modify_path {
-        configure_path(env, dir, reporter)
+        configure_path(env, dir, plan.on_path, reporter)
     } else {
         Vec::new()
     };
@@ -294,8 +294,8 @@ pub fn install(
     if settings.modify_path && path_edits.is_empty() {
         path_edits.extend(shell::windows::take_over_legacy(env, dir, reporter));
     }
-    warn_about_shadowing(env, dir, settings.modify_path, reporter);
-    let use_now = (settings.modify_path && !shell::is_on_path(env, dir, &RealProbe::new(env)))
+    warn_about_shadowing(env, dir, plan.on_path, settings.modify_path, reporter);
+    let use_now = (settings.modify_path && !plan.on_path)
         .then(|| shell::use_now_hint(env))
         .flatten();
     let platform = asset
@@ -447,8 +447,8 @@ fn place_bundle(
 }
 
 /// Configures PATH for `dir` unless it is already on PATH; returns the edits made.
-fn configure_path(env: &Env, dir: &Path, reporter: &dyn Reporter) -> Vec<PathEdit> {
-    if shell::is_on_path(env, dir, &RealProbe::new(env)) {
+fn configure_path(env: &Env, dir: &Path, on_path: bool, reporter: &dyn Reporter) -> Vec<PathEdit> {
+    if on_path {
         reporter.detail(&format!(
             "{} is already on PATH; no shell file needs a change",
             dir.display()
@@ -461,9 +461,14 @@ fn configure_path(env: &Env, dir: &Path, reporter: &dyn Reporter) -> Vec<PathEdi
 /// Warns when a shell would run another `caro` than the one in `dir`: one earlier on PATH,
 /// or (when PATH is left alone and `dir` is not on it) any one on PATH; after a PATH edit,
 /// one that new shells still find first (on Windows, in the system Path).
-fn warn_about_shadowing(env: &Env, dir: &Path, modified_path: bool, reporter: &dyn Reporter) {
+fn warn_about_shadowing(
+    env: &Env,
+    dir: &Path,
+    on_path: bool,
+    modified_path: bool,
+    reporter: &dyn Reporter,
+) {
     let probe = RealProbe::new(env);
-    let on_path = shell::is_on_path(env, dir, &probe);
     let name = local_executable_name("caro");
     let others = if !on_path && modified_path {
         shell::shadowing_after_edit(env, dir, &name, &probe)

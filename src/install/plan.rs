@@ -41,6 +41,9 @@ pub struct Plan {
     pub receipt: Option<PathBuf>,
     /// How PATH will be handled.
     pub path: PathPlan,
+    /// Whether the install directory is on this process's PATH already (asked once: PATH
+    /// does not change while caro-install runs).
+    pub on_path: bool,
     /// The model bundle, with `--with-model`.
     pub bundle: Option<BundlePlan>,
     /// `--from-file`: the local file installed from, instead of `urls`.
@@ -178,6 +181,7 @@ pub fn plan(settings: &Settings, env: &Env, http: &Http, reporter: &dyn Reporter
         urls.push(bundle.source.clone());
     }
     let installer_name = executable_name("caro-install", settings.platform.platform);
+    let on_path = shell::is_on_path(env, &settings.install_dir, &RealProbe::new(env));
     Ok(Plan {
         binary: settings
             .install_dir
@@ -192,11 +196,12 @@ pub fn plan(settings: &Settings, env: &Env, http: &Http, reporter: &dyn Reporter
         },
         path: if !settings.modify_path {
             PathPlan::LeaveAlone
-        } else if shell::is_on_path(env, &settings.install_dir, &RealProbe::new(env)) {
+        } else if on_path {
             PathPlan::AlreadyOnPath
         } else {
             PathPlan::Edit(shell::preview(env, &settings.install_dir))
         },
+        on_path,
         from_source: settings.from_source,
         platform: settings.platform.clone(),
         version,
