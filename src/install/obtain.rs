@@ -100,7 +100,9 @@ pub(super) fn obtain(
                 let question = format!(
                     "No prebuilt caro {version} for {platform}. Build it from source with cargo (this takes minutes)?"
                 );
-                if find_cargo(env).is_none() || reporter.confirm(&question) != Some(true) {
+                // `-y` skips the question, and so answers no: it never consents to a build.
+                let asked = !settings.yes && find_cargo(env).is_some();
+                if !asked || reporter.confirm(&question) != Some(true) {
                     return Err(Error::NoAssetForPlatform {
                         name,
                         version,

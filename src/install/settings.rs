@@ -95,7 +95,8 @@ pub struct Settings {
     pub force: bool,
     /// Print the plan, change nothing.
     pub dry_run: bool,
-    /// Never prompt.
+    /// Never prompt: a question without a safe default (building from source when no
+    /// build is published) is not asked, and so answered no.
     pub yes: bool,
     /// The minisign key pinned and whether a signature is required.
     pub signatures: signature::Policy,

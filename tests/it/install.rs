@@ -803,8 +803,8 @@ fn from_source_runs_cargo_install_with_mlx_on_apple_silicon() {
     assert_eq!(test.receipt()["asset_url"], serde_json::Value::Null);
 }
 
-// The contract changed (docs/releases.md): `-y` only skips prompts and never consents to a source build (it used
-// to, so a typo in `--version` ran `cargo install` from crates.io). A "yes" typed at a
+// The contract changed (docs/releases.md): `-y` only skips prompts and never consents to
+// a source build (it used to, so a typo in `--version` ran `cargo install` from crates.io). A "yes" typed at a
 // terminal prompt does, when the release exists without this platform's build.
 #[cfg(unix)]
 #[test]
@@ -841,6 +841,31 @@ fn no_asset_and_yes_at_the_prompt_builds_from_source() {
         "no mlx feature on linux: {:?}",
         cargo_args(&test)
     );
+}
+
+/// At a terminal too, `-y` skips the question rather than answering it: nothing is asked,
+/// and nothing is built.
+#[cfg(unix)]
+#[test]
+fn yes_at_a_terminal_skips_the_source_build_question() {
+    let server = Server::start();
+    server.caro("1.0.3", "macos-intel");
+    let test = fake_cargo(
+        Test::new()
+            .server(&server)
+            .pinned("1.0.3", "linux-amd64")
+            .args(["--no-modify-path", "-y"]),
+    );
+    let output = test
+        .run_in_terminal_with_input("")
+        .failure()
+        .stdout_has("no caro 1.0.3 build for platform `linux-amd64`");
+    assert!(
+        !output.stdout.contains("Build it from source"),
+        "-y asked the question:\n{}",
+        output.stdout
+    );
+    assert!(!test.root().join("cargo-args").exists());
 }
 
 #[cfg(unix)]
