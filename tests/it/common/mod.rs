@@ -73,7 +73,17 @@ fn build_examples(profile_dir: &Path) -> Result<(), String> {
         Some(name) => name,
     };
     let cargo = env!("CARGO");
-    let output = Command::new(cargo)
+    let mut command = Command::new(cargo);
+    // cargo gives this test process the variables it gives the crate (`CARGO_PKG_NAME`,
+    // `CARGO_MANIFEST_DIR`, ...). Some build scripts (ring's) rerun when those change, so
+    // passed on they would rebuild half the dependencies here, and again in the next
+    // `cargo test`. Only the ones the user sets (`CARGO_HOME`, `CARGO_TARGET_DIR`, ...) stay.
+    for (name, _) in std::env::vars_os() {
+        if is_set_by_cargo_for_the_crate(&name.to_string_lossy()) {
+            command.env_remove(&name);
+        }
+    }
+    let output = command
         .args(["build", "--quiet", "--examples", "--profile", profile])
         .arg("--manifest-path")
         .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml"))
@@ -90,6 +100,22 @@ fn build_examples(profile_dir: &Path) -> Result<(), String> {
          example cannot:\n{}",
         String::from_utf8_lossy(&output.stderr)
     ))
+}
+
+/// Returns true if and only if cargo sets the variable `name` for the crate it builds and
+/// runs (not for cargo itself to read).
+fn is_set_by_cargo_for_the_crate(name: &str) -> bool {
+    const PREFIXES: [&str; 4] = [
+        "CARGO_PKG_",
+        "CARGO_MANIFEST_",
+        "CARGO_CRATE_",
+        "CARGO_BIN_",
+    ];
+    PREFIXES.iter().any(|prefix| name.starts_with(prefix))
+        || matches!(
+            name,
+            "CARGO_PRIMARY_PACKAGE" | "CARGO_TARGET_TMPDIR" | "OUT_DIR"
+        )
 }
 
 /// The platform key of the machine the tests run on, as caro-install detects it for
