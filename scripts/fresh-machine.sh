@@ -67,8 +67,31 @@ Components: main
 Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 EOF
     cp -L /etc/resolv.conf "$ROOT/etc/resolv.conf"
+    copy_network_trust
     mkdir -p "$ROOT/root/.rustup" "$ROOT/root/.cargo/bin"
     printf 'debootstrap took %s\n' "$(minutes $((SECONDS - start)))"
+}
+
+# The network this machine sits on may inspect TLS with a CA of its own (added to the
+# system bundle here): the new machine, on the same network, trusts it too, or neither
+# cargo nor npm could reach their registries. Only certificates are copied, no settings.
+copy_network_trust() {
+    local host=/etc/ssl/certs/ca-certificates.crt extra="$ROOT/usr/local/share/ca-certificates"
+    [ -f "$host" ] || return 0
+    python3 - "$host" "$ROOT/etc/ssl/certs/ca-certificates.crt" "$extra" <<'PY'
+import re, sys
+pem = re.compile(r"-----BEGIN CERTIFICATE-----.*?-----END CERTIFICATE-----", re.S)
+host, new, extra = (open(sys.argv[1]).read(), open(sys.argv[2]).read(), sys.argv[3])
+known = set(pem.findall(new))
+for n, cert in enumerate(c for c in pem.findall(host) if c not in known):
+    with open(f"{extra}/caro-fresh-machine-{n}.crt", "w") as f:
+        f.write(cert + "\n")
+PY
+    if ls "$extra"/caro-fresh-machine-*.crt >/dev/null 2>&1; then
+        printf 'this machine trusts %s certificate(s) beyond Debian'"'"'s: the new machine trusts them too\n' \
+            "$(find "$extra" -name 'caro-fresh-machine-*.crt' | wc -l)"
+        chroot "$ROOT" update-ca-certificates >/dev/null
+    fi
 }
 
 # Runs the clone and the test command in the root, in a mount namespace of its own.
@@ -84,7 +107,11 @@ run_test_command() {
             mount --bind "$HOME/$dir" "$root/root/$dir"
             mount -o remount,bind,ro "$root/root/$dir"
         done
+        # Node and pip carry their own roots: point them at the system bundle, which
+        # holds the network'"'"'s CA when there is one (copy_network_trust).
         exec chroot "$root" /usr/bin/env -i HOME=/root LANG=C.UTF-8 TERM=dumb \
+            NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt \
+            PIP_CERT=/etc/ssl/certs/ca-certificates.crt \
             PATH=/root/.cargo/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
             bash -euc "
                 cd /root
@@ -106,7 +133,7 @@ main() {
     # shellcheck source=scripts/lib/needs.sh
     . scripts/lib/needs.sh
     need_packages "the new-machine check" debootstrap:debootstrap git:git unshare:util-linux \
-        chroot:coreutils
+        chroot:coreutils python3:python3
     local branch=${1:-$(git symbolic-ref --short HEAD)}
     git rev-parse --verify --quiet "refs/heads/$branch" >/dev/null ||
         err "\`$branch\` is not a branch of this repository" "name one: git branch --list"
