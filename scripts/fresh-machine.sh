@@ -90,7 +90,7 @@ PY
     if ls "$extra"/caro-fresh-machine-*.crt >/dev/null 2>&1; then
         printf 'this machine trusts %s certificate(s) beyond Debian'"'"'s: the new machine trusts them too\n' \
             "$(find "$extra" -name 'caro-fresh-machine-*.crt' | wc -l)"
-        chroot "$ROOT" update-ca-certificates >/dev/null
+        chroot "$ROOT" update-ca-certificates >/dev/null 2>&1
     fi
 }
 
