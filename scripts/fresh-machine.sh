@@ -100,6 +100,9 @@ run_test_command() {
     # shellcheck disable=SC2016 # expanded inside the new namespace
     unshare --mount --propagation private -- bash -euc '
         root=$1 branch=$2
+        # The root a mount point of its own, as / is on a real machine: unshare --mount
+        # (the bootstrap and cross tests) cannot make / private otherwise.
+        mount --bind "$root" "$root"
         mount -t proc proc "$root/proc"
         mount -t sysfs sysfs "$root/sys"
         mount --rbind /dev "$root/dev"
