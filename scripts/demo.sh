@@ -6,6 +6,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# ring compiles C: a machine with only rustup's Rust may have no C compiler yet.
+# shellcheck source=scripts/lib/needs.sh
+. scripts/lib/needs.sh
+need_packages "the demo" cc:gcc
+
 # Only the binary, with cargo's own progress: a first build on a small machine takes
 # a minute or more, and a silent one looks hung.
 if [ ! -x target/debug/caro-install ]; then

@@ -26,6 +26,23 @@ fail() {
     exit 1
 }
 
+# The unpacked LLVM links against system libraries (libz3, libxml2, libedit, ...) that a
+# machine without Debian's own LLVM may lack: installs the ones its package depends on, as
+# scripts/lib/needs.sh does (apt-get as root, else an error naming them).
+install_llvm_dependencies() {
+    local package missing=()
+    for package in $(dpkg-deb -f "$1" Depends | tr ',' '\n' | sed 's/|.*//; s/(.*)//; s/ //g'); do
+        dpkg-query -W -f='${db:Status-Abbrev}' "$package" 2>/dev/null | grep -q '^ii' ||
+            missing+=("$package")
+    done
+    [ ${#missing[@]} -gt 0 ] || return 0
+    if [ "$(id -u)" = 0 ]; then
+        say "installing ${missing[*]} with apt-get (libraries the Rust $msrv compiler links)"
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null && return 0
+    fi
+    fail "the Rust $msrv compiler needs ${missing[*]}" "install them with: sudo apt-get install ${missing[*]}"
+}
+
 # A Rust of that version given by hand (rustup's, on a runner that can download it).
 if [ -n "${CARO_MSRV_RUSTC:-}" ]; then
     rustc_wrapper="$CARO_MSRV_RUSTC"
@@ -44,6 +61,7 @@ elif [ ! -x "$rustc_wrapper" ]; then
     (cd "$downloads" && apt-get download -qq "rustc-web=$version" "libstd-rust-web-dev=$version" \
         "libstd-rust-web-$msrv=$version" "libllvm$llvm" 2>/dev/null) ||
         fail "could not download rustc-web $version" "run apt-get update and try again"
+    install_llvm_dependencies "$downloads"/libllvm*.deb
     mkdir -p "$root"
     for deb in "$downloads"/*.deb; do dpkg-deb -x "$deb" "$root"; done
     cat > "$rustc_wrapper" <<EOF
@@ -53,8 +71,11 @@ EOF
     chmod +x "$rustc_wrapper"
 fi
 
-"$rustc_wrapper" --version | grep -q "^rustc $msrv" ||
+if ! "$rustc_wrapper" --version | grep -q "^rustc $msrv"; then
+    # Fetched here: the next run fetches it again instead of failing the same way.
+    [ -n "${CARO_MSRV_RUSTC:-}" ] || rm -f "$rustc_wrapper"
     fail "$rustc_wrapper is not rustc $msrv" "delete $cache and run this again"
+fi
 
 export RUSTC="$rustc_wrapper" CARGO_TARGET_DIR="$cache/target" RUSTFLAGS="-D warnings"
 say "rustc $msrv: the library caro links (--no-default-features)"

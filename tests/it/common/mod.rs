@@ -34,20 +34,90 @@ pub fn exe(name: &str) -> String {
     format!("{name}{}", std::env::consts::EXE_SUFFIX)
 }
 
-/// An example program (`caro`, `stand_in`), built beside the binary under test.
+/// An example program (`caro`, `stand_in`, `dist`), built beside the binary under test.
+///
+/// `cargo test --test it` builds the binary under test but not the examples as programs
+/// (and `--all-targets` builds them only as test harnesses), so the first call in a test
+/// process runs `cargo build --examples` itself, with the cargo, manifest, target
+/// directory and profile of this test build: an edit to the library is always what the
+/// tests run, never an example left from an earlier build. When the examples are up to
+/// date this costs cargo's freshness check, under a second.
+///
+/// Where the tests run under an emulator that cannot start cargo (Wine:
+/// tests/windows/run.sh builds the examples just before `cargo test` and sets
+/// `CARO_TEST_EXAMPLES=prebuilt`), the examples are taken as built.
 #[track_caller]
 pub fn example(name: &str) -> PathBuf {
-    let path = Path::new(BIN)
-        .parent()
-        .unwrap()
-        .join("examples")
-        .join(exe(name));
+    static BUILT: std::sync::OnceLock<Result<(), String>> = std::sync::OnceLock::new();
+    let profile_dir = Path::new(BIN).parent().unwrap();
+    let prebuilt = std::env::var_os("CARO_TEST_EXAMPLES").is_some_and(|value| value == "prebuilt");
+    if !prebuilt {
+        if let Err(error) = BUILT.get_or_init(|| build_examples(profile_dir)) {
+            panic!("{error}");
+        }
+    }
+    let path = profile_dir.join("examples").join(exe(name));
     assert!(
         path.is_file(),
-        "{} is missing: run `cargo build --examples` (scripts/test.sh does)",
+        "{} is missing: CARO_TEST_EXAMPLES=prebuilt is set, so the examples must be built \
+         first (`cargo build --examples` with the same target and profile)",
         path.display()
     );
     path
+}
+
+/// Runs `cargo build --examples` into the target directory and profile that `profile_dir`
+/// (`target/debug`, `target/release`, ...) belongs to.
+fn build_examples(profile_dir: &Path) -> Result<(), String> {
+    let target_dir = profile_dir.parent().unwrap();
+    let profile = match profile_dir.file_name().and_then(|name| name.to_str()) {
+        Some("debug") | None => "dev",
+        Some(name) => name,
+    };
+    let cargo = env!("CARGO");
+    let mut command = Command::new(cargo);
+    // cargo gives this test process the variables it gives the crate (`CARGO_PKG_NAME`,
+    // `CARGO_MANIFEST_DIR`, ...). Some build scripts (ring's) rerun when those change, so
+    // passed on they would rebuild half the dependencies here, and again in the next
+    // `cargo test`. Only the ones the user sets (`CARGO_HOME`, `CARGO_TARGET_DIR`, ...) stay.
+    for (name, _) in std::env::vars_os() {
+        if is_set_by_cargo_for_the_crate(&name.to_string_lossy()) {
+            command.env_remove(&name);
+        }
+    }
+    let output = command
+        .args(["build", "--quiet", "--examples", "--profile", profile])
+        .arg("--manifest-path")
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml"))
+        .arg("--target-dir")
+        .arg(target_dir)
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|error| format!("could not run `{cargo}` to build the examples: {error}"))?;
+    if output.status.success() {
+        return Ok(());
+    }
+    Err(format!(
+        "`cargo build --examples --profile {profile}` failed, so the tests that run an \
+         example cannot:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    ))
+}
+
+/// Returns true if and only if cargo sets the variable `name` for the crate it builds and
+/// runs (not for cargo itself to read).
+fn is_set_by_cargo_for_the_crate(name: &str) -> bool {
+    const PREFIXES: [&str; 4] = [
+        "CARGO_PKG_",
+        "CARGO_MANIFEST_",
+        "CARGO_CRATE_",
+        "CARGO_BIN_",
+    ];
+    PREFIXES.iter().any(|prefix| name.starts_with(prefix))
+        || matches!(
+            name,
+            "CARGO_PRIMARY_PACKAGE" | "CARGO_TARGET_TMPDIR" | "OUT_DIR"
+        )
 }
 
 /// The platform key of the machine the tests run on, as caro-install detects it for
