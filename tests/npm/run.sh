@@ -115,7 +115,19 @@ need_tools() {
         # verdaccio-audit asks for node-fetch's `cjs` dist-tag, which not every registry
         # mirror carries; 2.7.0 is that line.
         printf '%s\n' '{"private": true, "overrides": {"node-fetch": "2.7.0"}}' >"$TOOLS/package.json"
-        (cd "$TOOLS" && npm install --no-audit --no-fund --loglevel=error "verdaccio@$VERDACCIO_VERSION") ||
+        # Debian bookworm's npm (9.2) cannot read that dist-tag at all ("Invalid comparator:
+        # cjs"), overrides or not: a new machine installs verdaccio with npm 10, which that
+        # npm installs fine, into a folder of its own. The tests themselves keep the
+        # machine's npm, as a user would.
+        local installer=(npm)
+        if [ "$(npm --version | cut -d. -f1)" -lt 10 ]; then
+            say "npm $(npm --version) cannot install verdaccio: installing npm 10 into $TOOLS/npm for that"
+            mkdir -p "$TOOLS/npm"
+            (cd "$TOOLS/npm" && npm install --no-audit --no-fund --loglevel=error npm@10) ||
+                err "could not install npm@10 from the npm registry" "check that the npm registry is reachable"
+            installer=(node "$TOOLS/npm/node_modules/npm/bin/npm-cli.js")
+        fi
+        (cd "$TOOLS" && "${installer[@]}" install --no-audit --no-fund --loglevel=error "verdaccio@$VERDACCIO_VERSION") ||
             err "could not install verdaccio@$VERDACCIO_VERSION from the npm registry" \
                 "check that the npm registry is reachable, or run \`npm install verdaccio@$VERDACCIO_VERSION\` in $TOOLS"
     fi
