@@ -352,6 +352,18 @@ fn remove_any(path: &Path) -> Result<()> {
     removed.map_err(Error::file("remove", path))
 }
 
+/// A caro 1.2.0 asset for `platform` with a zero digest: what the channels' unit tests
+/// lay out.
+#[cfg(test)]
+pub(crate) fn test_asset(platform: crate::platform::Platform) -> Asset {
+    Asset {
+        file_name: names::versioned_binary("caro", &Version::new(1, 2, 0), platform),
+        platform,
+        legacy: false,
+        sha256: crate::checksum::Digest([0; 32]),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

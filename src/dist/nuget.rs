@@ -192,17 +192,9 @@ pub fn write(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checksum::Digest;
     use crate::platform::Platform;
 
-    fn asset(platform: Platform) -> Asset {
-        Asset {
-            file_name: names::versioned_binary("caro", &Version::new(1, 2, 0), platform),
-            platform,
-            legacy: false,
-            sha256: Digest([0; 32]),
-        }
-    }
+    use crate::dist::test_asset as asset;
 
     #[test]
     fn the_nuspec_has_the_tags_version_and_the_licence_expression() {

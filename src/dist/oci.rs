@@ -242,14 +242,7 @@ mod tests {
     use super::*;
     use crate::platform::Platform;
 
-    fn asset(platform: Platform) -> Asset {
-        Asset {
-            file_name: names::versioned_binary("caro", &Version::new(1, 2, 0), platform),
-            platform,
-            legacy: false,
-            sha256: Digest([0; 32]),
-        }
-    }
+    use crate::dist::test_asset as asset;
 
     fn date() -> SourceDate {
         "2026-01-31T12:00:00Z".parse().unwrap()
