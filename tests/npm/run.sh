@@ -123,6 +123,8 @@ need_tools() {
         if [ "$(npm --version | cut -d. -f1)" -lt 10 ]; then
             say "npm $(npm --version) cannot install verdaccio: installing npm 10 into $TOOLS/npm for that"
             mkdir -p "$TOOLS/npm"
+            # A package.json of its own, or npm would install into the folder above.
+            printf '%s\n' '{"private": true}' >"$TOOLS/npm/package.json"
             (cd "$TOOLS/npm" && npm install --no-audit --no-fund --loglevel=error npm@10) ||
                 err "could not install npm@10 from the npm registry" "check that the npm registry is reachable"
             installer=(node "$TOOLS/npm/node_modules/npm/bin/npm-cli.js")
