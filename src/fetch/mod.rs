@@ -20,15 +20,31 @@ use crate::release::{self, AssetKind, ReleaseSource, Version, VersionRequest};
 use crate::report::Reporter;
 use crate::signature;
 
-/// The asset that was downloaded and verified.
+/// The asset that was downloaded and verified. Made only by [`VerifiedAsset::new`], which
+/// redacts the URL: whatever path a build came by (the release, a bundle, a local file), no
+/// password in it reaches the receipt or the terminal.
 #[derive(Debug, Clone)]
 pub struct VerifiedAsset {
-    /// Its URL, userinfo redacted: what is shown and recorded in the receipt.
+    /// Its URL (or path), userinfo redacted: what is shown and recorded in the receipt.
     pub url: String,
     /// Its digest, as published and as computed.
     pub sha256: Digest,
     /// The platform it is for (the fallback's, when the preferred had none).
     pub platform: Platform,
+    /// Keeps struct literals out of other modules: every one goes through `new`.
+    _redacted: (),
+}
+
+impl VerifiedAsset {
+    /// The verified asset at `url` (userinfo redacted here, once for every way in).
+    pub fn new(url: &str, sha256: Digest, platform: Platform) -> VerifiedAsset {
+        VerifiedAsset {
+            url: crate::report::redact_url(url).into_owned(),
+            sha256,
+            platform,
+            _redacted: (),
+        }
+    }
 }
 
 /// Downloads the first existing candidate of `name` at `version` for `choice` into a temp
@@ -116,14 +132,7 @@ pub fn fetch_verified(
                     out
                 }
             };
-            return Ok((
-                executable,
-                VerifiedAsset {
-                    url: crate::report::redact_url(&url).into_owned(),
-                    sha256: expected,
-                    platform,
-                },
-            ));
+            return Ok((executable, VerifiedAsset::new(&url, expected, platform)));
         }
     }
     Err(missing_build(wanted, tried, http, reporter))

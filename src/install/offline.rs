@@ -233,14 +233,7 @@ pub fn fetch_local(
         }
         _ => copy,
     };
-    Ok((
-        binary,
-        VerifiedAsset {
-            url: label,
-            sha256: expected,
-            platform,
-        },
-    ))
+    Ok((binary, VerifiedAsset::new(&label, expected, platform)))
 }
 
 /// How long a binary of unknown version may take to say its version.

@@ -159,11 +159,7 @@ pub fn fetch_bundle(
         model: model.to_string(),
         binary,
         rest,
-        asset: VerifiedAsset {
-            url,
-            sha256,
-            platform,
-        },
+        asset: VerifiedAsset::new(&url, sha256, platform),
     })
 }
 
@@ -227,11 +223,7 @@ pub fn open_bundle(
         model: model.to_string(),
         binary,
         rest,
-        asset: VerifiedAsset {
-            url: label,
-            sha256,
-            platform,
-        },
+        asset: VerifiedAsset::new(&label, sha256, platform),
     })
 }
 

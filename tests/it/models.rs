@@ -716,3 +716,24 @@ fn what_a_killed_run_left_goes_and_a_running_ones_stays() {
     assert!(!dead.exists());
     assert!(alive.exists());
 }
+
+/// The secrets class (tests/it/hostile/secrets.rs) for the bundle path too: a password in
+/// the mirror's URL reaches neither the terminal nor the receipt (its `asset_url` and the
+/// model's `bundle`), whichever way the build came in.
+#[test]
+fn a_password_in_the_base_url_is_not_stored_for_a_model_bundle() {
+    const PASSWORD: &str = "s3cretpw";
+    let server = Server::start();
+    publish(&server, "1.2.0", &Bundle::new("1.2.0"));
+    let base = server
+        .url()
+        .replacen("http://", &format!("http://mirror:{PASSWORD}@"), 1);
+    let test = with_model(&server, "1.2.0")
+        .env("CARO_INSTALLER_GITHUB_BASE_URL", &base)
+        .arg("-v");
+    let output = test.run().success();
+    assert!(!output.stderr.contains(PASSWORD), "{}", output.stderr);
+    let receipt = fs::read_to_string(test.receipt_path()).unwrap();
+    assert!(!receipt.contains(PASSWORD), "{receipt}");
+    assert!(receipt.contains("with-tiny.tar.gz"), "{receipt}");
+}
