@@ -273,19 +273,13 @@ impl Receipt {
         self.files.iter().find(|file| file.path == path)
     }
 
-    /// Records again each binary in `install_prefix` that the receipt names, as it is now
-    /// on disk: after `update` replaced it, its new content is the one caro-install wrote.
-    pub fn record_binaries(&mut self) {
-        for name in self.binaries.clone() {
-            if name != "caro" && name != "caro-install" {
-                continue;
-            }
-            let path = self
-                .install_prefix
-                .join(crate::platform::local_executable_name(&name));
-            if let Some(file) = WrittenFile::of(&path, "binary") {
-                self.record_file(file);
-            }
+    /// Records the binary at `path` again, as it is now on disk: after `update` replaced
+    /// it, its new content is the one caro-install wrote. The path is the file replaced,
+    /// not a name rebuilt from this machine's conventions (a `--platform` build for
+    /// another OS keeps that OS's name).
+    pub fn record_binary(&mut self, path: &Path) {
+        if let Some(file) = WrittenFile::of(path, "binary") {
+            self.record_file(file);
         }
     }
 

@@ -93,7 +93,7 @@ impl Target {
             asset.url
         ));
         if let Some((path, receipt)) = self.receipt {
-            record_update(&path, receipt, &target, &asset, reporter)?;
+            record_update(&path, receipt, &target, &asset, &self.binary, reporter)?;
         }
         Ok(UpdateOutcome::Updated {
             app: self.app,
@@ -111,6 +111,7 @@ fn record_update(
     mut receipt: Receipt,
     version: &Version,
     asset: &VerifiedAsset,
+    binary: &Path,
     reporter: &dyn Reporter,
 ) -> Result<()> {
     receipt.version = version.to_string();
@@ -118,7 +119,7 @@ fn record_update(
     receipt.sha256 = Some(asset.sha256.to_string());
     receipt.platform = Some(asset.platform.key().to_string());
     receipt.installed_at = Some(receipt::rfc3339(std::time::SystemTime::now()));
-    receipt.record_binaries();
+    receipt.record_binary(binary);
     receipt.save(path)?;
     reporter.detail(&format!("updated {}", path.display()));
     Ok(())

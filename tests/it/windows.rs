@@ -398,8 +398,9 @@ fn an_installer_holding_the_lock_makes_the_next_one_wait() {
 
 #[test]
 fn help_names_the_windows_default_directory() {
+    // The install options' help (the top level points there).
     Test::new()
-        .arg("--help")
+        .args(["install", "--help"])
         .run()
         .success()
         .stdout_has(r"[default: %LOCALAPPDATA%\caro\bin]");
