@@ -14,7 +14,9 @@
 # Not a step of the test command: it takes well over an hour and needs root (debootstrap,
 # mounts, chroot). The mounts live in a mount namespace of their own, so they vanish when
 # the check ends, however it ends; the root folder stays for a look and is replaced by the
-# next run. Environment: CARO_FRESH_ROOT, CARO_FRESH_MIRROR (a Debian mirror).
+# next run. Environment: CARO_FRESH_ROOT, CARO_FRESH_MIRROR (a Debian mirror), and
+# CARO_FRESH_COMMAND to run one step instead of the whole command (e.g. `bash
+# tests/npm/run.sh`), to check again a step that failed there without the hour.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -96,10 +98,10 @@ PY
 
 # Runs the clone and the test command in the root, in a mount namespace of its own.
 run_test_command() {
-    local branch=$1
+    local branch=$1 command=${CARO_FRESH_COMMAND:-./scripts/test.sh}
     # shellcheck disable=SC2016 # expanded inside the new namespace
     unshare --mount --propagation private -- bash -euc '
-        root=$1 branch=$2
+        root=$1 branch=$2 command=$3
         # The root a mount point of its own, as / is on a real machine: unshare --mount
         # (the bootstrap and cross tests) cannot make / private otherwise.
         mount --bind "$root" "$root"
@@ -124,11 +126,11 @@ run_test_command() {
                 cargo --version
                 start=\$SECONDS
                 status=0
-                ./scripts/test.sh || status=\$?
-                echo \"the test command took \$(((SECONDS - start) / 60)) min \$(((SECONDS - start) % 60)) s, exit status \$status\"
+                $command || status=\$?
+                echo \"$command took \$(((SECONDS - start) / 60)) min \$(((SECONDS - start) % 60)) s, exit status \$status\"
                 exit \$status
             "
-    ' fresh-machine "$ROOT" "$branch"
+    ' fresh-machine "$ROOT" "$branch" "$command"
 }
 
 main() {
