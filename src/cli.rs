@@ -94,7 +94,7 @@ pub enum Command {
         #[arg(long, value_name = "KEY", value_parser = parse_platform)]
         platform: Option<Platform>,
     },
-    /// Print the completion script for bash, zsh, fish or powershell
+    /// Print a completion script (bash, zsh, fish, elvish, powershell)
     #[command(after_help = COMPLETIONS_HELP)]
     Completions {
         /// The shell

@@ -1,5 +1,6 @@
 //! Every message true and short: what users read when something is missing or wrong, held
-//! as a snapshot (tests/it/snapshots/messages.txt), and the facts behind each one checked.
+//! as snapshots (tests/it/snapshots/nothing-installed.txt here, errors.txt in
+//! snapshots.rs), and the facts behind each one checked.
 
 use std::fs;
 
