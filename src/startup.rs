@@ -93,9 +93,12 @@ fn run_check(
         .arg(flag)
         .env_remove("CARO_GITHUB_TOKEN")
         .env_remove("GITHUB_TOKEN")
-        .stdin(std::process::Stdio::null())
+        // Pipes, not /dev/null: a minimal root (a container, a chroot) may have no /dev,
+        // and that must not read as a build that cannot start. Its stdin is closed at once
+        // (end of input) and its stderr is read and dropped.
+        .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null());
+        .stderr(std::process::Stdio::piped());
     // In a host with other threads (caro's runtime), one that forks while the new build
     // was still open for writing keeps it open until its exec: "text file busy" for a
     // moment. That, and only that, is tried again, for at most a second.
@@ -115,6 +118,10 @@ fn run_check(
     };
     // The reader is never joined: a process the build left behind may hold its output
     // open, and waiting for that would be the unbounded wait this avoids.
+    drop(child.stdin.take());
+    if let Some(mut stderr) = child.stderr.take() {
+        std::thread::spawn(move || std::io::copy(&mut stderr, &mut std::io::sink()));
+    }
     let stdout = child.stdout.take();
     let (send, output) = std::sync::mpsc::channel();
     std::thread::spawn(move || {

@@ -95,6 +95,8 @@ in_root() {
 
 make_root() {
     busybox_static || return 1
+    # No /dev at all, not even /dev/null: the install (its start-up check of the new build
+    # included) must not need one.
     mkdir -p "$ROOT"/{bin,lib,proc,tmp,home/user,usr/local/bin,mirror}
     cp "$CACHE/busybox-static/bin/busybox" "$ROOT/bin/busybox"
     # The musl loader, as Alpine has it: how caro-install tells musl from glibc when
