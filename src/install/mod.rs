@@ -169,8 +169,9 @@ pub fn install(
         env.check_home_owner()?;
     }
     // Checked before the dry run too: a real run would then download nothing, and the
-    // plan must not list downloads that would not happen.
-    if !settings.force && !settings.from_source {
+    // plan must not list downloads that would not happen. It speaks of caro alone, so a
+    // model asked for is always fetched (a model file already there is kept as it is).
+    if !settings.force && !settings.from_source && settings.model.is_none() {
         if let Some(there) = already_installed(settings, &plan) {
             return Ok(InstallOutcome::AlreadyInstalled(there));
         }

@@ -737,3 +737,28 @@ fn a_password_in_the_base_url_is_not_stored_for_a_model_bundle() {
     assert!(!receipt.contains(PASSWORD), "{receipt}");
     assert!(receipt.contains("with-tiny.tar.gz"), "{receipt}");
 }
+
+/// A model asked for with the version already installed (without one) is installed: "already
+/// installed" speaks of caro alone, and must not swallow the model.
+#[test]
+fn a_model_for_the_version_already_installed_is_installed_all_the_same() {
+    let server = Server::start();
+    server.caro("1.2.0", PLATFORM);
+    publish(&server, "1.2.0", &Bundle::new("1.2.0"));
+    let test = with_model(&server, "1.2.0");
+    test.run_with(&[
+        "--version",
+        "1.2.0",
+        "--platform",
+        PLATFORM,
+        "--no-modify-path",
+        "-y",
+    ])
+    .success();
+    assert!(!models_dir(&test).join(MODEL).exists());
+    with_model_again(&test, "1.2.0").success();
+    assert_eq!(
+        fs::read(models_dir(&test).join(MODEL)).unwrap(),
+        model_bytes(300 * 1024, 1)
+    );
+}
