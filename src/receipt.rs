@@ -147,11 +147,17 @@ impl WrittenFile {
     }
 }
 
-/// The lower-case hex sha256 of the file at `path` and its length, read in one pass.
+/// The lower-case hex sha256 of the file at `path` and its length, read in one pass. Only a
+/// regular file is opened (`files::open_regular_shared`): a FIFO or a device put where a
+/// binary or a model was is an error, never a read that hangs or never ends.
 pub fn sha256_of_file(path: &Path) -> std::io::Result<(String, u64)> {
     use sha2::Digest as _;
     use std::io::Read;
-    let mut file = std::fs::File::open(path)?;
+    let mut file = match crate::files::open_regular_shared(path) {
+        Ok(Some(file)) => file,
+        Ok(None) => return Err(std::io::ErrorKind::NotFound.into()),
+        Err(refused) => return Err(std::io::Error::other(refused.to_string())),
+    };
     let mut hasher = sha2::Sha256::new();
     let mut buffer = vec![0u8; 256 * 1024];
     let mut total = 0u64;

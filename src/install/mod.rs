@@ -351,27 +351,13 @@ fn already_installed(settings: &Settings, plan: &Plan) -> Option<AlreadyInstalle
         && receipt.modify_path == settings.modify_path
         && same_file(&receipt.install_prefix, &settings.install_dir)
         && plan.installer_copy.as_deref().is_none_or(Path::is_file);
-    let recorded = Digest::from_hex(receipt.sha256.as_deref()?)?;
-    (same && sha256_of(&plan.binary).ok()? == recorded).then(|| AlreadyInstalled {
+    let recorded = receipt.sha256.as_deref()?;
+    let (actual, _) = crate::receipt::sha256_of_file(&plan.binary).ok()?;
+    (same && actual.eq_ignore_ascii_case(recorded)).then(|| AlreadyInstalled {
         version: plan.version.clone(),
         platform,
         binary: plan.binary.clone(),
     })
-}
-
-/// The SHA-256 of the file at `path`, read in chunks.
-fn sha256_of(path: &Path) -> std::io::Result<Digest> {
-    use sha2::Digest as _;
-    use std::io::Read;
-    let mut file = File::open(path)?;
-    let mut hasher = sha2::Sha256::new();
-    let mut buffer = vec![0u8; 64 * 1024];
-    loop {
-        match file.read(&mut buffer)? {
-            0 => return Ok(Digest(hasher.finalize().into())),
-            n => hasher.update(&buffer[..n]),
-        }
-    }
 }
 
 /// [`Error::InstallDirNotWritable`] for `dir`, suggesting the default folder when it is

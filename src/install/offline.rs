@@ -103,6 +103,23 @@ pub fn parse_local_name(name: &str) -> LocalName {
     unknown
 }
 
+/// Opens the carried file through the guard (`files::open_regular_shared`): what was looked
+/// at by [`check_local_file`] and what is read are the same regular file, so one swapped for
+/// a FIFO in between is refused, never read. Another user may own it (a USB stick).
+pub fn open_carried(path: &Path) -> Result<File> {
+    match crate::files::open_regular_shared(path) {
+        Ok(Some(file)) => Ok(file),
+        Ok(None) => Err(Error::file("read", path)(
+            std::io::ErrorKind::NotFound.into(),
+        )),
+        Err(refused) => Err(Error::UnsafeFile {
+            operation: "read the file to install",
+            path: path.to_path_buf(),
+            refused,
+        }),
+    }
+}
+
 /// Checks that `path` is a regular file (a link to one is fine: the user named it) and
 /// returns its file name.
 pub fn check_local_file(path: &Path) -> Result<String> {
@@ -188,7 +205,7 @@ pub fn fetch_local(
     let file_name = check_local_file(path)?;
     let expected = sidecar_digest(path, &file_name)?;
     let mut copy = TempFile::create(dir, &file_name)?;
-    let mut source = File::open(path).map_err(Error::file("read", path))?;
+    let mut source = open_carried(path)?;
     let mut hasher = Sha256::new();
     let bytes =
         crate::download::copy_hashing(&mut source, copy.file_mut(), &mut hasher, 0, reporter)

@@ -3,7 +3,6 @@
 //! streams in ([`bundle::Unpacker`]), and only a bundle whose every byte matched is
 //! handed on to be placed.
 
-use std::fs::File;
 use std::path::Path;
 
 use sha2::{Digest as _, Sha256};
@@ -196,7 +195,7 @@ pub fn open_bundle(
         signatures,
         reporter,
         |sink| {
-            let mut file = File::open(path).map_err(Error::file("read", path))?;
+            let mut file = super::offline::open_carried(path)?;
             let total = file.metadata().ok().map(|m| m.len());
             sink.expect_length(total)
                 .map_err(|source| Error::Download {

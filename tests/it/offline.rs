@@ -230,3 +230,42 @@ fn with_a_pinned_key_a_file_without_its_signature_is_refused() {
     assert!(!test.root().join("cache/caro/models").join(MODEL).exists());
     assert_no_requests(&server);
 }
+
+/// The home class for the carried file itself: a FIFO given as the file is refused
+/// without hanging, as its sidecar is.
+#[test]
+fn a_fifo_as_the_carried_file_is_refused_without_hanging() {
+    let server = Server::start();
+    let test = offline(&server);
+    let path = carry(&test, "caro-1.2.0-linux-amd64", &stand_in("1.2.0"));
+    fs::remove_file(&path).unwrap();
+    let c_path = std::ffi::CString::new(path.to_str().unwrap()).unwrap();
+    assert_eq!(unsafe { libc::mkfifo(c_path.as_ptr(), 0o600) }, 0);
+    from_file(test, &path)
+        .run()
+        .failure()
+        .stderr_has("not a regular file");
+    assert_no_requests(&server);
+}
+
+/// The output class for `--from-file`: a carried file's name with escape sequences in it
+/// reaches the terminal escaped, in `-v` and in the error.
+#[test]
+fn a_carried_files_name_is_printed_escaped() {
+    let server = Server::start();
+    let test = offline(&server);
+    let path = carry(&test, "caro\u{1b}]0;pwned\u{7}", &stand_in("1.2.0"));
+    fs::write(&path, stand_in("6.6.6")).unwrap();
+    let output = from_file(test, &path).arg("-v").run().failure();
+    assert!(
+        !output.stderr.contains('\u{1b}') && !output.stdout.contains('\u{1b}'),
+        "a raw escape reached the terminal: {:?}",
+        output.stderr
+    );
+    assert!(
+        output.stderr.contains("checksum mismatch"),
+        "{}",
+        output.stderr
+    );
+    assert_no_requests(&server);
+}

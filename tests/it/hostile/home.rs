@@ -236,3 +236,33 @@ fn a_fifo_where_caro_install_copies_itself_hangs_nothing() {
     .success();
     assert!(test.bin_dir().join("caro").is_file());
 }
+
+/// A FIFO where the installed caro was: the next install's "already installed" check, which
+/// hashes that file, neither hangs nor reads it; the install goes on and puts caro back.
+#[cfg(unix)]
+#[test]
+fn a_fifo_where_caro_was_hangs_nothing() {
+    let server = Server::start();
+    server.caro("1.0.3", "linux-amd64");
+    let test = Test::new()
+        .server(&server)
+        .pinned("1.0.3", "linux-amd64")
+        .arg("--no-modify-path");
+    test.run().success();
+    let caro = test.bin_dir().join("caro");
+    fs::remove_file(&caro).unwrap();
+    make_fifo(&caro);
+    run_bounded(
+        &test,
+        &[
+            "--version",
+            "1.0.3",
+            "--platform",
+            "linux-amd64",
+            "--no-modify-path",
+        ],
+    )
+    .success()
+    .stderr_lacks("already installed");
+    assert!(fs::metadata(&caro).unwrap().is_file(), "caro is not back");
+}
