@@ -335,7 +335,12 @@ fn refused(bundle: Bundle, message: &str) {
 }
 
 fn with_model_again(test: &Test, version: &str) -> Output {
-    test.run_with(&[
+    test.run_with(&with_model_args(version))
+}
+
+/// The arguments of an install of `version` with the `tiny` bundle, for a test's later runs.
+fn with_model_args(version: &str) -> [&str; 8] {
+    [
         "--version",
         version,
         "--platform",
@@ -344,7 +349,7 @@ fn with_model_again(test: &Test, version: &str) -> Output {
         "-y",
         "--with-model",
         "tiny",
-    ])
+    ]
 }
 
 #[track_caller]
@@ -487,16 +492,7 @@ fn a_full_disk_halfway_leaves_everything_as_it_was() {
     test.run().success();
     let big = Bundle::new("1.3.0").file(&format!("models/{MODEL}"), model_bytes(3 << 20, 9));
     publish(&server, "1.3.0", &big);
-    let mut command = test.command_with(&[
-        "--version",
-        "1.3.0",
-        "--platform",
-        PLATFORM,
-        "--no-modify-path",
-        "-y",
-        "--with-model",
-        "tiny",
-    ]);
+    let mut command = test.command_with(&with_model_args("1.3.0"));
     // No file may grow past 1 MiB: the write of the 3 MiB model fails halfway, with
     // EFBIG, as a full disk fails it with ENOSPC.
     unsafe {
@@ -526,16 +522,7 @@ fn ctrl_c_halfway_leaves_the_old_caro_and_model() {
     let big = Bundle::new("1.3.0").file(&format!("models/{MODEL}"), model_bytes(2 << 20, 3));
     let path = publish(&server, "1.3.0", &big);
     server.fault_always(&path, Fault::Stall(1 << 20, Duration::from_secs(30)));
-    let mut command = test.command_with(&[
-        "--version",
-        "1.3.0",
-        "--platform",
-        PLATFORM,
-        "--no-modify-path",
-        "-y",
-        "--with-model",
-        "tiny",
-    ]);
+    let mut command = test.command_with(&with_model_args("1.3.0"));
     // A harness started in the background (`cargo test &`) hands its children SIGINT
     // ignored, and a program keeps an ignored SIGINT ignored: give this one the default.
     unsafe {
