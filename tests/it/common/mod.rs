@@ -363,7 +363,18 @@ impl Test {
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
-        command.output().expect("run caro-install").into()
+        // Wine's CreateProcess now and then fails with ERROR_INTERNAL_ERROR (1359) under
+        // load, before caro-install runs at all: only that is tried again, twice. Windows
+        // itself does not do this, and any answer caro-install gives is taken as it is.
+        let mut tries = 0;
+        loop {
+            match command.output() {
+                Err(e) if cfg!(windows) && e.raw_os_error() == Some(1359) && tries < 2 => {
+                    tries += 1
+                }
+                result => return result.expect("run caro-install").into(),
+            }
+        }
     }
 
     /// Runs the binary with a pseudo-terminal as stdin, stdout and stderr (through
